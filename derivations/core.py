@@ -1,0 +1,358 @@
+"""Machine-checked chains of equalities.
+
+A :class:`Derivation` is an ordered list of :class:`Step` objects. Every step states an
+expression and the reason it equals the previous one. :meth:`Derivation.check` proves each
+consecutive equality symbolically and, independently, compares both sides numerically at
+random points of a declared domain. A step that SymPy cannot prove but that agrees
+numerically is reported as ``numeric-only`` — never as proved.
+
+Expressions may hold unevaluated ``Derivative`` nodes (a rule applied, its inner
+derivatives still pending); they are evaluated before comparison. Matrix steps are compared
+entry by entry.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> d = Derivation("square of a sum", [x], [
+...     Step((x + 1) ** 2, "definition"),
+...     Step(x**2 + 2 * x + 1, "expand"),
+... ])
+>>> d.check().ok
+True
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy as sp
+
+PROVED = "proved"
+NUMERIC_ONLY = "numeric-only"
+FAILED = "failed"
+
+#: Working precision (decimal digits) of the numeric spot checks.
+DPS = 40
+#: Two sides agree numerically when |a - b| <= REL_TOL * max(1, |a|, |b|): far above the
+#: rounding of DPS-digit arithmetic, far below any real discrepancy.
+REL_TOL = 1e-25
+
+
+@dataclass(frozen=True)
+class Step:
+    """One link of a chain: an expression and why it equals the previous one.
+
+    >>> import sympy as sp
+    >>> Step(sp.Integer(2), "arithmetic").reason
+    'arithmetic'
+    """
+
+    expr: sp.Basic
+    reason: str
+    rule: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.expr, sp.Basic | sp.MatrixBase):
+            object.__setattr__(self, "expr", sp.sympify(self.expr))
+        if not isinstance(self.reason, str) or not self.reason:
+            raise ValueError("reason: a non-empty string is required")
+
+
+@dataclass
+class StepCheck:
+    """The verdict on one equality ``steps[index - 1] == steps[index]``.
+
+    ``point``, ``lhs_value`` and ``rhs_value`` hold a witness when the step failed.
+
+    >>> StepCheck(1, PROVED, "x", "x").ok
+    True
+    """
+
+    index: int
+    status: str
+    lhs: str
+    rhs: str
+    point: dict | None = None
+    lhs_value: str | None = None
+    rhs_value: str | None = None
+    points_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAILED
+
+    def describe(self) -> str:
+        """One line for a person.
+
+        >>> StepCheck(2, FAILED, "a", "b", {"x": 0.5}, "1", "2").describe()
+        'step 2: failed: a = b is false at x=0.5 (left 1, right 2)'
+        """
+        if self.status == FAILED:
+            where = ", ".join(f"{k}={v}" for k, v in (self.point or {}).items())
+            return (
+                f"step {self.index}: failed: {self.lhs} = {self.rhs} is false at {where} "
+                f"(left {self.lhs_value}, right {self.rhs_value})"
+            )
+        return f"step {self.index}: {self.status}"
+
+
+@dataclass
+class CheckReport:
+    """All step verdicts of one derivation.
+
+    >>> CheckReport("t", []).ok
+    True
+    """
+
+    title: str
+    steps: list[StepCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.steps)
+
+    @property
+    def first_failure(self) -> StepCheck | None:
+        return next((s for s in self.steps if not s.ok), None)
+
+    def counts(self) -> dict[str, int]:
+        """How many steps ended in each status.
+
+        >>> CheckReport("t", [StepCheck(1, PROVED, "a", "a")]).counts()
+        {'proved': 1, 'numeric-only': 0, 'failed': 0}
+        """
+        return {s: sum(c.status == s for c in self.steps) for s in (PROVED, NUMERIC_ONLY, FAILED)}
+
+    def __str__(self) -> str:
+        c = self.counts()
+        head = f"{self.title}: {c[PROVED]} proved, {c[NUMERIC_ONLY]} numeric-only, {c[FAILED]} failed"
+        bad = [s.describe() for s in self.steps if s.status != PROVED]
+        return "\n".join([head, *("  " + b for b in bad)])
+
+
+class DerivationError(AssertionError):
+    """Raised by :meth:`Derivation.assert_valid` when a step is false."""
+
+
+def _evaluate(expr):
+    """Carry out pending derivatives, integrals and limits."""
+    return expr.doit() if hasattr(expr, "doit") else expr
+
+
+def _is_matrix(expr) -> bool:
+    return isinstance(expr, sp.MatrixBase)
+
+
+def _entries(expr) -> list:
+    return list(expr) if _is_matrix(expr) else [expr]
+
+
+_SIMPLIFIERS: tuple[Callable, ...] = (
+    lambda e: e,
+    sp.expand,
+    lambda e: sp.cancel(sp.together(e)),
+    sp.simplify,
+    lambda e: sp.simplify(e.rewrite(sp.exp)),
+    lambda e: sp.simplify(sp.piecewise_fold(e)),
+)
+
+
+def _symbolic_zero(diff) -> bool:
+    """True when SymPy proves ``diff == 0``; False when it cannot (not a disproof)."""
+    for simplify in _SIMPLIFIERS:
+        try:
+            if simplify(diff) == 0:
+                return True
+        except (TypeError, ValueError, NotImplementedError, AttributeError):
+            continue
+    return False
+
+
+def _numeric(expr, subs: Mapping) -> mpmath.mpc:
+    value = sp.N(expr.subs(subs), DPS)
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or not value.is_number:
+        raise ValueError(f"not a finite number: {value}")
+    return mpmath.mpc(complex(value)) if value.is_real is False else mpmath.mpf(str(value))
+
+
+def _short(value) -> str:
+    return mpmath.nstr(value, 12)
+
+
+@dataclass
+class Derivation:
+    """A titled chain of equal expressions with a domain for numeric spot checks.
+
+    ``domain`` maps each symbol to a ``(low, high)`` range from which random points are drawn;
+    symbols not listed use ``(-3, 3)``, or ``(0.1, 3)`` when declared positive.
+    ``lhs`` is what the chain computes (shown before the first ``=``).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> d = Derivation("a wrong step", [x], [Step(x * (x + 1), "definition"),
+    ...                                      Step(x**2 + 2 * x, "expand")])
+    >>> r = d.check()
+    >>> r.ok, r.first_failure.index
+    (False, 1)
+    """
+
+    title: str
+    symbols: Sequence[sp.Symbol]
+    steps: Sequence[Step]
+    domain: Mapping = field(default_factory=dict)
+    lhs: sp.Basic | None = None
+    notes: Sequence[str] = ()
+    points: int = 12
+
+    def __post_init__(self):
+        if not self.steps:
+            raise ValueError("steps: a derivation needs at least one step")
+        self.steps = list(self.steps)
+        self.symbols = list(self.symbols)
+
+    @property
+    def result(self):
+        """The last expression of the chain.
+
+        >>> import sympy as sp
+        >>> Derivation("t", [], [Step(sp.Integer(1), "given")]).result
+        1
+        """
+        return self.steps[-1].expr
+
+    def _sample(self, rng: random.Random) -> dict:
+        point = {}
+        for s in self.symbols:
+            low, high = self.domain.get(s, (0.1, 3) if s.is_positive else (-3, 3))
+            point[s] = sp.Float(rng.uniform(float(low), float(high)), DPS)
+        return point
+
+    def check_step(self, index: int, *, seed: int = 0) -> StepCheck:
+        """Check ``steps[index - 1] == steps[index]`` (``index`` >= 1)."""
+        a, b = self.steps[index - 1].expr, self.steps[index].expr
+        ea, eb = _evaluate(a), _evaluate(b)
+        shown = dict(lhs=_plain(a), rhs=_plain(b))
+        if _is_matrix(ea) != _is_matrix(eb) or (_is_matrix(ea) and ea.shape != eb.shape):
+            return StepCheck(index, FAILED, **shown, point={}, lhs_value="shape", rhs_value="shape")
+        rng = random.Random(f"{self.title}|{index}|{seed}")
+        checked = 0
+        with mpmath.workdps(DPS):
+            for _ in range(self.points * 3):
+                if checked >= self.points:
+                    break
+                point = self._sample(rng)
+                try:
+                    pairs = [(_numeric(u, point), _numeric(v, point)) for u, v in zip(
+                        _entries(ea), _entries(eb), strict=True)]
+                except (ValueError, TypeError, ZeroDivisionError):
+                    continue  # a singular point of the domain: draw another
+                checked += 1
+                for va, vb in pairs:
+                    if abs(va - vb) > REL_TOL * max(1, abs(va), abs(vb)):
+                        where = {str(k): float(v) for k, v in point.items()}
+                        return StepCheck(
+                            index, FAILED, **shown, point=where,
+                            lhs_value=_short(va), rhs_value=_short(vb), points_checked=checked)
+        if checked == 0:
+            return StepCheck(index, FAILED, **shown, point={}, lhs_value="no finite point",
+                             rhs_value="no finite point")
+        proved = all(_symbolic_zero(u - v) for u, v in zip(_entries(ea), _entries(eb), strict=True))
+        return StepCheck(index, PROVED if proved else NUMERIC_ONLY, **shown, points_checked=checked)
+
+    def check(self, *, seed: int = 0) -> CheckReport:
+        """Check every consecutive equality; see :class:`CheckReport`."""
+        return CheckReport(self.title, [self.check_step(i, seed=seed)
+                                        for i in range(1, len(self.steps))])
+
+    def assert_valid(self, *, seed: int = 0) -> CheckReport:
+        """Check, and raise :class:`DerivationError` at the first false step.
+
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x")
+        >>> Derivation("ok", [x], [Step(2 * x, "given"), Step(x + x, "sum")]).assert_valid().ok
+        True
+        """
+        report = self.check(seed=seed)
+        if not report.ok:
+            raise DerivationError(f"{self.title}: {report.first_failure.describe()}")
+        return report
+
+    # --- renderers -------------------------------------------------------------------------
+    def latex(self) -> str:
+        r"""An ``aligned`` block, one step a line, the reasons as annotations.
+
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x")
+        >>> print(Derivation("t", [x], [Step(x * (x + 1), "given"),
+        ...                              Step(x**2 + x, "expand")]).latex())
+        \begin{aligned}
+        &x \left(x + 1\right) && \text{given}\\
+        &= x^{2} + x && \text{expand}
+        \end{aligned}
+        """
+        lines = []
+        for i, step in enumerate(self.steps):
+            body = _latex(step.expr)
+            if i == 0:
+                head = f"{_latex(self.lhs)} &= {body}" if self.lhs is not None else f"&{body}"
+            else:
+                head = f"&= {body}"
+            lines.append(f"{head} && \\text{{{_latex_text(step.reason)}}}")
+        return "\\begin{aligned}\n" + "\\\\\n".join(lines) + "\n\\end{aligned}"
+
+    def markdown(self) -> str:
+        """A numbered list with inline math, for the CLI and for plain pages.
+
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x")
+        >>> print(Derivation("t", [x], [Step(2 * x, "given")]).markdown())
+        **t**
+        <BLANKLINE>
+        0. $2 x$ — given
+        """
+        out = [f"**{self.title}**", ""]
+        if self.lhs is not None:
+            out.append(f"Compute ${_latex(self.lhs)}$.")
+            out.append("")
+        for i, step in enumerate(self.steps):
+            out.append(f"{i}. ${'= ' if i else ''}{_latex(step.expr)}$ — {step.reason}")
+        out.extend(f"\n> {note}" for note in self.notes)
+        return "\n".join(out)
+
+    def text(self) -> str:
+        """Plain text: one step a line, with its reason.
+
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x")
+        >>> print(Derivation("t", [x], [Step(x * (x + 1), "given"),
+        ...                             Step(x**2 + x, "expand")]).text())
+        t
+          x*(x + 1)                                [given]
+          = x**2 + x                               [expand]
+        """
+        out = [self.title]
+        if self.lhs is not None:
+            out.append(f"  {_plain(self.lhs)}")
+        for i, step in enumerate(self.steps):
+            shown = ("= " if i else "") + _plain(step.expr)
+            out.append(f"  {shown:<40} [{step.reason}]")
+        out.extend(f"  note: {note}" for note in self.notes)
+        return "\n".join(out)
+
+
+def _plain(expr) -> str:
+    return sp.sstr(expr)
+
+
+def _latex(expr) -> str:
+    return sp.latex(expr)
+
+
+def _latex_text(text: str) -> str:
+    """Escape what would break ``\\text{...}``."""
+    for char, repl in (("\\", r"\backslash "), ("{", r"\{"), ("}", r"\}"), ("_", r"\_"),
+                       ("%", r"\%"), ("&", r"\&"), ("#", r"\#"), ("$", r"\$")):
+        text = text.replace(char, repl)
+    return text
