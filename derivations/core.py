@@ -127,7 +127,9 @@ class CheckReport:
 
     def __str__(self) -> str:
         c = self.counts()
-        head = f"{self.title}: {c[PROVED]} proved, {c[NUMERIC_ONLY]} numeric-only, {c[FAILED]} failed"
+        head = (
+            f"{self.title}: {c[PROVED]} proved, {c[NUMERIC_ONLY]} numeric-only, {c[FAILED]} failed"
+        )
         bad = [s.describe() for s in self.steps if s.status != PROVED]
         return "\n".join([head, *("  " + b for b in bad)])
 
@@ -205,6 +207,8 @@ class Derivation:
     lhs: sp.Basic | None = None
     notes: Sequence[str] = ()
     points: int = 12
+    #: Substitutions applied only when rendering (e.g. a long sum shown as ``S``).
+    display: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.steps:
@@ -244,8 +248,10 @@ class Derivation:
                     break
                 point = self._sample(rng)
                 try:
-                    pairs = [(_numeric(u, point), _numeric(v, point)) for u, v in zip(
-                        _entries(ea), _entries(eb), strict=True)]
+                    pairs = [
+                        (_numeric(u, point), _numeric(v, point))
+                        for u, v in zip(_entries(ea), _entries(eb), strict=True)
+                    ]
                 except (ValueError, TypeError, ZeroDivisionError):
                     continue  # a singular point of the domain: draw another
                 checked += 1
@@ -253,18 +259,31 @@ class Derivation:
                     if abs(va - vb) > REL_TOL * max(1, abs(va), abs(vb)):
                         where = {str(k): float(v) for k, v in point.items()}
                         return StepCheck(
-                            index, FAILED, **shown, point=where,
-                            lhs_value=_short(va), rhs_value=_short(vb), points_checked=checked)
+                            index,
+                            FAILED,
+                            **shown,
+                            point=where,
+                            lhs_value=_short(va),
+                            rhs_value=_short(vb),
+                            points_checked=checked,
+                        )
         if checked == 0:
-            return StepCheck(index, FAILED, **shown, point={}, lhs_value="no finite point",
-                             rhs_value="no finite point")
+            return StepCheck(
+                index,
+                FAILED,
+                **shown,
+                point={},
+                lhs_value="no finite point",
+                rhs_value="no finite point",
+            )
         proved = all(_symbolic_zero(u - v) for u, v in zip(_entries(ea), _entries(eb), strict=True))
         return StepCheck(index, PROVED if proved else NUMERIC_ONLY, **shown, points_checked=checked)
 
     def check(self, *, seed: int = 0) -> CheckReport:
         """Check every consecutive equality; see :class:`CheckReport`."""
-        return CheckReport(self.title, [self.check_step(i, seed=seed)
-                                        for i in range(1, len(self.steps))])
+        return CheckReport(
+            self.title, [self.check_step(i, seed=seed) for i in range(1, len(self.steps))]
+        )
 
     def assert_valid(self, *, seed: int = 0) -> CheckReport:
         """Check, and raise :class:`DerivationError` at the first false step.
@@ -280,6 +299,9 @@ class Derivation:
         return report
 
     # --- renderers -------------------------------------------------------------------------
+    def _shown(self, expr):
+        return expr.xreplace(dict(self.display)) if self.display else expr
+
     def latex(self) -> str:
         r"""An ``aligned`` block, one step a line, the reasons as annotations.
 
@@ -294,9 +316,13 @@ class Derivation:
         """
         lines = []
         for i, step in enumerate(self.steps):
-            body = _latex(step.expr)
+            body = _latex(self._shown(step.expr))
             if i == 0:
-                head = f"{_latex(self.lhs)} &= {body}" if self.lhs is not None else f"&{body}"
+                head = (
+                    f"{_latex(self._shown(self.lhs))} &= {body}"
+                    if self.lhs is not None
+                    else f"&{body}"
+                )
             else:
                 head = f"&= {body}"
             lines.append(f"{head} && \\text{{{_latex_text(step.reason)}}}")
@@ -314,10 +340,12 @@ class Derivation:
         """
         out = [f"**{self.title}**", ""]
         if self.lhs is not None:
-            out.append(f"Compute ${_latex(self.lhs)}$.")
+            out.append(f"Compute ${_latex(self._shown(self.lhs))}$.")
             out.append("")
         for i, step in enumerate(self.steps):
-            out.append(f"{i}. ${'= ' if i else ''}{_latex(step.expr)}$ — {step.reason}")
+            out.append(
+                f"{i}. ${'= ' if i else ''}{_latex(self._shown(step.expr))}$ — {step.reason}"
+            )
         out.extend(f"\n> {note}" for note in self.notes)
         return "\n".join(out)
 
@@ -334,9 +362,9 @@ class Derivation:
         """
         out = [self.title]
         if self.lhs is not None:
-            out.append(f"  {_plain(self.lhs)}")
+            out.append(f"  {_plain(self._shown(self.lhs))}")
         for i, step in enumerate(self.steps):
-            shown = ("= " if i else "") + _plain(step.expr)
+            shown = ("= " if i else "") + _plain(self._shown(step.expr))
             out.append(f"  {shown:<40} [{step.reason}]")
         out.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(out)
@@ -352,7 +380,15 @@ def _latex(expr) -> str:
 
 def _latex_text(text: str) -> str:
     """Escape what would break ``\\text{...}``."""
-    for char, repl in (("\\", r"\backslash "), ("{", r"\{"), ("}", r"\}"), ("_", r"\_"),
-                       ("%", r"\%"), ("&", r"\&"), ("#", r"\#"), ("$", r"\$")):
+    for char, repl in (
+        ("\\", r"\backslash "),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("_", r"\_"),
+        ("%", r"\%"),
+        ("&", r"\&"),
+        ("#", r"\#"),
+        ("$", r"\$"),
+    ):
         text = text.replace(char, repl)
     return text

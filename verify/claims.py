@@ -27,7 +27,14 @@ from typing import Any
 #: Topic modules under ``verify/`` whose claims the registry holds, in book order.
 TOPICS: tuple[str, ...] = ("activations",)
 
-METHODS = ("autograd", "finite-difference", "monte-carlo", "enumeration", "torch-reference", "exact")
+METHODS = (
+    "autograd",
+    "finite-difference",
+    "monte-carlo",
+    "enumeration",
+    "torch-reference",
+    "exact",
+)
 
 
 @dataclass
@@ -166,7 +173,7 @@ def get(claim_id: str) -> Claim:
     >>> get("activations.softplus.derivativ")
     Traceback (most recent call last):
     ...
-    ValueError: claim_id: unknown claim 'activations.softplus.derivativ'; did you mean activations.softplus.derivative? ...
+    ValueError: claim_id: unknown claim 'activations.softplus.derivativ'; did you mean activations.softplus.derivative, ...? known ids: ...
     """
     _load()
     if not isinstance(claim_id, str):
@@ -195,8 +202,13 @@ def select(prefix: str = "") -> list[Claim]:
     return chosen
 
 
-def run(prefix: str = "", *, seed: int = 0, progress: bool = False,
-        claims: Iterable[Claim] | None = None) -> list[Evidence]:
+def run(
+    prefix: str = "",
+    *,
+    seed: int = 0,
+    progress: bool = False,
+    claims: Iterable[Claim] | None = None,
+) -> list[Evidence]:
     """Check every claim whose id starts with ``prefix``; returns their evidence.
 
     A check that raises is recorded as a failed claim with the exception as its message,
@@ -219,8 +231,13 @@ def run(prefix: str = "", *, seed: int = 0, progress: bool = False,
         try:
             evidence = claim.check(seed=seed)
         except Exception as exc:  # noqa: BLE001 - reported as a failed claim, not swallowed
-            evidence = Evidence(claim.id, claim.method, False, seed=seed,
-                                message=f"check raised {type(exc).__name__}: {exc}")
+            evidence = Evidence(
+                claim.id,
+                claim.method,
+                False,
+                seed=seed,
+                message=f"check raised {type(exc).__name__}: {exc}",
+            )
         out.append(evidence)
         if bar is not None:
             bar.update()
@@ -237,8 +254,18 @@ def table(evidence: Iterable[Evidence], *, markdown: bool = False) -> str:
     claim  method  result  error    tolerance  n  message
     t.x    exact   PASS    0        0          1  equal
     """
-    rows = [(e.claim_id, e.method, "PASS" if e.passed else "FAIL", _num(e.error),
-             _num(e.tolerance), "" if e.n is None else str(e.n), e.message) for e in evidence]
+    rows = [
+        (
+            e.claim_id,
+            e.method,
+            "PASS" if e.passed else "FAIL",
+            _num(e.error),
+            _num(e.tolerance),
+            "" if e.n is None else str(e.n),
+            e.message,
+        )
+        for e in evidence
+    ]
     head = ("claim", "method", "result", "error", "tolerance", "n", "message")
     if markdown:
         esc = [tuple(c.replace("|", "\\|") for c in r) for r in rows]

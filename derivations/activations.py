@@ -1,0 +1,281 @@
+"""Activation functions: definitions, derivatives with their steps, exact ranges, kinks.
+
+Everything a page or a claim needs about an activation comes from :func:`get`, which builds
+it from the table :data:`TABLE`: the definition is the only thing typed in; the derivative
+is derived rule by rule (:mod:`derivations.steps`), the range from limits and critical
+points (:mod:`derivations.ranges`), the kink facts from one-sided limits.
+
+>>> relu = get("relu")
+>>> relu.output_range
+Interval(0, oo)
+>>> relu.kinks[0].left, relu.kinks[0].right
+(0, 1)
+>>> get("softplus").derivative
+sigmoid(x)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sympy as sp
+
+from derivations.core import Derivation, Step
+from derivations.functions import Phi, sigmoid
+from derivations.ranges import Kink, RangeFacts, kinks, output_range
+from derivations.steps import differentiate
+
+x = sp.Symbol("x", real=True)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter: default value and the open/closed bounds it must lie in."""
+
+    default: float
+    low: float
+    high: float
+    low_closed: bool = True
+    high_closed: bool = False
+    meaning: str = ""
+
+    def allowed(self) -> str:
+        lo = "[" if self.low_closed else "("
+        hi = "]" if self.high_closed else ")"
+        return f"{lo}{self.low}, {self.high}{hi}"
+
+    def accepts(self, v: float) -> bool:
+        above = v >= self.low if self.low_closed else v > self.low
+        below = v <= self.high if self.high_closed else v < self.high
+        return above and below
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One row of the table: how to write the activation and its derivative's closed form."""
+
+    symbol: str
+    definition: Callable[..., sp.Expr]
+    closed_form: Callable[..., sp.Expr] | None = None
+    closed_form_reason: str = "simplify"
+    params: dict[str, Param] = field(default_factory=dict)
+    # What PyTorch's autograd returns at a kink: the branch its backward uses there.
+    autograd_at_kink: str = ""
+
+
+def _leaky(a):
+    return sp.Piecewise((a * x, x < 0), (x, True))
+
+
+TABLE: dict[str, Spec] = {
+    "leaky_relu": Spec(
+        r"\mathrm{LeakyReLU}_a",
+        _leaky,
+        lambda a: sp.Piecewise((a, x < 0), (1, True)),
+        "collect the cases",
+        {"a": Param(0.01, 0, 1, meaning="slope for x < 0")},
+        "left: PyTorch's backward tests x > 0, so at x = 0 it returns the slope a",
+    ),
+    "softplus": Spec(
+        r"\mathrm{Softplus}",
+        lambda: sp.log(1 + sp.exp(x)),
+        lambda: sigmoid(x),
+        "e^x/(1 + e^x) = 1/(1 + e^{-x}) = σ(x)",
+    ),
+    "sigmoid": Spec(
+        r"\sigma",
+        lambda: 1 / (1 + sp.exp(-x)),
+        lambda: sigmoid(x) * (1 - sigmoid(x)),
+        "e^{-x}/(1 + e^{-x})^2 = σ(x)·(1 - σ(x))",
+    ),
+    "tanh": Spec(r"\tanh", lambda: sp.tanh(x), lambda: 1 - sp.tanh(x) ** 2, "simplify"),
+    "relu": Spec(
+        r"\mathrm{ReLU}",
+        lambda: sp.Piecewise((0, x < 0), (x, True)),
+        lambda: sp.Piecewise((0, x < 0), (1, True)),
+        "collect the cases",
+        autograd_at_kink="left: PyTorch's backward tests x > 0, so at x = 0 it returns 0",
+    ),
+    "elu": Spec(
+        r"\mathrm{ELU}_\alpha",
+        lambda alpha: sp.Piecewise((alpha * (sp.exp(x) - 1), x < 0), (x, True)),
+        lambda alpha: sp.Piecewise((alpha * sp.exp(x), x < 0), (1, True)),
+        "collect the cases",
+        {"alpha": Param(1.0, 0, math.inf, low_closed=False, meaning="saturation for x < 0")},
+        "left: PyTorch's backward uses the x ≤ 0 branch, α·e^x, which is α at x = 0",
+    ),
+    "gelu": Spec(
+        r"\mathrm{GELU}",
+        lambda: x * Phi(x),
+        lambda: Phi(x) + x * sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi),
+        "Φ′(x) = φ(x) = e^{-x²/2}/√(2π)",
+    ),
+    "silu": Spec(
+        r"\mathrm{SiLU}",
+        lambda: x * sigmoid(x),
+        lambda: sigmoid(x) * (1 + x * (1 - sigmoid(x))),
+        "factor out σ(x)",
+    ),
+}
+
+#: Every activation name, scalar ones first, then the vector-valued softmax.
+NAMES: tuple[str, ...] = (*TABLE, "softmax")
+
+
+@dataclass
+class Activation:
+    """A scalar activation with everything derived about it."""
+
+    name: str
+    symbol: str
+    params: dict
+    expr: sp.Expr
+    derivative: sp.Expr
+    derivation: Derivation
+    output_range: sp.Interval
+    range_facts: RangeFacts
+    kinks: list[Kink]
+    autograd_at_kink: str = ""
+
+    @property
+    def variable(self) -> sp.Symbol:
+        return x
+
+
+def _check_params(name: str, spec: Spec, given: dict) -> dict:
+    unknown = set(given) - set(spec.params)
+    if unknown:
+        allowed = ", ".join(spec.params) or "none"
+        raise ValueError(f"params: {name} takes no parameter {sorted(unknown)}; allowed: {allowed}")
+    out = {}
+    for key, param in spec.params.items():
+        value = given.get(key, param.default)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{key}: a real number is required, got {value!r}")
+        if not math.isfinite(float(value)) or not param.accepts(float(value)):
+            raise ValueError(f"{key}: {value!r} is out of range; allowed: {param.allowed()}")
+        out[key] = value
+    return out
+
+
+def _exact(value):
+    """Parameters enter the SymPy expressions as exact rationals (0.01 -> 1/100)."""
+    return sp.nsimplify(value, rational=True) if isinstance(value, float) else sp.Integer(value)
+
+
+def get(name: str, **params):
+    """The activation ``name`` with parameters (see :data:`NAMES`, :data:`TABLE`).
+
+    >>> get("leaky_relu", a=0.1).expr
+    Piecewise((x/10, x < 0), (x, True))
+    >>> get("swish")
+    Traceback (most recent call last):
+    ...
+    ValueError: name: unknown activation 'swish'; allowed: leaky_relu, softplus, sigmoid, tanh, relu, elu, gelu, silu, softmax
+    >>> get("leaky_relu", a=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: a: -1 is out of range; allowed: [0, 1)
+    """
+    if name == "softmax":
+        n = params.pop("n", 3)
+        if params:
+            raise ValueError(f"params: softmax takes only n, got {sorted(params)}")
+        if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 6:
+            raise ValueError(f"n: an integer in [2, 6] is required, got {n!r}")
+        return softmax(n)
+    if name not in TABLE:
+        raise ValueError(f"name: unknown activation {name!r}; allowed: {', '.join(NAMES)}")
+    checked = _check_params(name, TABLE[name], params)
+    return _build(name, tuple(sorted(checked.items())))
+
+
+@lru_cache(maxsize=64)
+def _build(name: str, params: tuple) -> Activation:
+    spec = TABLE[name]
+    values = {k: _exact(v) for k, v in params}
+    expr = spec.definition(**values)
+    closed = spec.closed_form(**values) if spec.closed_form else None
+    derivation = differentiate(
+        expr,
+        x,
+        title=f"Derivative of {name}",
+        name=name,
+        closed_form=closed,
+        closed_form_reason=spec.closed_form_reason,
+    )
+    facts = output_range(expr, x)
+    return Activation(
+        name,
+        spec.symbol,
+        dict(params),
+        expr,
+        derivation.result,
+        derivation,
+        facts.interval,
+        facts,
+        kinks(expr, x),
+        spec.autograd_at_kink,
+    )
+
+
+# --- softmax -----------------------------------------------------------------------------------
+@dataclass
+class Softmax:
+    """Softmax of ``n`` logits: ``expr`` is the vector ``p``, ``derivative`` its Jacobian."""
+
+    name: str
+    symbol: str
+    n: int
+    logits: list[sp.Symbol]
+    expr: sp.Matrix
+    derivative: sp.Matrix
+    derivation: Derivation
+    output_range: sp.Interval
+
+
+@lru_cache(maxsize=8)
+def softmax(n: int = 3) -> Softmax:
+    """Softmax and its Jacobian ``diag(p) - p pᵀ``, derived entry by entry.
+
+    >>> s = softmax(2)
+    >>> s.derivation.check().ok
+    True
+    >>> s.output_range
+    Interval.open(0, 1)
+    """
+    z = list(sp.symbols(f"z1:{n + 1}", real=True))
+    total = sp.Add(*[sp.exp(zi) for zi in z])
+    p = sp.Matrix([sp.exp(zi) / total for zi in z])
+    pending = sp.Matrix(n, n, lambda i, j: sp.Derivative(p[i], z[j]))
+    quotient = sp.Matrix(
+        n,
+        n,
+        lambda i, j: (
+            (sp.KroneckerDelta(i, j) * sp.exp(z[i]) * total - sp.exp(z[i]) * sp.exp(z[j]))
+            / total**2
+        ),
+    )
+    entries = sp.Matrix(n, n, lambda i, j: p[i] * sp.KroneckerDelta(i, j) - p[i] * p[j])
+    jacobian = sp.diag(*p) - p * p.T
+    S = sp.Symbol("S", positive=True)  # shown in place of the sum of exponentials
+    derivation = Derivation(
+        f"Jacobian of softmax ({n} logits)",
+        z,
+        [
+            Step(pending, "definition: J_ij = ∂p_i/∂z_j with p_i = e^{z_i}/S, S = Σ_k e^{z_k}"),
+            Step(quotient, "quotient rule; ∂S/∂z_j = e^{z_j}", "quotient"),
+            Step(entries, "split the fraction: p_i δ_ij - p_i p_j"),
+            Step(jacobian, "matrix form: diag(p) - p pᵀ"),
+        ],
+        lhs=sp.Symbol("J"),
+        display={total: S},
+        points=6,
+    )
+    return Softmax(
+        "softmax", r"\mathrm{softmax}", n, z, p, jacobian, derivation, sp.Interval.open(0, 1)
+    )
