@@ -1,0 +1,186 @@
+"""Activations: the derived facts, the claims, and the bad-input errors."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy.optimize import minimize_scalar
+from scipy.special import erf, expit
+
+from derivations import activations as act
+from derivations.core import PROVED
+from verify import claims
+
+x = act.x
+SCALAR = list(act.TABLE)
+
+
+def test_nine_activations():
+    assert len(act.NAMES) == 9 and act.NAMES[-1] == "softmax"
+    assert set(SCALAR) == {
+        "leaky_relu",
+        "softplus",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "elu",
+        "gelu",
+        "silu",
+    }
+
+
+@pytest.mark.parametrize("name", SCALAR)
+def test_every_derivative_step_is_proved(name):
+    report = act.get(name).derivation.check()
+    assert [s.status for s in report.steps] == [PROVED] * len(report.steps), str(report)
+    assert len(report.steps) >= 1
+
+
+@pytest.mark.parametrize("name", ["softplus", "sigmoid", "tanh", "gelu", "silu"])
+def test_derivative_is_sympys_own(name):
+    a = act.get(name)
+    assert sp.simplify((a.derivative - sp.diff(a.expr, x)).rewrite(sp.exp)) == 0
+
+
+def test_closed_forms_read_as_a_course_writes_them():
+    assert act.get("softplus").derivative == act.sigmoid(x)
+    assert act.get("tanh").derivative == 1 - sp.tanh(x) ** 2
+    s = act.sigmoid(x)
+    assert sp.expand(act.get("sigmoid").derivative - s * (1 - s)) == 0
+
+
+def test_softplus_steps_name_their_rules():
+    reasons = " ".join(s.reason.lower() for s in act.get("softplus").derivation.steps)
+    for rule in ("chain", "sum", "exp"):
+        assert rule in reasons
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("softplus", sp.Interval.open(0, sp.oo)),
+        ("leaky_relu", sp.Interval(-sp.oo, sp.oo)),
+        ("relu", sp.Interval(0, sp.oo)),
+        ("sigmoid", sp.Interval.open(0, 1)),
+        ("tanh", sp.Interval.open(-1, 1)),
+        ("elu", sp.Interval.open(-1, sp.oo)),
+    ],
+)
+def test_ranges_from_the_spec(name, expected):
+    assert act.get(name).output_range == expected
+
+
+def test_silu_minimum_is_exact_and_right():
+    interval = act.get("silu").output_range
+    assert interval.inf == -sp.LambertW(sp.exp(-1)) and not interval.left_open
+    independent = minimize_scalar(
+        lambda t: t * expit(t), bounds=(-5, 0), method="bounded", options={"xatol": 1e-12}
+    )
+    assert abs(float(interval.inf) - independent.fun) < 1e-12
+
+
+def test_gelu_minimum_is_a_certified_root():
+    a = act.get("gelu")
+    assert not a.output_range.left_open and a.output_range.sup == sp.oo
+    gelu = lambda t: 0.5 * t * (1 + erf(t / math.sqrt(2)))  # noqa: E731
+    independent = minimize_scalar(gelu, bounds=(-3, 0), method="bounded", options={"xatol": 1e-12})
+    assert abs(float(a.output_range.inf) - independent.fun) < 1e-12
+    ((root, how),) = a.range_facts.critical_points
+    assert "certified" in how and abs(float(root) - independent.x) < 1e-5
+
+
+def test_kinks():
+    (relu,) = act.get("relu").kinks
+    assert (relu.point, relu.left, relu.right) == (0, 0, 1) and not relu.differentiable
+    assert relu.subgradient == sp.Interval(0, 1)
+    (leaky,) = act.get("leaky_relu", a=0.2).kinks
+    assert leaky.subgradient == sp.Interval(sp.Rational(1, 5), 1)
+    (elu,) = act.get("elu").kinks
+    assert elu.differentiable and elu.left == 1
+    assert not act.get("elu", alpha=2.0).kinks[0].differentiable
+    assert act.get("tanh").kinks == []
+
+
+def test_parameters_enter_exactly():
+    assert act.get("leaky_relu", a=0.25).derivative == sp.Piecewise(
+        (sp.Rational(1, 4), x < 0), (1, True)
+    )
+    assert act.get("elu", alpha=2).output_range == sp.Interval.open(-2, sp.oo)
+
+
+def test_softmax_jacobian():
+    s = act.get("softmax", n=3)
+    assert s.derivation.check().ok and s.derivative.shape == (3, 3)
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=3)
+    p = np.exp(z) / np.exp(z).sum()
+    values = np.array(s.derivative.subs(dict(zip(s.logits, z, strict=True))).evalf(), dtype=float)
+    assert np.allclose(values, np.diag(p) - np.outer(p, p), atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: act.get("swish"), "name: unknown activation 'swish'; allowed: leaky_relu"),
+        (lambda: act.get("leaky_relu", a="big"), "a: a real number is required"),
+        (lambda: act.get("leaky_relu", a=1.5), "a: 1.5 is out of range; allowed: [0, 1)"),
+        (lambda: act.get("leaky_relu", a=float("nan")), "a: nan is out of range"),
+        (lambda: act.get("elu", alpha=0), "alpha: 0 is out of range; allowed: (0, inf)"),
+        (
+            lambda: act.get("relu", slope=1),
+            "params: relu takes no parameter ['slope']; allowed: none",
+        ),
+        (lambda: act.get("softmax", n=1), "n: an integer in [2, 6] is required"),
+        (lambda: claims.get("activations.nope"), "claim_id: unknown claim"),
+        (
+            lambda: claims.select("nope"),
+            "prefix: no claim id starts with 'nope'; topics: activations",
+        ),
+    ],
+)
+def test_bad_input_names_the_argument(call, message):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_every_claim_passes_with_its_evidence():
+    evidence = claims.run("activations")
+    assert len(evidence) == len(claims.select("activations")) >= 20
+    failed = [e.summary() for e in evidence if not e.passed]
+    assert not failed
+    for e in evidence:
+        assert e.message and e.seed == 0 and e.seconds >= 0
+        if e.claim_id.endswith(".derivative"):
+            assert e.n >= 10_000
+
+
+def test_softplus_threshold_is_explained_not_hidden():
+    e = claims.get("activations.softplus.derivative").check()
+    assert "returns x" in e.message and "σ(-20)" in e.message
+    gap = e.details["threshold_gap"]
+    assert 1e-9 < gap <= 1 / (1 + math.exp(20)) * (1 + 1e-6)
+    assert e.error < 1e-14  # away from the threshold the agreement is to rounding
+
+
+def test_a_callable_candidate_is_checked_the_same_way():
+    c = claims.get("activations.sigmoid.derivative")
+    assert c.check(lambda t: expit(t) * (1 - expit(t))).passed
+    assert not c.check(lambda t: expit(t) ** 2).passed
+
+
+def test_failure_shows_a_point_with_both_values():
+    e = claims.get("activations.tanh.derivative").check(1 - sp.tanh(x))
+    assert not e.passed and "differs at x =" in e.message
+    point = e.details["point"]
+    assert abs(e.details["candidate_value"] - (1 - math.tanh(point))) < 1e-12
+    assert abs(e.details["reference_value"] - (1 - math.tanh(point) ** 2)) < 1e-12
+
+
+def test_seeds_change_the_random_points_but_not_the_verdict():
+    c = claims.get("activations.gelu.derivative")
+    a, b = c.check(seed=1), c.check(seed=2)
+    assert a.passed and b.passed and a.seed == 1 and b.seed == 2
+    with pytest.raises(ValueError, match="seed"):
+        c.check(seed=-1)
