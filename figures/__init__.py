@@ -59,7 +59,8 @@ def save(fig, stem: Path) -> list[Path]:
     """
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    # Figure ids hold dots (activations.relu): append the suffix, don't replace one.
+    paths = [stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"]
     with plt.rc_context(STYLE):
         fig.savefig(paths[0], metadata={"Software": None})
         fig.savefig(paths[1], metadata={"Date": None, "Creator": None})

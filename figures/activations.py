@@ -82,6 +82,7 @@ def overview():
             ax.plot(xs, np.broadcast_to(_numeric(a.expr)(xs), xs.shape), lw=2)
             ax.plot(xs, np.broadcast_to(_numeric(a.derivative)(xs), xs.shape), lw=1.5, ls="--")
             ax.set_title(name)
+        fig.suptitle("activations (solid) and their derivatives (dashed)")
         fig.tight_layout()
     return fig
 
