@@ -84,13 +84,13 @@ TABLE: dict[str, Spec] = {
         r"\mathrm{Softplus}",
         lambda: sp.log(1 + sp.exp(x)),
         lambda: sigmoid(x),
-        "e^x/(1 + e^x) = 1/(1 + e^{-x}) = σ(x)",
+        r"$\frac{e^x}{1 + e^x} = \frac{1}{1 + e^{-x}} = \sigma(x)$",
     ),
     "sigmoid": Spec(
         r"\sigma",
         lambda: 1 / (1 + sp.exp(-x)),
         lambda: sigmoid(x) * (1 - sigmoid(x)),
-        "e^{-x}/(1 + e^{-x})^2 = σ(x)·(1 - σ(x))",
+        r"$\frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x)\,(1 - \sigma(x))$",
     ),
     "tanh": Spec(r"\tanh", lambda: sp.tanh(x), lambda: 1 - sp.tanh(x) ** 2, "simplify"),
     "relu": Spec(
@@ -112,13 +112,13 @@ TABLE: dict[str, Spec] = {
         r"\mathrm{GELU}",
         lambda: x * Phi(x),
         lambda: Phi(x) + x * sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi),
-        "Φ′(x) = φ(x) = e^{-x²/2}/√(2π)",
+        r"$\Phi'(x) = \varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$",
     ),
     "silu": Spec(
         r"\mathrm{SiLU}",
         lambda: x * sigmoid(x),
         lambda: sigmoid(x) * (1 + x * (1 - sigmoid(x))),
-        "factor out σ(x)",
+        r"factor out $\sigma(x)$",
     ),
 }
 

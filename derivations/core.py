@@ -310,9 +310,14 @@ class Derivation:
         >>> print(Derivation("t", [x], [Step(x * (x + 1), "given"),
         ...                              Step(x**2 + x, "expand")]).latex())
         \begin{aligned}
-        &x \left(x + 1\right) && \text{given}\\
-        &= x^{2} + x && \text{expand}
+        &x \left(x + 1\right) && {\small \text{given}}\\
+        &= x^{2} + x && {\small \text{expand}}
         \end{aligned}
+
+        A reason may hold math between dollar signs; it is typeset as math:
+
+        >>> reason_latex("power rule: $x^n \\to n x^{n-1}$")
+        '{\\small \\text{power rule: }x^n \\to n x^{n-1}}'
         """
         lines = []
         for i, step in enumerate(self.steps):
@@ -325,7 +330,7 @@ class Derivation:
                 )
             else:
                 head = f"&= {body}"
-            lines.append(f"{head} && \\text{{{_latex_text(step.reason)}}}")
+            lines.append(f"{head} && {reason_latex(step.reason)}")
         return "\\begin{aligned}\n" + "\\\\\n".join(lines) + "\n\\end{aligned}"
 
     def markdown(self) -> str:
@@ -364,8 +369,9 @@ class Derivation:
         if self.lhs is not None:
             out.append(f"  {_plain(self._shown(self.lhs))}")
         for i, step in enumerate(self.steps):
-            shown = ("= " if i else "") + _plain(self._shown(step.expr))
-            out.append(f"  {shown:<40} [{step.reason}]")
+            eq = "= " if i or self.lhs is not None else ""
+            shown = eq + _plain(self._shown(step.expr))
+            out.append(f"  {shown:<40} [{reason_text(step.reason)}]")
         out.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(out)
 
@@ -376,6 +382,56 @@ def _plain(expr) -> str:
 
 def _latex(expr) -> str:
     return sp.latex(expr)
+
+
+def reason_latex(reason: str) -> str:
+    r"""A step's reason as LaTeX: words in ``\text{}``, ``$...$`` segments as math, small.
+
+    >>> print(reason_latex("sum rule; $1$ is constant"))
+    {\small \text{sum rule; }1\text{ is constant}}
+    """
+    parts = reason.split("$")
+    if len(parts) % 2 == 0:  # unbalanced dollars: show them literally
+        parts = [reason]
+    pieces = [
+        (f"\\text{{{_latex_text(p)}}}" if i % 2 == 0 else p) for i, p in enumerate(parts) if p
+    ]
+    return "{\\small " + "".join(pieces) + "}"
+
+
+# Plain-text stand-ins for the LaTeX that reasons use, for the terminal.
+_PLAIN = (
+    (r"\frac{d}{dx}", "d/dx"),
+    (r"\frac{d}{du}", "d/du"),
+    (r"\sigma", "σ"),
+    (r"\Phi", "Φ"),
+    (r"\varphi", "φ"),
+    (r"\cdot", "·"),
+    (r"\pi", "π"),
+    (r"\sqrt", "√"),
+    (r"\left", ""),
+    (r"\right", ""),
+    (r"\tanh", "tanh"),
+    (r"\log", "log"),
+    (r"\exp", "exp"),
+    (r"\operatorname", ""),
+    (r"\,", " "),
+    (r"\le", "≤"),
+    (r"\ne", "≠"),
+    (r"\infty", "∞"),
+)
+
+
+def reason_text(reason: str) -> str:
+    """A step's reason for the terminal: dollars dropped, common macros as symbols.
+
+    >>> reason_text(r"$\\sigma' = \\sigma(1 - \\sigma)$")
+    "σ' = σ(1 - σ)"
+    """
+    text = reason.replace("$", "")
+    for macro, plain in _PLAIN:
+        text = text.replace(macro, plain)
+    return text
 
 
 def _latex_text(text: str) -> str:

@@ -50,19 +50,31 @@ class RangeFacts:
     candidates: list[Candidate] = field(default_factory=list)
     critical_points: list[tuple[sp.Expr, str]] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
-        """The argument as short sentences, for a page or the CLI.
+    def lines(self, *, latex: bool = False) -> list[str]:
+        """The argument as short sentences, for the CLI or (``latex=True``) a page.
 
         >>> import sympy as sp
         >>> x = sp.Symbol("x", real=True)
         >>> output_range(sp.tanh(x), x).lines()[0]
         'limit at -oo: -1 (approached, not attained)'
+        >>> print(output_range(sp.tanh(x), x).lines(latex=True)[0])
+        limit at $-\\infty$: $-1$ (approached, not attained)
         """
         out = []
         for c in self.candidates:
             how = "attained" if c.attained else "approached, not attained"
-            out.append(f"{c.where}: {sp.sstr(c.value)} ({how})")
+            value = _short(c.value)
+            if latex:
+                where = c.where.replace("-oo", "$-\\infty$").replace(" oo", " $\\infty$")
+                out.append(f"{where}: ${sp.latex(value)}$ ({how})")
+            else:
+                out.append(f"{c.where}: {sp.sstr(value)} ({how})")
         return out
+
+
+def _short(value):
+    """Certified numeric values carry 30 digits; 12 are enough to read."""
+    return sp.Float(value, 12) if isinstance(value, sp.Float) else value
 
 
 @dataclass

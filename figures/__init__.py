@@ -11,6 +11,7 @@ runs give identical bytes.
 from __future__ import annotations
 
 import importlib
+import io
 from pathlib import Path
 
 import matplotlib
@@ -46,6 +47,20 @@ def load(topic: str) -> dict:
     if topic not in TOPICS:
         raise ValueError(f"topic: unknown topic {topic!r}; allowed: {', '.join(TOPICS)}")
     return importlib.import_module(f"figures.{topic}").FIGURES
+
+
+def png(fig) -> bytes:
+    """The figure as PNG bytes (same settings as :func:`save`), then closed; for pages.
+
+    >>> fig, ax = plt.subplots()
+    >>> png(fig)[:4]
+    b'\\x89PNG'
+    """
+    buffer = io.BytesIO()
+    with plt.rc_context(STYLE):
+        fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
 
 
 def save(fig, stem: Path) -> list[Path]:
