@@ -434,14 +434,6 @@ FAKES = [
 ]
 
 
-def _registered(claim_id: str) -> bool:
-    try:
-        claims.get(claim_id)
-    except (ValueError, ImportError):
-        return False
-    return True
-
-
 @pytest.fixture(scope="module", autouse=True)
 def fake_claims():
     """Register the fakes for this module only: other tests walk every registered claim."""
@@ -542,14 +534,8 @@ def test_main_points_at_the_offending_character(capsys):
 
 
 # --- against the real activation claims --------------------------------------------------
-# Skipped only while the activation claims are not registered yet.
-needs_activation_claims = pytest.mark.skipif(
-    not _registered("activations.sigmoid.derivative"),
-    reason="activations.sigmoid.derivative is not registered yet",
-)
 
 
-@needs_activation_claims
 def test_real_sigmoid_derivative_answers():
     good = check_answer("activations.sigmoid.derivative", "exp(x)/(1+exp(x))^2")
     assert good.passed and good.message.startswith("equivalent")
@@ -558,12 +544,10 @@ def test_real_sigmoid_derivative_answers():
     assert bad.message.startswith("not equivalent: at x = ")
 
 
-@needs_activation_claims
 def test_real_tanh_derivative_answer():
     assert check_answer("activations.tanh.derivative", "1 - tanh(x)^2").passed
 
 
-@needs_activation_claims
 def test_real_relu_range_answers():
     assert check_answer("activations.relu.range", "[0, oo)").passed
     assert not check_answer("activations.relu.range", "(0, oo)").passed
