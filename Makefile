@@ -4,7 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lint figures verify clean
+# MathJax for offline math: installed from the npm registry, and only the files the book
+# loads (the TeX input with its lazily loaded extensions, the CommonHTML output and its
+# fonts; about 2 MB of the package's 24 MB) are copied where Sphinx serves static files.
+MATHJAX_VERSION := 3.2.2
+MATHJAX_NPM := _build/mathjax/npm
+MATHJAX_PKG := $(MATHJAX_NPM)/node_modules/mathjax
+MATHJAX := _build/mathjax/static/mathjax
+MATHJAX_JS := $(MATHJAX)/tex-mml-chtml.js
+
+.PHONY: book mathjax test browser-test lint figures verify clean
 
 # torch==2.13.0 first: it is the CPU wheel on this machine; the project's range admits it,
 # so the second install keeps it instead of pulling a CUDA build.
@@ -15,8 +24,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+# Everything but the browser test (which needs a build: `make browser-test`, or .ci/run).
+# The book-build tests need MathJax too.
+test: $(STAMP) $(MATHJAX_JS)
+	$(PY) -m pytest -q -m "not browser"
+
+browser-test: book
+	REQUIRE_BOOK=1 $(PY) -m pytest -q -m browser tests/test_book.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -28,8 +42,26 @@ verify: $(STAMP)
 figures: $(STAMP)
 	$(PY) -m figures --out _build/figures
 
-book: $(STAMP)
-	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick
+$(MATHJAX_PKG)/package.json:
+	@command -v npm >/dev/null || { echo "npm is needed to install MathJax: apt-get install npm" >&2; exit 1; }
+	npm install --prefix $(MATHJAX_NPM) --no-audit --no-fund --no-save mathjax@$(MATHJAX_VERSION)
+
+# The entry script is copied last: its presence means the copy is complete.
+$(MATHJAX_JS): $(MATHJAX_PKG)/package.json
+	rm -rf $(MATHJAX) && mkdir -p $(MATHJAX)/output/chtml/fonts $(MATHJAX)/input/tex
+	cp -r $(MATHJAX_PKG)/es5/output/chtml/fonts/woff-v2 $(MATHJAX)/output/chtml/fonts/
+	cp -r $(MATHJAX_PKG)/es5/input/tex/extensions $(MATHJAX)/input/tex/
+	cp $(MATHJAX_PKG)/LICENSE $(MATHJAX)/
+	cp $(MATHJAX_PKG)/es5/tex-mml-chtml.js $@
+
+mathjax: $(MATHJAX_JS)
+
+# Pages execute at build time (cached in _build/.jupyter_cache); any warning, failing cell or
+# failing claim fails the build, and so does output on stderr in a page: importing matplotlib
+# first builds its font cache, whose notice would otherwise be such output on a fresh machine.
+book: $(STAMP) $(MATHJAX_JS)
+	$(PY) -c "import matplotlib.pyplot"
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 
 clean:
 	rm -rf _build
