@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -400,9 +401,12 @@ def reason_latex(reason: str) -> str:
 
 
 # Plain-text stand-ins for the LaTeX that reasons use, for the terminal.
+_PLAIN_RE = (
+    (re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}"), r"\1/\2"),
+    (re.compile(r"\\operatorname\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\^\{([^{}]*)\}"), r"^(\1)"),
+)
 _PLAIN = (
-    (r"\frac{d}{dx}", "d/dx"),
-    (r"\frac{d}{du}", "d/du"),
     (r"\sigma", "σ"),
     (r"\Phi", "Φ"),
     (r"\varphi", "φ"),
@@ -412,23 +416,32 @@ _PLAIN = (
     (r"\left", ""),
     (r"\right", ""),
     (r"\tanh", "tanh"),
+    (r"\sinh", "sinh"),
+    (r"\cosh", "cosh"),
     (r"\log", "log"),
     (r"\exp", "exp"),
-    (r"\operatorname", ""),
+    (r"\sin", "sin"),
+    (r"\cos", "cos"),
     (r"\,", " "),
     (r"\le", "≤"),
-    (r"\ne", "≠"),
     (r"\infty", "∞"),
+    ("{", "("),
+    ("}", ")"),
 )
 
 
 def reason_text(reason: str) -> str:
-    """A step's reason for the terminal: dollars dropped, common macros as symbols.
+    r"""A step's reason for the terminal: dollars dropped, common LaTeX made plain.
 
-    >>> reason_text(r"$\\sigma' = \\sigma(1 - \\sigma)$")
-    "σ' = σ(1 - σ)"
+    >>> reason_text(r"chain rule with the log rule $\frac{d}{du} \log u = \frac{1}{u}$")
+    'chain rule with the log rule d/du log u = 1/u'
+    >>> reason_text(r"$\sigma' = \sigma\,(1 - \sigma)$; $e^{-x}$")
+    "σ' = σ (1 - σ); e^(-x)"
     """
     text = reason.replace("$", "")
+    for _ in range(3):  # nested fractions unwrap from the inside out
+        for pattern, plain in _PLAIN_RE:
+            text = pattern.sub(plain, text)
     for macro, plain in _PLAIN:
         text = text.replace(macro, plain)
     return text

@@ -9,14 +9,15 @@ differentiated by cases, and :func:`break_points` says what happens where the ca
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
 >>> from derivations.functions import sigmoid
+>>> from derivations.core import reason_text
 >>> d = differentiate(sp.log(1 + sp.exp(x)), x, name="softplus", closed_form=sigmoid(x),
 ...                   closed_form_reason="divide by exp(x)")
 >>> for step in d.steps:
-...     print(f"{sp.sstr(step.expr):<42} [{step.reason}]")
+...     print(f"{sp.sstr(step.expr):<42} [{reason_text(step.reason)}]")
 Derivative(log(exp(x) + 1), x)             [definition]
 Derivative(exp(x) + 1, x)/(exp(x) + 1)     [chain rule with the log rule d/du log u = 1/u]
 Derivative(exp(x), x)/(exp(x) + 1)         [sum rule; d/dx 1 = 0]
-exp(x)/(exp(x) + 1)                        [exp rule: d/dx exp(x) = exp(x)]
+exp(x)/(exp(x) + 1)                        [exp rule: d/dx e^(x) = e^(x)]
 sigmoid(x)                                 [divide by exp(x)]
 >>> [s.rule for s in d.steps]
 ['definition', 'log', 'sum', 'exp', 'closed-form']
@@ -63,22 +64,22 @@ RULES: dict[str, str] = {
 SIMPLIFY_MAX_OPS = 20
 
 # One-argument functions: (rule key, derivative in terms of the argument, the formula a
-# student would quote). The formula is written in "{u}" so that a rule applied directly to
-# x reads "d/dx log x = 1/x" and one applied to an inner expression reads as a chain rule.
+# student would quote, in LaTeX with "@" standing for the argument). Applied to x itself the
+# formula reads "d/dx log x = 1/x"; applied to an inner expression, as a chain rule in u.
 _UNARY: dict[type, tuple[str, Callable, str]] = {
-    sp.exp: ("exp", sp.exp, "d/d{u} exp({u}) = exp({u})"),
-    sp.log: ("log", lambda u: 1 / u, "d/d{u} log {u} = 1/{u}"),
-    sp.tanh: ("hyperbolic", lambda u: 1 - sp.tanh(u) ** 2, "d/d{u} tanh {u} = 1 - tanh^2 {u}"),
-    sp.sinh: ("hyperbolic", sp.cosh, "d/d{u} sinh {u} = cosh {u}"),
-    sp.cosh: ("hyperbolic", sp.sinh, "d/d{u} cosh {u} = sinh {u}"),
-    sp.sin: ("trig", sp.cos, "d/d{u} sin {u} = cos {u}"),
-    sp.cos: ("trig", lambda u: -sp.sin(u), "d/d{u} cos {u} = -sin {u}"),
+    sp.exp: ("exp", sp.exp, r"\frac{d}{d@} e^{@} = e^{@}"),
+    sp.log: ("log", lambda u: 1 / u, r"\frac{d}{d@} \log @ = \frac{1}{@}"),
+    sp.tanh: ("hyperbolic", lambda u: 1 - sp.tanh(u) ** 2, r"\frac{d}{d@} \tanh @ = 1 - \tanh^2 @"),
+    sp.sinh: ("hyperbolic", sp.cosh, r"\frac{d}{d@} \sinh @ = \cosh @"),
+    sp.cosh: ("hyperbolic", sp.sinh, r"\frac{d}{d@} \cosh @ = \sinh @"),
+    sp.sin: ("trig", sp.cos, r"\frac{d}{d@} \sin @ = \cos @"),
+    sp.cos: ("trig", lambda u: -sp.sin(u), r"\frac{d}{d@} \cos @ = -\sin @"),
     sp.erf: ("erf", lambda u: 2 / sp.sqrt(sp.pi) * sp.exp(-(u**2)),
-             "d/d{u} erf {u} = 2/sqrt(pi) exp(-{u}^2)"),
+             r"\frac{d}{d@} \operatorname{erf} @ = \frac{2}{\sqrt{\pi}} e^{-@^2}"),
     sigmoid: ("sigmoid", lambda u: sigmoid(u) * (1 - sigmoid(u)),
-              "d/d{u} sigmoid({u}) = sigmoid({u})(1 - sigmoid({u}))"),
+              r"\frac{d}{d@} \sigma(@) = \sigma(@)\,(1 - \sigma(@))"),
     Phi: ("Phi", lambda u: sp.exp(-(u**2) / 2) / sp.sqrt(2 * sp.pi),
-          "d/d{u} Phi({u}) = exp(-{u}^2/2)/sqrt(2 pi)"),
+          r"\frac{d}{d@} \Phi(@) = \frac{e^{-@^2/2}}{\sqrt{2\pi}}"),
 }  # fmt: skip
 
 
@@ -97,9 +98,9 @@ class _Diff:
 
     def __call__(self, v):
         if v == self.x:
-            return self._fold(f"d/d{self.x} {self.x} = 1", sp.S.One)
+            return self._fold(f"$\\frac{{d}}{{d{self.x}}} {self.x} = 1$", sp.S.One)
         if not v.has(self.x):
-            return self._fold(f"d/d{self.x} {sp.sstr(v)} = 0", sp.S.Zero)
+            return self._fold(f"$\\frac{{d}}{{d{self.x}}} {sp.latex(v)} = 0$", sp.S.Zero)
         return sp.Derivative(v, self.x)
 
     def chain(self, inner):
@@ -121,7 +122,11 @@ def _mul(u, d):
     # quotient rule when there is a real denominator, else the product rule.
     const, rest = u.as_independent(d.x, as_Add=False)
     if const != 1:
-        return const * d(rest), "constant-multiple", f"constant multiple rule (factor {const})"
+        return (
+            const * d(rest),
+            "constant-multiple",
+            f"constant multiple rule (factor ${sp.latex(const)}$)",
+        )
     num, den = sp.fraction(u, exact=True)  # exact: keep exp(-x) upstairs, as it is written
     if den != 1:
         return (d(num) * den - num * d(den)) / den**2, "quotient", "quotient rule"
@@ -134,20 +139,20 @@ def _mul(u, d):
 def _chain(inner, x, label, formula):
     """The plain rule when the argument is x itself, else 'chain rule with' that rule."""
     if inner == x:
-        return f"{label}: " + formula.format(u=x)
-    return f"chain rule with the {label} " + formula.format(u="u")
+        return f"{label}: ${formula.replace('@', str(x))}$"
+    return f"chain rule with the {label} ${formula.replace('@', 'u')}$"
 
 
 def _power(u, d):
     base, expo = u.base, u.exp
     if not expo.has(d.x):
-        reason = _chain(base, d.x, "power rule", "d/d{u} {u}^n = n {u}^(n-1)")
+        reason = _chain(base, d.x, "power rule", r"\frac{d}{d@} @^n = n\,@^{n-1}")
         return expo * base ** (expo - 1) * d.chain(base), "power", reason
     if not base.has(d.x):
-        reason = _chain(expo, d.x, "exponential rule", "d/d{u} a^{u} = a^{u} log a")
+        reason = _chain(expo, d.x, "exponential rule", r"\frac{d}{d@} a^{@} = a^{@} \log a")
         return u * sp.log(base) * d.chain(expo), "exponential", reason
     # f^g with x in both: no table rule fits, so go through exp(g log f) (needs f > 0).
-    reason = "general power: f^g = exp(g log f), so (f^g)' = f^g (g log f)'"
+    reason = r"general power: $f^g = e^{g \log f}$, so $(f^g)' = f^g\,(g \log f)'$"
     return u * d(expo * sp.log(base)), "general-power", reason
 
 
@@ -162,7 +167,8 @@ def _abs(u, d):
     (arg,) = u.args
     if not arg.is_extended_real:
         raise ValueError(f"expr: |{arg}| is differentiable only for a real argument")
-    reason = _chain(arg, d.x, "abs rule", "d/d{u} |{u}| = sign({u}) (undefined where {u} = 0)")
+    reason = _chain(arg, d.x, "abs rule", r"\frac{d}{d@} |@| = \operatorname{sign}(@)")
+    reason += " (undefined where the argument is 0)"
     return sp.sign(arg) * d.chain(arg), "abs", reason
 
 
@@ -193,9 +199,9 @@ _BY_TYPE: dict[type, Callable] = {
 def _apply_rule(u, x, name):
     """One rule applied to ``d/dx u``: returns (replacement, key, reason, notes)."""
     if u == x:
-        return sp.S.One, "identity", f"d/d{x} {x} = 1", []
+        return sp.S.One, "identity", f"$\\frac{{d}}{{d{x}}} {x} = 1$", []
     if not u.has(x):
-        return sp.S.Zero, "constant", f"constant rule: {sp.sstr(u)} does not depend on {x}", []
+        return sp.S.Zero, "constant", f"constant rule: ${sp.latex(u)}$ does not depend on ${x}$", []
     rule = next((r for t, r in _BY_TYPE.items() if isinstance(u, t)), None)
     if rule is None:
         raise ValueError(

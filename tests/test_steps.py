@@ -5,7 +5,7 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from derivations.core import NUMERIC_ONLY, PROVED, Derivation, Step
+from derivations.core import NUMERIC_ONLY, PROVED, Derivation, Step, reason_text
 from derivations.functions import Phi, sigmoid
 from derivations.steps import RULES, break_points, differentiate
 
@@ -71,7 +71,7 @@ def test_every_step_is_proved_and_ends_at_sympy_diff(name):
 def test_softplus_is_log_chain_then_sum_then_exp():
     d = differentiate(sp.log(1 + sp.exp(x)), x, closed_form=sigmoid(x))
     assert [s.rule for s in d.steps] == ["definition", "log", "sum", "exp", "closed-form"]
-    assert d.steps[1].reason == "chain rule with the log rule d/du log u = 1/u"
+    assert reason_text(d.steps[1].reason) == "chain rule with the log rule d/du log u = 1/u"
     assert d.steps[1].expr.has(sp.Derivative(1 + sp.exp(x), x))
     assert d.result == sigmoid(x)
 
@@ -104,14 +104,14 @@ def test_nested_chain_takes_outermost_first():
     d = differentiate(sp.exp(sp.tanh(x**2)), x)
     assert [s.rule for s in d.steps][1:4] == ["exp", "hyperbolic", "power"]
     assert "chain rule" in d.steps[1].reason and "chain rule" in d.steps[2].reason
-    assert d.steps[3].reason.startswith("power rule: d/dx x^n")
+    assert reason_text(d.steps[3].reason).startswith("power rule: d/dx x^n")
 
 
 def test_trivial_leaves():
     assert [s.rule for s in differentiate(sp.Integer(5), x).steps] == ["definition", "constant"]
     assert differentiate(sp.Integer(5), x).result == 0
     assert differentiate(x, x).result == 1
-    assert "d/dx -7 = 0" in differentiate(x**2 - 7, x).steps[1].reason
+    assert "d/dx -7 = 0" in reason_text(differentiate(x**2 - 7, x).steps[1].reason)
 
 
 def test_relu_kink_note():
