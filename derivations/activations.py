@@ -78,7 +78,7 @@ TABLE: dict[str, Spec] = {
         lambda a: sp.Piecewise((a, x < 0), (1, True)),
         "collect the cases",
         {"a": Param(0.01, 0, 1, meaning="slope for x < 0")},
-        "left: PyTorch's backward tests x > 0, so at x = 0 it returns the slope a",
+        "its backward tests x > 0, so at x = 0 it returns the left derivative, the slope a",
     ),
     "softplus": Spec(
         r"\mathrm{Softplus}",
@@ -98,7 +98,7 @@ TABLE: dict[str, Spec] = {
         lambda: sp.Piecewise((0, x < 0), (x, True)),
         lambda: sp.Piecewise((0, x < 0), (1, True)),
         "collect the cases",
-        autograd_at_kink="left: PyTorch's backward tests x > 0, so at x = 0 it returns 0",
+        autograd_at_kink="its backward tests x > 0, so at x = 0 it returns the left derivative, 0",
     ),
     "elu": Spec(
         r"\mathrm{ELU}_\alpha",
@@ -106,7 +106,7 @@ TABLE: dict[str, Spec] = {
         lambda alpha: sp.Piecewise((alpha * sp.exp(x), x < 0), (1, True)),
         "collect the cases",
         {"alpha": Param(1.0, 0, math.inf, low_closed=False, meaning="saturation for x < 0")},
-        "left: PyTorch's backward uses the x ≤ 0 branch, α·e^x, which is α at x = 0",
+        "its backward uses the x ≤ 0 branch α·eˣ there, which is α at x = 0",
     ),
     "gelu": Spec(
         r"\mathrm{GELU}",

@@ -252,7 +252,7 @@ def output_range(expr, x) -> RangeFacts:
                 value = branch.subs(x, r)
                 value = _tidy(value) if how.startswith("exact") else sp.N(value, 30)
                 candidates.append(
-                    Candidate(value, f"critical point x = {sp.sstr(r)} ({how})", True)
+                    Candidate(value, f"critical point x = {sp.sstr(_short(r))} ({how})", True)
                 )
         for end, side in ((where.inf, "+"), (where.sup, "-")):
             if end.is_infinite:

@@ -15,7 +15,7 @@ differentiated by cases, and :func:`break_points` says what happens where the ca
 >>> for step in d.steps:
 ...     print(f"{sp.sstr(step.expr):<42} [{reason_text(step.reason)}]")
 Derivative(log(exp(x) + 1), x)             [definition]
-Derivative(exp(x) + 1, x)/(exp(x) + 1)     [chain rule with the log rule d/du log u = 1/u]
+Derivative(exp(x) + 1, x)/(exp(x) + 1)     [chain rule + log rule: d/du log u = 1/u]
 Derivative(exp(x), x)/(exp(x) + 1)         [sum rule; d/dx 1 = 0]
 exp(x)/(exp(x) + 1)                        [exp rule: d/dx e^(x) = e^(x)]
 sigmoid(x)                                 [divide by exp(x)]
@@ -140,7 +140,7 @@ def _chain(inner, x, label, formula):
     """The plain rule when the argument is x itself, else 'chain rule with' that rule."""
     if inner == x:
         return f"{label}: ${formula.replace('@', str(x))}$"
-    return f"chain rule with the {label} ${formula.replace('@', 'u')}$"
+    return f"chain rule + {label}: ${formula.replace('@', 'u')}$"
 
 
 def _power(u, d):
