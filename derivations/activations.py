@@ -44,11 +44,21 @@ class Param:
     meaning: str = ""
 
     def allowed(self) -> str:
+        """The allowed values in interval notation.
+
+        >>> Param(0.01, 0, 1).allowed()
+        '[0, 1)'
+        """
         lo = "[" if self.low_closed else "("
         hi = "]" if self.high_closed else ")"
         return f"{lo}{self.low}, {self.high}{hi}"
 
     def accepts(self, v: float) -> bool:
+        """Whether ``v`` lies in the allowed interval.
+
+        >>> Param(0.01, 0, 1).accepts(1), Param(0.01, 0, 1).accepts(0)
+        (False, True)
+        """
         above = v >= self.low if self.low_closed else v > self.low
         below = v <= self.high if self.high_closed else v < self.high
         return above and below
@@ -143,6 +153,11 @@ class Activation:
 
     @property
     def variable(self) -> sp.Symbol:
+        """The real symbol ``x`` every scalar activation is written in.
+
+        >>> get("relu").variable.is_real
+        True
+        """
         return x
 
 

@@ -235,7 +235,14 @@ class Derivation:
         return point
 
     def check_step(self, index: int, *, seed: int = 0) -> StepCheck:
-        """Check ``steps[index - 1] == steps[index]`` (``index`` >= 1)."""
+        """Check ``steps[index - 1] == steps[index]`` (``index`` >= 1).
+
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x", real=True)
+        >>> d = Derivation("t", [x], [Step(sp.exp(2 * x), "given"), Step(sp.exp(x) ** 2, "split")])
+        >>> d.check_step(1).status
+        'proved'
+        """
         a, b = self.steps[index - 1].expr, self.steps[index].expr
         ea, eb = _evaluate(a), _evaluate(b)
         shown = dict(lhs=_plain(a), rhs=_plain(b))
@@ -281,7 +288,14 @@ class Derivation:
         return StepCheck(index, PROVED if proved else NUMERIC_ONLY, **shown, points_checked=checked)
 
     def check(self, *, seed: int = 0) -> CheckReport:
-        """Check every consecutive equality; see :class:`CheckReport`."""
+        """Check every consecutive equality; see :class:`CheckReport`.
+
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x", real=True)
+        >>> print(Derivation("t", [x], [Step(x + x, "given"), Step(3 * x, "slip")]).check())
+        t: 0 proved, 0 numeric-only, 1 failed
+          step 1: failed: 2*x = 3*x is false at x=... (left ..., right ...)
+        """
         return CheckReport(
             self.title, [self.check_step(i, seed=seed) for i in range(1, len(self.steps))]
         )

@@ -87,12 +87,21 @@ class Kink:
 
     @property
     def differentiable(self) -> bool:
+        """Whether the one-sided derivatives agree.
+
+        >>> Kink(0, sp.Integer(1), sp.Integer(1)).differentiable
+        True
+        """
         return sp.simplify(self.left - self.right) == 0
 
     @property
     def subgradient(self) -> sp.Interval:
         """The interval between the one-sided derivatives: the subdifferential of a convex
-        kink (``left <= right``), Clarke's generalized gradient otherwise."""
+        kink (``left <= right``), Clarke's generalized gradient otherwise.
+
+        >>> Kink(0, sp.Integer(1), sp.Rational(1, 10)).subgradient
+        Interval(1/10, 1)
+        """
         lo, hi = sorted([self.left, self.right], key=lambda v: float(v))
         return sp.Interval(lo, hi)
 

@@ -67,6 +67,7 @@ class Evidence:
         self.passed = bool(self.passed)
 
     def summary(self) -> str:
+        """One line: verdict, id, method, message (see the class example)."""
         return f"{'PASS' if self.passed else 'FAIL'} {self.claim_id} [{self.method}] {self.message}"
 
     def to_dict(self) -> dict:
@@ -120,6 +121,11 @@ class Claim:
     variables: tuple[str, ...] = ("x",)
 
     def check(self, candidate=None, *, seed: int = 0) -> Evidence:
+        """Check the derived result, or ``candidate`` in its place; timed and seeded.
+
+        >>> get("activations.relu.kink").check(1).passed
+        False
+        """
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed: a non-negative integer is required, got {seed!r}")
         start = time.perf_counter()
