@@ -243,7 +243,11 @@ def _kink_check(name: str):
         got = (float(measured[0]), float(measured[1]), float(measured[2]))
         errors = [abs(got[0] - left), abs(got[1] - expected_at), abs(got[2] - right)]
         passed = max(errors) <= ATOL
-        kind = "differentiable" if kink.differentiable else f"kink, subgradient {kink.subgradient}"
+        kind = (
+            "differentiable"
+            if kink.differentiable
+            else f"kink, subgradient [{kink.subgradient.inf}, {kink.subgradient.sup}]"
+        )
         msg = (
             f"at x = {b:g}: one-sided derivatives {left:g} (left), {right:g} (right) — {kind}; "
             f"torch autograd returns {got[1]:g} at the point"
