@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import sympy as sp
+
 from derivations import activations as act
 
 FORMATS = ("text", "markdown", "latex")
@@ -45,11 +47,12 @@ def render(derivation_id: str, fmt: str = "text") -> str:
     name = parts[1]
     if len(parts) == 3:
         a = act.get(name)
-        lines = [
-            f"Range of {name}: {_interval_text(a.output_range)}",
-            *(f"  {line}" for line in a.range_facts.lines()),
-        ]
-        return "\n".join(lines)
+        if fmt == "text":
+            head = f"Range of {name}: {_interval_text(a.output_range)}"
+            return "\n".join([head, *(f"  {line}" for line in a.range_facts.lines())])
+        interval = sp.latex(a.output_range)
+        facts = [f"- {line}" for line in a.range_facts.lines(latex=True)]
+        return "\n".join([f"**Range of {name}:** ${interval}$, from:", "", *facts])
     d = act.get(name).derivation
     body = {"text": d.text, "markdown": d.markdown, "latex": d.latex}[fmt]()
     return f"{body}\n\n{d.check()}"
