@@ -15,36 +15,19 @@ their rewrites, so checks never depend on how the name is printed.
 import sympy as sp
 
 
-class sigmoid(sp.Function):  # noqa: N801 - reads like the math, as SymPy's own functions do
-    """The logistic function ``σ(x) = 1/(1 + e^{-x})``.
-
-    >>> sigmoid(0)
-    1/2
-    >>> round(float(sigmoid(2).evalf()), 12)
-    0.880797077978
-    """
+class _CDF(sp.Function):
+    """A distribution function of a symmetric law: 0 at -oo, 1/2 at 0, 1 at oo, in (0, 1)."""
 
     nargs = 1
+    _latex_name = ""
 
     @classmethod
     def eval(cls, arg):
-        if arg.is_zero:
-            return sp.Rational(1, 2)
-        if arg is sp.oo:
-            return sp.Integer(1)
-        if arg is sp.S.NegativeInfinity:
-            return sp.Integer(0)
-        return None
-
-    def fdiff(self, argindex=1):
-        s = sigmoid(self.args[0])
-        return s * (1 - s)
-
-    def _eval_rewrite_as_exp(self, arg, **kwargs):
-        return 1 / (1 + sp.exp(-arg))
+        known = {sp.S.Zero: sp.Rational(1, 2), sp.oo: sp.S.One, sp.S.NegativeInfinity: sp.S.Zero}
+        return known.get(arg)
 
     def _eval_evalf(self, prec):
-        return self.rewrite(sp.exp)._eval_evalf(prec)
+        return self._elementary()._eval_evalf(prec)
 
     def _eval_is_real(self):
         return self.args[0].is_real
@@ -53,47 +36,53 @@ class sigmoid(sp.Function):  # noqa: N801 - reads like the math, as SymPy's own 
         return self.args[0].is_real
 
     def _latex(self, printer):
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+        return rf"{self._latex_name}\left({printer._print(self.args[0])}\right)"
 
 
-class Phi(sp.Function):  # noqa: N801
+class sigmoid(_CDF):  # noqa: N801 - reads like the math, as SymPy's own functions do
+    """The logistic function ``σ(x) = 1/(1 + e^{-x})``.
+
+    >>> sigmoid(0)
+    1/2
+    >>> round(float(sigmoid(2).evalf()), 12)
+    0.880797077978
+    """
+
+    _latex_name = r"\sigma"
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _elementary(self):
+        return 1 / (1 + sp.exp(-self.args[0]))
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return self._elementary()
+
+
+class Phi(_CDF):  # noqa: N801
     """The standard normal CDF ``Φ(x) = (1 + erf(x/√2))/2``.
 
-    >>> Phi(0)
-    1/2
+    >>> Phi(0), Phi(-sp.oo)
+    (1/2, 0)
     >>> round(float(Phi(1).evalf()), 6)
     0.841345
     """
 
-    nargs = 1
-
-    @classmethod
-    def eval(cls, arg):
-        if arg.is_zero:
-            return sp.Rational(1, 2)
-        if arg is sp.oo:
-            return sp.Integer(1)
-        if arg is sp.S.NegativeInfinity:
-            return sp.Integer(0)
-        return None
+    _latex_name = r"\Phi"
 
     def fdiff(self, argindex=1):
         x = self.args[0]
         return sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi)
 
+    def _elementary(self):
+        return (1 + sp.erf(self.args[0] / sp.sqrt(2))) / 2
+
     def _eval_rewrite_as_erf(self, arg, **kwargs):
-        return (1 + sp.erf(arg / sp.sqrt(2))) / 2
+        return self._elementary()
 
     _eval_rewrite_as_exp = _eval_rewrite_as_erf
-
-    def _eval_evalf(self, prec):
-        return self.rewrite(sp.erf)._eval_evalf(prec)
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def _latex(self, printer):
-        return rf"\Phi\left({printer._print(self.args[0])}\right)"
 
 
 def expand_special(expr):
