@@ -3,7 +3,8 @@
 Everything a page or a claim needs about an activation comes from :func:`get`, which builds
 it from the table :data:`TABLE`: the definition is the only thing typed in; the derivative
 is derived rule by rule (:mod:`derivations.steps`), the range from limits and critical
-points (:mod:`derivations.ranges`), the kink facts from one-sided limits.
+points (:mod:`derivations.ranges`), the kink facts from one-sided limits at the break
+points (:func:`derivations.steps.break_points`).
 
 >>> relu = get("relu")
 >>> relu.output_range
@@ -26,8 +27,8 @@ import sympy as sp
 
 from derivations.core import Derivation, Step
 from derivations.functions import Phi, sigmoid
-from derivations.ranges import Kink, RangeFacts, kinks, output_range
-from derivations.steps import differentiate
+from derivations.ranges import RangeFacts, output_range
+from derivations.steps import BreakPoint, break_points, differentiate
 
 x = sp.Symbol("x", real=True)
 
@@ -148,7 +149,7 @@ class Activation:
     derivation: Derivation
     output_range: sp.Interval
     range_facts: RangeFacts
-    kinks: list[Kink]
+    kinks: list[BreakPoint]
     autograd_at_kink: str = ""
 
     @property
@@ -233,7 +234,7 @@ def _build(name: str, params: tuple) -> Activation:
         derivation,
         facts.interval,
         facts,
-        kinks(expr, x),
+        break_points(expr, x) if isinstance(expr, sp.Piecewise) else [],
         spec.autograd_at_kink,
     )
 

@@ -1,4 +1,4 @@
-"""Output ranges and kinks of continuous scalar functions, derived rather than typed in.
+"""Output ranges of continuous scalar functions, derived rather than typed in.
 
 For a continuous ``f`` on the real line (possibly ``Piecewise``) the range is the interval
 between the smallest and the largest of: the limits at ±∞ (approached, never attained), the
@@ -77,35 +77,6 @@ def _short(value):
     return sp.Float(value, 12) if isinstance(value, sp.Float) else value
 
 
-@dataclass
-class Kink:
-    """A break point of a piecewise function and its one-sided derivatives."""
-
-    point: sp.Expr
-    left: sp.Expr
-    right: sp.Expr
-
-    @property
-    def differentiable(self) -> bool:
-        """Whether the one-sided derivatives agree.
-
-        >>> Kink(0, sp.Integer(1), sp.Integer(1)).differentiable
-        True
-        """
-        return sp.simplify(self.left - self.right) == 0
-
-    @property
-    def subgradient(self) -> sp.Interval:
-        """The interval between the one-sided derivatives: the subdifferential of a convex
-        kink (``left <= right``), Clarke's generalized gradient otherwise.
-
-        >>> Kink(0, sp.Integer(1), sp.Rational(1, 10)).subgradient
-        Interval(1/10, 1)
-        """
-        lo, hi = sorted([self.left, self.right], key=lambda v: float(v))
-        return sp.Interval(lo, hi)
-
-
 def pieces(expr, x) -> list[tuple[sp.Expr, sp.Set]]:
     """``(branch, set of x where it applies)`` for each piece; one piece if not Piecewise.
 
@@ -122,40 +93,6 @@ def pieces(expr, x) -> list[tuple[sp.Expr, sp.Set]]:
         if where is not sp.S.EmptySet:
             out.append((branch, where))
         taken = taken | where
-    return out
-
-
-def break_points(expr, x) -> list[sp.Expr]:
-    """The finite boundary points between pieces, sorted.
-
-    >>> import sympy as sp
-    >>> x = sp.Symbol("x", real=True)
-    >>> break_points(sp.Piecewise((0, x < 0), (x, True)), x)
-    [0]
-    """
-    pts = set()
-    for _, where in pieces(expr, x):
-        pts |= {b for b in where.boundary if b.is_finite}
-    return sorted(pts, key=float)
-
-
-def kinks(expr, x) -> list[Kink]:
-    """One-sided derivatives at each break point, as limits of the branch derivatives.
-
-    >>> import sympy as sp
-    >>> x = sp.Symbol("x", real=True)
-    >>> k = kinks(sp.Piecewise((x / 10, x < 0), (x, True)), x)[0]
-    >>> k.left, k.right, k.differentiable, k.subgradient
-    (1/10, 1, False, Interval(1/10, 1))
-    """
-    out = []
-    parts = pieces(expr, x)
-    for b in break_points(expr, x):
-        left = next(br for br, s in parts if s.contains(b - sp.Rational(1, 10**9)) is sp.true)
-        right = next(br for br, s in parts if s.contains(b + sp.Rational(1, 10**9)) is sp.true)
-        out.append(
-            Kink(b, sp.limit(sp.diff(left, x), x, b, "-"), sp.limit(sp.diff(right, x), x, b, "+"))
-        )
     return out
 
 

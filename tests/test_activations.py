@@ -93,9 +93,9 @@ def test_gelu_minimum_is_a_certified_root():
 def test_kinks():
     (relu,) = act.get("relu").kinks
     assert (relu.point, relu.left, relu.right) == (0, 0, 1) and not relu.differentiable
-    assert relu.subgradient == sp.Interval(0, 1)
+    assert relu.generalized_gradient == sp.Interval(0, 1)
     (leaky,) = act.get("leaky_relu", a=0.2).kinks
-    assert leaky.subgradient == sp.Interval(sp.Rational(1, 5), 1)
+    assert leaky.generalized_gradient == sp.Interval(sp.Rational(1, 5), 1)
     (elu,) = act.get("elu").kinks
     assert elu.differentiable and elu.left == 1
     assert not act.get("elu", alpha=2.0).kinks[0].differentiable

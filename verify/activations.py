@@ -246,7 +246,7 @@ def _kink_check(name: str):
         kind = (
             "differentiable"
             if kink.differentiable
-            else f"kink, subgradient [{kink.subgradient.inf}, {kink.subgradient.sup}]"
+            else f"kink, generalized gradient [{kink.generalized_gradient.inf}, {kink.generalized_gradient.sup}]"
         )
         msg = (
             f"at x = {b:g}: one-sided derivatives {left:g} (left), {right:g} (right) — {kind}; "
