@@ -76,6 +76,7 @@ class Spec:
     params: dict[str, Param] = field(default_factory=dict)
     # What PyTorch's autograd returns at a kink: the branch its backward uses there.
     autograd_at_kink: str = ""
+    title: str = ""  # the name as a course writes it, for d/dx title(x) and the notes
 
 
 def _leaky(a):
@@ -90,12 +91,14 @@ TABLE: dict[str, Spec] = {
         "collect the cases",
         {"a": Param(0.01, 0, 1, meaning="slope for x < 0")},
         "its backward tests x > 0, so at x = 0 it returns the left derivative, the slope a",
+        title="LeakyReLU",
     ),
     "softplus": Spec(
         r"\mathrm{Softplus}",
         lambda: sp.log(1 + sp.exp(x)),
         lambda: sigmoid(x),
         r"$\frac{e^x}{1 + e^x} = \frac{1}{1 + e^{-x}} = \sigma(x)$",
+        title="Softplus",
     ),
     "sigmoid": Spec(
         r"\sigma",
@@ -110,6 +113,7 @@ TABLE: dict[str, Spec] = {
         lambda: sp.Piecewise((0, x < 0), (1, True)),
         "collect the cases",
         autograd_at_kink="its backward tests x > 0, so at x = 0 it returns the left derivative, 0",
+        title="ReLU",
     ),
     "elu": Spec(
         r"\mathrm{ELU}_\alpha",
@@ -118,18 +122,21 @@ TABLE: dict[str, Spec] = {
         "collect the cases",
         {"alpha": Param(1.0, 0, math.inf, low_closed=False, meaning="saturation for x < 0")},
         "its backward uses the x ≤ 0 branch α·eˣ there, which is α at x = 0",
+        title="ELU",
     ),
     "gelu": Spec(
         r"\mathrm{GELU}",
         lambda: x * Phi(x),
         lambda: Phi(x) + x * sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi),
         r"$\Phi'(x) = \varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$",
+        title="GELU",
     ),
     "silu": Spec(
         r"\mathrm{SiLU}",
         lambda: x * sigmoid(x),
         lambda: sigmoid(x) * (1 + x * (1 - sigmoid(x))),
         r"factor out $\sigma(x)$",
+        title="SiLU",
     ),
 }
 
@@ -220,7 +227,7 @@ def _build(name: str, params: tuple) -> Activation:
         expr,
         x,
         title=f"Derivative of {name}",
-        name=name,
+        name=spec.title or name,
         closed_form=closed,
         closed_form_reason=spec.closed_form_reason,
     )

@@ -35,11 +35,30 @@ _DPS = 50
 
 @dataclass
 class Candidate:
-    """A value the function takes or approaches, and where."""
+    """A value the function takes or approaches, and where: ``kind`` is one of "limit at",
+    "critical point", "break point", "constant on"; ``at`` the place (±oo, a point, or an
+    interval); ``how`` says how a critical point was found."""
 
     value: sp.Expr
-    where: str
+    kind: str
+    at: sp.Basic
     attained: bool
+    how: str = ""
+
+    def where(self, *, latex: bool = False) -> str:
+        """The place in words, plain or with LaTeX math.
+
+        >>> print(Candidate(sp.S.Zero, "limit at", -sp.oo, False).where(latex=True))
+        limit at $-\\infty$
+        """
+        at = _short(self.at)
+        if isinstance(at, sp.Interval):
+            shown = f"${sp.latex(at)}$" if latex else _interval_str(at)
+        elif self.kind == "limit at":
+            shown = f"${sp.latex(at)}$" if latex else sp.sstr(at)
+        else:
+            shown = f"$x = {sp.latex(at)}$" if latex else f"x = {sp.sstr(at)}"
+        return f"{self.kind} {shown}" + (f" ({self.how})" if self.how else "")
 
 
 @dataclass
@@ -64,12 +83,20 @@ class RangeFacts:
         for c in self.candidates:
             how = "attained" if c.attained else "approached, not attained"
             value = _short(c.value)
-            if latex:
-                where = c.where.replace("-oo", "$-\\infty$").replace(" oo", " $\\infty$")
-                out.append(f"{where}: ${sp.latex(value)}$ ({how})")
-            else:
-                out.append(f"{c.where}: {sp.sstr(value)} ({how})")
+            shown = f"${sp.latex(value)}$" if latex else sp.sstr(value)
+            out.append(f"{c.where(latex=latex)}: {shown} ({how})")
         return out
+
+
+def _interval_str(s) -> str:
+    """``(-oo, 0)`` rather than SymPy's ``Interval.open(-oo, 0)``.
+
+    >>> _interval_str(sp.Interval.Lopen(0, 1))
+    '(0, 1]'
+    """
+    if not isinstance(s, sp.Interval):
+        return str(s)
+    return f"{'(' if s.left_open else '['}{s.inf}, {s.sup}{')' if s.right_open else ']'}"
 
 
 def _short(value):
@@ -187,26 +214,24 @@ def output_range(expr, x) -> RangeFacts:
     for branch, where in pieces(expr, x):
         d = sp.diff(branch, x)
         if sp.simplify(d) == 0:
-            candidates.append(Candidate(sp.simplify(branch), f"constant on {where}", True))
+            candidates.append(Candidate(sp.simplify(branch), "constant on", where, True))
         else:
             roots = _solve_exact(d, x, where)
-            how = "exact (SymPy solve)"
+            how = "exact, by SymPy's solver"
             if roots is None:
                 roots, how = _certified_roots(d, x, where), "certified numeric root"
             for r in roots:
                 criticals.append((r, how))
                 value = branch.subs(x, r)
                 value = _tidy(value) if how.startswith("exact") else sp.N(value, 30)
-                candidates.append(
-                    Candidate(value, f"critical point x = {sp.sstr(_short(r))} ({how})", True)
-                )
+                candidates.append(Candidate(value, "critical point", r, True, how))
         for end, side in ((where.inf, "+"), (where.sup, "-")):
             if end.is_infinite:
                 limit = sp.limit(expand_special(branch), x, end)
-                candidates.append(Candidate(limit, f"limit at {end}", False))
-            elif not any(c.where == f"break point x = {end}" for c in candidates):
+                candidates.append(Candidate(limit, "limit at", end, False))
+            elif not any(c.kind == "break point" and c.at == end for c in candidates):
                 value = sp.limit(branch, x, end, side)
-                candidates.append(Candidate(value, f"break point x = {end}", True))
+                candidates.append(Candidate(value, "break point", end, True))
     values = [c.value for c in candidates]
     low = min(values, key=lambda v: _Key(v))
     high = max(values, key=lambda v: _Key(v))

@@ -181,7 +181,7 @@ def _piecewise(u, d):
         points = []
     d.notes.extend(bp.describe(d.name) for bp in points)
     summary = "; ".join(bp.summary() for bp in points)
-    reason = "by cases: differentiate each case" + (f" ({summary})" if summary else "")
+    reason = "by cases" + (f" ({summary})" if summary else ": differentiate each case")
     return cases, "piecewise", reason
 
 
