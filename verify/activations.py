@@ -147,7 +147,7 @@ def _unbounded(sign, e15, e30, e50) -> bool:
     return gain_far > 0 and gain_far >= 0.5 * gain_near
 
 
-def _end_checks(name, interval, inner_vals, outer_vals, mid_vals):
+def _end_checks(interval, inner_vals, outer_vals, mid_vals):
     """Each end of ``interval`` against the sampled extremes; returns the problems found."""
     problems = []
     for side, end, is_open in (
@@ -203,7 +203,7 @@ def _range_check(name: str):
         if not inside.all():
             i = int(np.argmin(inside))
             problems.append(f"{name}({inner[i]:.6g}) = {inner_vals[i]:.10g} lies outside {chosen}")
-        problems += _end_checks(name, chosen, inner_vals, outer_vals, mid_vals)
+        problems += _end_checks(chosen, inner_vals, outer_vals, mid_vals)
         extremes = (float(outer_vals.min()), float(outer_vals.max()))
         msg = (
             (

@@ -15,7 +15,6 @@ True
 
 from __future__ import annotations
 
-import builtins
 import difflib
 import importlib
 import math
@@ -278,7 +277,7 @@ def table(evidence: Iterable[Evidence], *, markdown: bool = False) -> str:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(r) + " |" for r in esc]
         return "\n".join(lines)
-    widths = [builtins.max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
     return "\n".join(fmt.format(*r).rstrip() for r in [head, *rows])
 
