@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 
 #: Topic modules under ``figures/``, in book order.
-TOPICS: tuple[str, ...] = ("activations",)
+TOPICS: tuple[str, ...] = ("activations", "mlp", "layers", "optimizers", "initialization", "ridge")
 
 STYLE = {
     "figure.dpi": 100,
@@ -42,7 +42,7 @@ def load(topic: str) -> dict:
     >>> load("nope")
     Traceback (most recent call last):
     ...
-    ValueError: topic: unknown topic 'nope'; allowed: activations
+    ValueError: topic: unknown topic 'nope'; allowed: activations, mlp, ...
     """
     if topic not in TOPICS:
         raise ValueError(f"topic: unknown topic {topic!r}; allowed: {', '.join(TOPICS)}")

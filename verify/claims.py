@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Topic modules under ``verify/`` whose claims the registry holds, in book order.
-TOPICS: tuple[str, ...] = ("activations",)
+TOPICS: tuple[str, ...] = ("activations", "mlp", "layers", "optimizers", "initialization", "ridge")
 
 METHODS = (
     "autograd",

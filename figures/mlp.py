@@ -1,0 +1,3 @@
+"""Figures of the mlp topic (being written; see the open issue)."""
+
+FIGURES: dict = {}

@@ -1,0 +1,3 @@
+"""Figures of the ridge topic (being written; see the open issue)."""
+
+FIGURES: dict = {}

@@ -1,0 +1,1 @@
+"""Claims of the initialization topic (being written; see the open issue)."""

@@ -1,0 +1,1 @@
+"""Claims of the layers topic (being written; see the open issue)."""

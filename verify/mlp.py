@@ -1,0 +1,1 @@
+"""Claims of the mlp topic (being written; see the open issue)."""

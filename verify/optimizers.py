@@ -1,0 +1,1 @@
+"""Claims of the optimizers topic (being written; see the open issue)."""

@@ -1,0 +1,1 @@
+"""Claims of the ridge topic (being written; see the open issue)."""
