@@ -1,0 +1,356 @@
+"""Optimizer update rules, and why two momentum conventions and two decays agree or not.
+
+The update rules follow the course API: ``update(w, dw, config=None) -> (next_w, config)``,
+with the optimizer's state (velocity, moments, step count) kept in ``config``. Momentum uses
+convention A, ``v ← μv − ηg; w ← w + v``; PyTorch uses convention B,
+``v ← μv + g; w ← w − ηv``. The derivations prove that A and B give the same iterates while
+``η`` is constant (``v_A = −η v_B``), compute the gap a change of ``η`` opens, show that an L2
+penalty is decoupled weight decay for SGD with the factor ``1 − ηλ``, and that it is not for
+Adam, where the normalisation rescales the penalty's gradient.
+
+>>> import numpy as np
+>>> w, config = sgd_momentum(np.array([1.0]), np.array([2.0]), {"learning_rate": 0.1})
+>>> w, config["velocity"]
+(array([0.8]), array([-0.2]))
+>>> momentum_conventions().check().ok
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from derivations.core import Derivation, Step
+
+# --- update rules ----------------------------------------------------------------------------
+
+
+def _number(config: dict, key: str, low: float, high: float, *, high_open: bool = False):
+    value = config[key]
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise ValueError(f"{key}: a real number is required, got {type(value).__name__}")
+    value = float(value)
+    above = value >= high if high_open else value > high
+    if not math.isfinite(value) or value < low or above:
+        allowed = f"[{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{key}: must lie in {allowed}, got {value!r}")
+    return value
+
+
+def _arrays(w, dw) -> tuple[np.ndarray, np.ndarray]:
+    w, dw = np.asarray(w, dtype=np.float64), np.asarray(dw, dtype=np.float64)
+    if w.shape != dw.shape:
+        raise ValueError(f"dw: shape {dw.shape} does not match w's shape {w.shape}")
+    return w, dw
+
+
+def _state(config: dict, key: str, w: np.ndarray) -> np.ndarray:
+    state = np.asarray(config.get(key, np.zeros_like(w)), dtype=np.float64)
+    if state.shape != w.shape:
+        raise ValueError(f"{key}: shape {state.shape} does not match w's shape {w.shape}")
+    return state
+
+
+def _config(config, defaults: dict) -> dict:
+    if config is not None and not isinstance(config, dict):
+        raise ValueError(f"config: a dict or None is required, got {type(config).__name__}")
+    return {**defaults, **(config or {})}
+
+
+INF = float("inf")
+
+
+def sgd(w, dw, config=None):
+    """One step of SGD, ``w ← (1 − ηλ)w − η dw``; returns ``(next_w, config)``.
+
+    ``weight_decay`` is λ of the penalty ``(λ/2)‖w‖²`` (default 0); for SGD the penalty's
+    gradient and the decoupled decay are the same step (:func:`sgd_weight_decay`).
+
+    >>> import numpy as np
+    >>> sgd(np.array([1.0, 2.0]), np.array([10.0, -10.0]))[0]
+    array([0.9, 2.1])
+    >>> sgd(np.ones(2), np.ones(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: dw: shape (3,) does not match w's shape (2,)
+    """
+    config = _config(config, {"learning_rate": 1e-2, "weight_decay": 0.0})
+    w, dw = _arrays(w, dw)
+    lr = _number(config, "learning_rate", 0, INF)
+    decay = _number(config, "weight_decay", 0, INF)
+    return (1 - lr * decay) * w - lr * dw, config
+
+
+def sgd_momentum(w, dw, config=None):
+    """One step of heavy-ball momentum in convention A: ``v ← μv − η(dw + λw); w ← w + v``.
+
+    Config keys: ``learning_rate`` η (1e-2), ``momentum`` μ in [0, 1) (0.9), ``velocity``
+    (zeros like ``w``), ``weight_decay`` λ (0; an L2 penalty, so it enters the velocity as in
+    ``torch.optim.SGD``). Returns ``(next_w, config)``.
+
+    >>> import numpy as np
+    >>> w, c = sgd_momentum(np.array([1.0]), np.array([1.0]), {"learning_rate": 0.5})
+    >>> w, c = sgd_momentum(w, np.array([1.0]), c)
+    >>> w, c["velocity"]
+    (array([-0.45]), array([-0.95]))
+    >>> sgd_momentum(w, w, {"momentum": 1.0})
+    Traceback (most recent call last):
+    ...
+    ValueError: momentum: must lie in [0, 1), got 1.0
+    """
+    config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
+    w, dw = _arrays(w, dw)
+    lr = _number(config, "learning_rate", 0, INF)
+    mu = _number(config, "momentum", 0, 1, high_open=True)
+    decay = _number(config, "weight_decay", 0, INF)
+    v = mu * _state(config, "velocity", w) - lr * (dw + decay * w)
+    config["velocity"] = v
+    return w + v, config
+
+
+def sgd_momentum_pytorch(w, dw, config=None):
+    """Momentum in convention B (PyTorch): ``b ← μb + (dw + λw); w ← w − ηb``.
+
+    The state is ``config["buffer"]``. Same keys and defaults as :func:`sgd_momentum`.
+
+    >>> import numpy as np
+    >>> w, c = sgd_momentum_pytorch(np.array([1.0]), np.array([1.0]), {"learning_rate": 0.5})
+    >>> w, c["buffer"]
+    (array([0.5]), array([1.]))
+    """
+    config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
+    w, dw = _arrays(w, dw)
+    lr = _number(config, "learning_rate", 0, INF)
+    mu = _number(config, "momentum", 0, 1, high_open=True)
+    decay = _number(config, "weight_decay", 0, INF)
+    b = mu * _state(config, "buffer", w) + (dw + decay * w)
+    config["buffer"] = b
+    return w - lr * b, config
+
+
+_ADAM = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+
+
+def _adam_direction(w, dw, config):
+    """Advance the moments in ``config`` by the gradient ``dw``; return ``m̂/(√v̂ + ε)``."""
+    b1 = _number(config, "beta1", 0, 1, high_open=True)
+    b2 = _number(config, "beta2", 0, 1, high_open=True)
+    eps = _number(config, "epsilon", 0, INF)
+    t = int(config.get("t", 0)) + 1
+    m = b1 * _state(config, "m", w) + (1 - b1) * dw
+    v = b2 * _state(config, "v", w) + (1 - b2) * dw**2
+    config.update(m=m, v=v, t=t)
+    m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+    return m_hat / (np.sqrt(v_hat) + eps)
+
+
+def adam(w, dw, config=None):
+    """One Adam step; ``weight_decay`` λ (default 0) is an L2 penalty added to the gradient.
+
+    Config keys ``learning_rate`` (1e-3), ``beta1`` (0.9), ``beta2`` (0.999), ``epsilon``
+    (1e-8), ``weight_decay``; state ``m``, ``v``, ``t``. This is ``torch.optim.Adam``.
+
+    >>> import numpy as np
+    >>> w, c = adam(np.array([1.0, 1.0]), np.array([3.0, -0.5]), {"epsilon": 0.0})
+    >>> w, c["t"]
+    (array([0.999, 1.001]), 1)
+    """
+    config = _config(config, {**_ADAM, "weight_decay": 0.0})
+    w, dw = _arrays(w, dw)
+    lr = _number(config, "learning_rate", 0, INF)
+    decay = _number(config, "weight_decay", 0, INF)
+    return w - lr * _adam_direction(w, dw + decay * w, config), config
+
+
+def adamw(w, dw, config=None):
+    """One AdamW step: decoupled decay ``w ← (1 − ηλ)w``, then Adam on ``dw`` alone.
+
+    Same keys as :func:`adam`; ``weight_decay`` defaults to 1e-2 (``torch.optim.AdamW``).
+
+    >>> import numpy as np
+    >>> adamw(np.array([1.0]), np.array([3.0]), {"epsilon": 0.0, "weight_decay": 0.5})[0]
+    array([0.9985])
+    """
+    config = _config(config, {**_ADAM, "weight_decay": 1e-2})
+    w, dw = _arrays(w, dw)
+    lr = _number(config, "learning_rate", 0, INF)
+    decay = _number(config, "weight_decay", 0, INF)
+    return (1 - lr * decay) * w - lr * _adam_direction(w, dw, config), config
+
+
+# --- derivations -------------------------------------------------------------------------------
+
+w, g, v_B = sp.symbols("w g v_B", real=True)
+eta, eta_0, eta_1, lam, eps, a = sp.symbols("eta eta_0 eta_1 lambda epsilon a", positive=True)
+mu = sp.Symbol("mu", nonnegative=True)
+_UNIT = {mu: (0, 0.99)}
+
+
+def momentum_conventions() -> Derivation:
+    """The induction step: if ``v_A = −η v_B`` before a step, it holds after it, and both
+    conventions move ``w`` to the same point. Updates act coordinate-wise, so scalars do.
+
+    >>> momentum_conventions().check().counts()["proved"]
+    2
+    """
+    v_A = sp.Mul(-1, eta, v_B, evaluate=False)  # the induction hypothesis, kept visible
+    v_A_next = sp.Add(sp.Mul(mu, v_A, evaluate=False), -eta * g, evaluate=False)
+    w_A_next = sp.Add(w, v_A_next, evaluate=False)
+    v_B_next = mu * v_B + g
+    return Derivation(
+        "Conventions A and B: one step preserves v_A = −η v_B",
+        [w, g, v_B, eta, mu],
+        [
+            Step(sp.Matrix([v_A_next, w_A_next]), "A's step, hypothesis $v_A = -η v_B$"),
+            Step(sp.Matrix([-eta * mu * v_B - eta * g, w - eta * mu * v_B - eta * g]), "expand"),
+            Step(
+                sp.Matrix([-eta * v_B_next, w - eta * v_B_next]),
+                "factor $-η$: B's step $v_B' = μ v_B + g$, $w_B' = w - η v_B'$",
+            ),
+        ],
+        domain=_UNIT,
+        lhs=sp.Matrix([sp.Symbol("v_A'"), sp.Symbol("w_A'")]),
+        notes=(
+            "Base case: both velocities start at zero, and 0 = −η·0.",
+            "So for constant η the iterates coincide at every step.",
+        ),
+    )
+
+
+def momentum_schedule_gap() -> Derivation:
+    """The gap one change of rate opens: ``η₀`` for every step so far, then ``η₁``.
+
+    Before the change ``v_A = −η₀ v_B`` (:func:`momentum_conventions`); the first step at
+    ``η₁`` takes A to ``w + μv_A − η₁g`` and B to ``w − η₁(μv_B + g)``.
+
+    >>> momentum_schedule_gap().result
+    mu*v_B*(-eta_0 + eta_1)
+    """
+    v_A = sp.Mul(-1, eta_0, v_B, evaluate=False)
+    w_A_next = sp.Add(w, sp.Mul(mu, v_A, evaluate=False), -eta_1 * g, evaluate=False)
+    w_B_next = w - eta_1 * (mu * v_B + g)
+    return Derivation(
+        "Conventions A and B after the rate changes from η₀ to η₁",
+        [w, g, v_B, eta_0, eta_1, mu],
+        [
+            Step(sp.Add(w_A_next, -w_B_next, evaluate=False), "both steps; $v_A = -η_0 v_B$"),
+            Step(eta_1 * mu * v_B - eta_0 * mu * v_B, "expand; $w$ and $η_1 g$ cancel"),
+            Step(mu * v_B * (eta_1 - eta_0), "factor"),
+        ],
+        domain=_UNIT,
+        lhs=sp.Symbol("w_A' - w_B'"),
+        notes=("Zero only if η₁ = η₀, μ = 0 or v_B = 0: A keeps velocity measured in old steps.",),
+    )
+
+
+def quadratic_schedule_example() -> Derivation:
+    """A concrete schedule on ``f(w) = a w²/2`` from ``w₀``, zero velocity: step 1 at ``η₀``,
+    step 2 at ``η₁``. The iterates are built by running both recurrences symbolically.
+
+    >>> quadratic_schedule_example().result
+    a*mu*w_0*(-eta_0 + eta_1)
+    """
+    w_0 = sp.Symbol("w_0", real=True)
+    grad = lambda u: a * u  # noqa: E731 - the loss's gradient, as the recurrences see it
+    w_A, v_A, w_B, v_B_ = w_0, sp.Integer(0), w_0, sp.Integer(0)
+    for rate in (eta_0, eta_1):
+        v_A = mu * v_A - rate * grad(w_A)
+        w_A = w_A + v_A
+        v_B_ = mu * v_B_ + grad(w_B)
+        w_B = w_B - rate * v_B_
+    return Derivation(
+        "Two steps on a quadratic, the rate changing from η₀ to η₁",
+        [w_0, a, eta_0, eta_1, mu],
+        [
+            Step(sp.Add(w_A, -w_B, evaluate=False), "run A and B for two steps"),
+            Step(sp.expand(w_A - w_B), "expand"),
+            Step(a * mu * w_0 * (eta_1 - eta_0), "factor"),
+        ],
+        domain=_UNIT,
+        lhs=sp.Symbol("w_A^{(2)} - w_B^{(2)}"),
+        notes=("The same gap as the one-step lemma with v_B = a w₀, B's velocity after step 1.",),
+    )
+
+
+def sgd_weight_decay() -> Derivation:
+    """SGD on ``f + (λ/2)w²`` is decoupled weight decay with the factor ``1 − ηλ``.
+
+    >>> sgd_weight_decay().result
+    -eta*g + w*(-eta*lambda + 1)
+    """
+    return Derivation(
+        "An L2 penalty in SGD is decoupled weight decay",
+        [w, g, eta, lam],
+        [
+            Step(w - eta * (g + sp.Derivative(lam * w**2 / 2, w)), "SGD on $f + (λ/2) w^2$"),
+            Step(w - eta * (g + lam * w), "power rule"),
+            Step((1 - eta * lam) * w - eta * g, "collect $w$"),
+        ],
+        lhs=sp.Symbol("w'"),
+        notes=("Coordinate-wise, so the same holds for vectors: w ← (1 − ηλ)w − ηg.",),
+    )
+
+
+def adam_first_step_gap() -> Derivation:
+    """Adam on ``f + (λ/2)w²`` against AdamW with decay λ: their first steps from zero moments.
+
+    From zero moments the bias-corrected moments at ``t = 1`` are ``m̂ = ĝ`` and ``v̂ = ĝ²``
+    for the gradient ``ĝ`` each one sees; what remains is the normalised direction of two
+    different gradients, and the decay that only AdamW applies.
+
+    >>> adam_first_step_gap().check().ok
+    True
+    """
+    g_l2 = g + lam * w
+
+    def first_step(grad):
+        return eta * grad / (sp.sqrt(grad**2) + eps)
+
+    l2, decoupled = w - first_step(g_l2), (1 - eta * lam) * w - first_step(g)
+    return Derivation(
+        "First step of Adam with an L2 penalty minus the first step of AdamW",
+        [w, g, eta, lam, eps],
+        [
+            Step(
+                sp.Add(l2, -decoupled, evaluate=False), "one step each; at t = 1, m̂ = ĝ, √v̂ = |ĝ|"
+            ),
+            Step(
+                eta * lam * w + eta * g / (sp.Abs(g) + eps) - eta * g_l2 / (sp.Abs(g_l2) + eps),
+                "$w - (1 - ηλ) w = ηλ w$",
+            ),
+            Step(
+                eta * (lam * w + g / (sp.Abs(g) + eps) - g_l2 / (sp.Abs(g_l2) + eps)),
+                "collect $η$",
+            ),
+        ],
+        domain={**_UNIT, eps: (1e-3, 1)},
+        lhs=sp.Symbol("w_{L2}' - w_{W}'"),
+        notes=(
+            "With ε → 0 and g, g + λw of one sign, the normalised directions cancel and the gap "
+            "is ηλw: the size of AdamW's decay, which Adam's normalisation removes from the L2 "
+            "step.",
+        ),
+    )
+
+
+def adam_gap_value(w_value, g_value, lr, weight_decay, epsilon):
+    """The first-step gap of :func:`adam_first_step_gap` at numbers (NumPy, elementwise).
+
+    >>> round(float(adam_gap_value(1.0, 1.0, 0.1, 0.1, 0.0)), 12)
+    0.01
+    """
+    gap = sp.lambdify([w, g, eta, lam, eps], adam_first_step_gap().result, "numpy")
+    return np.asarray(gap(w_value, g_value, lr, weight_decay, epsilon), dtype=np.float64)
+
+
+#: Every derivation of the topic by id (for the CLI and the page).
+DERIVATIONS = {
+    "optimizers.momentum_conventions": momentum_conventions,
+    "optimizers.momentum_schedule_gap": momentum_schedule_gap,
+    "optimizers.quadratic_schedule_example": quadratic_schedule_example,
+    "optimizers.sgd_weight_decay": sgd_weight_decay,
+    "optimizers.adam_first_step_gap": adam_first_step_gap,
+}
