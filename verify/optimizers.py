@@ -1,1 +1,362 @@
-"""Claims of the optimizers topic (being written; see the open issue)."""
+"""Claims about optimizers: our update rules against the trajectories of ``torch.optim``.
+
+The measured side runs torch's own optimizers (``SGD``, ``Adam``, ``AdamW``) on a loss that
+torch differentiates with autograd, in float64. The derived side runs an update function with
+the course API, ``update(w, dw, config) -> (next_w, config)``, on the same loss with its
+gradient computed in NumPy. A candidate (a mutation or a student's update) replaces the
+derived function in the very same comparison.
+
+>>> from verify.claims import get
+>>> get("optimizers.sgd_momentum.torch").check().passed
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from derivations import optimizers as opt
+from verify.claims import Claim, Evidence, register
+
+DIM = 6
+STEPS = 200
+LR, MOMENTUM, DECAY = 0.02, 0.9, 0.1
+ADAM_LR, ADAM_DECAY = 0.05, 0.5
+SWITCH, LR_AFTER = 60, 0.005  # the schedule: LR for the first SWITCH steps, then LR_AFTER
+UNIT_ROUNDOFF = 2.0**-53
+# Both sides evaluate the same recurrence with differently ordered float64 operations: each
+# step adds at most ~DIM + 10 roundings of size u·scale (the gradient's dot products and the
+# update), and the linearised iteration is a contraction apart from a transient gain (momentum
+# on this problem: max_k ‖M^k‖ < 10, checked in tests). A first-order bound on the gap after
+# T steps is then T·(DIM + 10)·10·u·scale; ROUNDING = 2**10 covers (DIM + 10)·10 with room.
+# Every wrong answer we test is off by more than 1e-4.
+ROUNDING = 2.0**10
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An ill-conditioned quadratic ``f(w) = ½ (w − c)ᵀ H (w − c)`` and a start ``w0``."""
+
+    H: np.ndarray
+    c: np.ndarray
+    w0: np.ndarray
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        return self.H @ (w - self.c)
+
+
+def problem(seed: int, dim: int = DIM) -> Problem:
+    """A seeded quadratic with eigenvalues spread over [0.1, 10] (condition number 100).
+
+    >>> p = problem(0)
+    >>> bool(np.isclose(np.linalg.cond(p.H), 100.0))
+    True
+    """
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.normal(size=(dim, dim)))
+    H = q @ np.diag(np.geomspace(0.1, 10.0, dim)) @ q.T
+    return Problem((H + H.T) / 2, rng.normal(size=dim), rng.normal(0.0, 3.0, size=dim))
+
+
+def run_update(update, config: dict, p: Problem, rates) -> np.ndarray:
+    """Iterate ``update`` with ``config["learning_rate"] = rates[t]`` at step ``t``.
+
+    >>> run_update(opt.sgd, {}, problem(0), [0.1] * 3).shape
+    (4, 6)
+    """
+    w, config = p.w0.copy(), dict(config)
+    path = [w]
+    for rate in rates:
+        config["learning_rate"] = rate
+        w, config = update(w, p.grad(w), config)
+        path.append(np.asarray(w, dtype=np.float64))
+    return np.array(path)
+
+
+def run_torch(make, p: Problem, rates, *, l2: float = 0.0, on_switch=None) -> np.ndarray:
+    """Run the optimizer ``make(params)`` on the loss (plus ``(l2/2)‖w‖²``), autograd gradients.
+
+    ``rates[t]`` is written into the optimizer's parameter group before step ``t``;
+    ``on_switch(optimizer, param, old, new)`` is called when it changes.
+
+    >>> path = run_torch(lambda ps: torch.optim.SGD(ps, lr=0.1), problem(0), [0.1] * 2)
+    >>> path.shape
+    (3, 6)
+    """
+    H, c = torch.tensor(p.H), torch.tensor(p.c)
+    w = torch.tensor(p.w0, requires_grad=True)
+    optimizer = make([w])
+    path = [p.w0.copy()]
+    for t, rate in enumerate(rates):
+        old = optimizer.param_groups[0]["lr"]
+        if rate != old and on_switch is not None and t > 0:
+            on_switch(optimizer, w, old, rate)
+        optimizer.param_groups[0]["lr"] = rate
+        optimizer.zero_grad()
+        d = w - c
+        loss = 0.5 * d @ H @ d + 0.5 * l2 * (w @ w)
+        loss.backward()
+        optimizer.step()
+        path.append(w.detach().numpy().copy())
+    return np.array(path)
+
+
+def tolerance(paths, steps: int) -> float:
+    """The rounding bound ``steps · ROUNDING · u · scale`` for trajectories of that length.
+
+    >>> tolerance([np.ones((2, 2))], 100) == 100 * ROUNDING * UNIT_ROUNDOFF
+    True
+    """
+    scale = max(1.0, *(float(np.max(np.abs(x))) for x in paths))
+    return steps * ROUNDING * UNIT_ROUNDOFF * scale
+
+
+def _candidate(candidate, derived):
+    chosen = derived if candidate is None else candidate
+    if not callable(chosen):
+        raise TypeError(
+            "candidate: an update function (w, dw, config) -> (next_w, config) is required, "
+            f"got {type(chosen).__name__}"
+        )
+    return chosen
+
+
+def _compare(claim_id, runs, what: str, steps: int) -> Evidence:
+    """One Evidence from named (candidate path, torch path) pairs."""
+    worst_name, worst, tol = "", 0.0, 0.0
+    errors = {}
+    for name, (mine, ref) in runs.items():
+        err = float(np.max(np.abs(mine - ref))) if mine.shape == ref.shape else float("inf")
+        errors[name] = err
+        tol = max(tol, tolerance([mine, ref] if np.all(np.isfinite(mine)) else [ref], steps))
+        if not err <= worst:
+            worst_name, worst = name, err
+    passed = all(e <= tol for e in errors.values())
+    message = (
+        f"{what}: {len(runs)} runs of {steps} float64 steps agree with torch (max gap {worst:.2g})"
+        if passed
+        else f"{what}: the {worst_name} run departs from torch by {worst:.3g} (tolerance {tol:.2g})"
+    )
+    return Evidence(
+        claim_id,
+        "torch-reference",
+        passed,
+        expected="torch trajectory",
+        measured="candidate trajectory",
+        error=worst,
+        tolerance=tol,
+        n=len(runs) * steps,
+        message=message,
+        details=errors,
+    )
+
+
+def _sgd_check(candidate, seed):
+    update = _candidate(candidate, opt.sgd)
+    p, rates = problem(seed), [LR] * STEPS
+    runs = {
+        "plain": (
+            run_update(update, {}, p, rates),
+            run_torch(lambda ps: torch.optim.SGD(ps, lr=LR), p, rates),
+        ),
+        "weight_decay": (
+            run_update(update, {"weight_decay": DECAY}, p, rates),
+            run_torch(lambda ps: torch.optim.SGD(ps, lr=LR, weight_decay=DECAY), p, rates),
+        ),
+        "L2 penalty in the loss": (
+            run_update(update, {"weight_decay": DECAY}, p, rates),
+            run_torch(lambda ps: torch.optim.SGD(ps, lr=LR), p, rates, l2=DECAY),
+        ),
+    }
+    return _compare("optimizers.sgd.torch", runs, "w ← (1 − ηλ)w − ηg", STEPS)
+
+
+def _torch_momentum(ps, lr=LR, weight_decay=0.0):
+    return torch.optim.SGD(
+        ps, lr=lr, momentum=MOMENTUM, dampening=0, nesterov=False, weight_decay=weight_decay
+    )
+
+
+def _momentum_check(candidate, seed):
+    update = _candidate(candidate, opt.sgd_momentum)
+    p, rates = problem(seed), [LR] * STEPS
+    runs = {
+        "no decay": (
+            run_update(update, {"momentum": MOMENTUM}, p, rates),
+            run_torch(_torch_momentum, p, rates),
+        ),
+        "weight_decay": (
+            run_update(update, {"momentum": MOMENTUM, "weight_decay": DECAY}, p, rates),
+            run_torch(lambda ps: _torch_momentum(ps, weight_decay=DECAY), p, rates),
+        ),
+    }
+    return _compare(
+        "optimizers.sgd_momentum.torch", runs, "convention A = torch's convention B", STEPS
+    )
+
+
+def _rescale_buffer(optimizer, param, old, new):
+    """Keep ``v_A = −η v_B`` across a change of rate: B's buffer times ``old/new``."""
+    optimizer.state[param]["momentum_buffer"].mul_(old / new)
+
+
+def _schedule_check(candidate, seed):
+    update = _candidate(candidate, opt.sgd_momentum)
+    p = problem(seed)
+    rates = [LR] * SWITCH + [LR_AFTER] * (STEPS - SWITCH)
+    mine = run_update(update, {"momentum": MOMENTUM}, p, rates)
+    plain = run_torch(_torch_momentum, p, rates)
+    rescaled = run_torch(_torch_momentum, p, rates, on_switch=_rescale_buffer)
+    # B's buffer before the switch step, from torch: w_{k} − w_{k+1} = η₀ b_k (no decay).
+    b_k = (plain[SWITCH - 1] - plain[SWITCH]) / LR
+    predicted = MOMENTUM * b_k * (LR_AFTER - LR)  # the derived gap μ v_B (η₁ − η₀)
+    gap = mine[SWITCH + 1] - plain[SWITCH + 1]
+    tol = tolerance([mine, plain, rescaled], STEPS)
+    checks = {
+        "before the switch": float(np.max(np.abs(mine[: SWITCH + 1] - plain[: SWITCH + 1]))),
+        "first gap vs μ v_B (η₁ − η₀)": float(np.max(np.abs(gap - predicted))),
+        "whole path vs torch with buffer × η₀/η₁": float(np.max(np.abs(mine - rescaled))),
+    }
+    passed = all(e <= tol for e in checks.values())
+    final_gap = float(np.max(np.abs(mine[-1] - plain[-1])))
+    if passed:
+        message = (
+            f"A matches torch up to step {SWITCH}; the first gap is μ v_B (η₁ − η₀) "
+            f"(size {np.max(np.abs(predicted)):.3g}), and A is torch with its buffer rescaled "
+            f"by η₀/η₁ (max error {max(checks.values()):.2g}); after {STEPS} steps A and "
+            f"plain torch differ by {final_gap:.3g}"
+        )
+    else:
+        name = max(checks, key=checks.get)
+        message = f"{name}: off by {checks[name]:.3g} (tolerance {tol:.2g})"
+    return Evidence(
+        "optimizers.sgd_momentum.schedule",
+        "torch-reference",
+        passed,
+        expected="μ v_B (η₁ − η₀)",
+        measured="torch SGD with lr changed at the switch",
+        error=max(checks.values()),
+        tolerance=tol,
+        n=3 * STEPS,
+        message=message,
+        details={**checks, "final_gap": final_gap},
+    )
+
+
+def _adam_check(candidate, seed, claim_id, derived, torch_cls):
+    update = _candidate(candidate, derived)
+    p, steps = problem(seed), STEPS // 2
+    rates = [ADAM_LR] * steps
+    runs = {}
+    for decay in (0.0, ADAM_DECAY):
+        runs[f"weight_decay={decay:g}"] = (
+            run_update(update, {"weight_decay": decay}, p, rates),
+            run_torch(lambda ps, d=decay: torch_cls(ps, lr=ADAM_LR, weight_decay=d), p, rates),
+        )
+    return _compare(claim_id, runs, f"{torch_cls.__name__} trajectories", steps)
+
+
+def first_step_gaps(w, g, lr: float, decay: float, eps: float = 1e-8) -> np.ndarray:
+    """Measured: torch ``Adam(weight_decay)`` minus ``AdamW`` after one step from ``w`` on the
+    linear loss ``g·w`` (so the gradient is exactly ``g``).
+
+    >>> float(first_step_gaps(np.array([1.0]), np.array([1.0]), 0.1, 0.1, 0.0)[0])
+    0.01
+    """
+    out = []
+    for cls in (torch.optim.Adam, torch.optim.AdamW):
+        param = torch.tensor(np.asarray(w, dtype=np.float64), requires_grad=True)
+        optimizer = cls([param], lr=lr, weight_decay=decay, eps=eps)
+        (torch.tensor(np.asarray(g, dtype=np.float64)) @ param).backward()
+        optimizer.step()
+        out.append(param.detach().numpy())
+    return out[0] - out[1]
+
+
+def _adam_gap_check(candidate, seed):
+    predict = opt.adam_gap_value if candidate is None else candidate
+    if not callable(predict):
+        raise TypeError(
+            "candidate: a function (w, g, lr, weight_decay, epsilon) -> gap is required, "
+            f"got {type(predict).__name__}"
+        )
+    rng = np.random.default_rng(seed)
+    w, g = rng.normal(0.0, 3.0, 2_000), rng.normal(0.0, 1.0, 2_000)
+    # x/(|x| + ε) moves by ε/(|x| + ε)² per unit change of x, at most 1e-8/1e-8 = 1 once
+    # |x| ≥ 1e-4: away from x ≈ 0 the normalisation does not amplify rounding.
+    keep = (np.abs(g + ADAM_DECAY * w) >= 1e-4) & (np.abs(g) >= 1e-4)
+    w, g = w[keep], g[keep]
+    measured = first_step_gaps(w, g, ADAM_LR, ADAM_DECAY)
+    predicted = np.broadcast_to(
+        np.asarray(predict(w, g, ADAM_LR, ADAM_DECAY, 1e-8), dtype=np.float64), w.shape
+    )
+    error = float(np.max(np.abs(predicted - measured)))
+    # Each side's new w has the size of w (plus a step of size η) and is rounded a handful of
+    # times (decay, moments, square root, bias corrections, division); the gap subtracts two
+    # of them, so 2**6 roundings of max(1, |w|) bound its error.
+    tol = 2.0**6 * UNIT_ROUNDOFF * max(1.0, float(np.max(np.abs(w))))
+    passed = error <= tol
+    differ = int(np.sum(np.abs(measured) > 1e-6))
+    message = (
+        f"on {w.size} points the derived first-step gap matches torch (max error {error:.2g}); "
+        f"Adam with L2 and AdamW differ at {differ} of them, by up to "
+        f"{np.max(np.abs(measured)):.3g}"
+        if passed
+        else f"the predicted gap is off by {error:.3g} (tolerance {tol:.2g})"
+    )
+    return Evidence(
+        "optimizers.adam.l2_vs_adamw",
+        "torch-reference",
+        passed,
+        expected="torch Adam(weight_decay) − AdamW after one step",
+        measured=str(opt.adam_first_step_gap().result),
+        error=error,
+        tolerance=tol,
+        n=int(w.size),
+        message=message,
+    )
+
+
+def _register(claim_id, statement, fn):
+    register(Claim(claim_id, "optimizers", statement, "torch-reference", fn, "function", ()))
+
+
+_register(
+    "optimizers.sgd.torch",
+    "SGD with an L2 penalty (λ/2)‖w‖² is w ← (1 − ηλ)w − ηg: it follows torch.optim.SGD with "
+    "weight_decay=λ and SGD on the penalised loss",
+    _sgd_check,
+)
+_register(
+    "optimizers.sgd_momentum.torch",
+    "For constant η, momentum in convention A (v ← μv − ηg; w ← w + v) follows "
+    "torch.optim.SGD(momentum=μ, dampening=0, nesterov=False), with and without weight decay",
+    _momentum_check,
+)
+_register(
+    "optimizers.sgd_momentum.schedule",
+    "When η changes from η₀ to η₁, convention A leaves torch's convention B by μ v_B (η₁ − η₀) "
+    "and then follows B with its buffer rescaled by η₀/η₁",
+    _schedule_check,
+)
+_register(
+    "optimizers.adam.torch",
+    "adam (weight_decay as an L2 penalty in the gradient) follows torch.optim.Adam",
+    lambda cand, seed: _adam_check(cand, seed, "optimizers.adam.torch", opt.adam, torch.optim.Adam),
+)
+_register(
+    "optimizers.adamw.torch",
+    "adamw (decoupled decay w ← (1 − ηλ)w, then Adam on g) follows torch.optim.AdamW",
+    lambda cand, seed: _adam_check(
+        cand, seed, "optimizers.adamw.torch", opt.adamw, torch.optim.AdamW
+    ),
+)
+_register(
+    "optimizers.adam.l2_vs_adamw",
+    "Adam with an L2 penalty is not AdamW: after one step they differ by "
+    "η(λw + g/(|g|+ε) − (g+λw)/(|g+λw|+ε))",
+    _adam_gap_check,
+)
