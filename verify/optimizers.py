@@ -32,7 +32,8 @@ UNIT_ROUNDOFF = 2.0**-53
 # update), and the linearised iteration is a contraction apart from a transient gain (momentum
 # on this problem: max_k ‖M^k‖ < 10, checked in tests). A first-order bound on the gap after
 # T steps is then T·(DIM + 10)·10·u·scale; ROUNDING = 2**10 covers (DIM + 10)·10 with room.
-# Every wrong answer we test is off by more than 1e-4.
+# The nearest wrong answer we test (Adam with ε inside the square root) is off by 3e-9, fifty
+# times this tolerance; the others by more than 1e-2.
 ROUNDING = 2.0**10
 
 
@@ -131,7 +132,7 @@ def _compare(claim_id, runs, what: str, steps: int) -> Evidence:
     for name, (mine, ref) in runs.items():
         err = float(np.max(np.abs(mine - ref))) if mine.shape == ref.shape else float("inf")
         errors[name] = err
-        tol = max(tol, tolerance([mine, ref] if np.all(np.isfinite(mine)) else [ref], steps))
+        tol = max(tol, tolerance([ref], steps))  # the reference's scale, not the candidate's
         if not err <= worst:
             worst_name, worst = name, err
     passed = all(e <= tol for e in errors.values())
@@ -214,7 +215,7 @@ def _schedule_check(candidate, seed):
     b_k = (plain[SWITCH - 1] - plain[SWITCH]) / LR
     predicted = MOMENTUM * b_k * (LR_AFTER - LR)  # the derived gap μ v_B (η₁ − η₀)
     gap = mine[SWITCH + 1] - plain[SWITCH + 1]
-    tol = tolerance([mine, plain, rescaled], STEPS)
+    tol = tolerance([plain, rescaled], STEPS)
     checks = {
         "before the switch": float(np.max(np.abs(mine[: SWITCH + 1] - plain[: SWITCH + 1]))),
         "first gap vs μ v_B (η₁ − η₀)": float(np.max(np.abs(gap - predicted))),
@@ -263,7 +264,7 @@ def first_step_gaps(w, g, lr: float, decay: float, eps: float = 1e-8) -> np.ndar
     """Measured: torch ``Adam(weight_decay)`` minus ``AdamW`` after one step from ``w`` on the
     linear loss ``g·w`` (so the gradient is exactly ``g``).
 
-    >>> float(first_step_gaps(np.array([1.0]), np.array([1.0]), 0.1, 0.1, 0.0)[0])
+    >>> round(float(first_step_gaps(np.array([1.0]), np.array([1.0]), 0.1, 0.1, 0.0)[0]), 12)
     0.01
     """
     out = []

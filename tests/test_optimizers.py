@@ -1,0 +1,179 @@
+"""Optimizers: update rules against hand-computed steps, derivations, claims, bad input."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derivations import optimizers as opt
+from verify import claims
+from verify import optimizers as vo
+
+
+def run(update, config, w0, grad, rates):
+    w, config = np.asarray(w0, dtype=float), dict(config)
+    for rate in rates:
+        config["learning_rate"] = rate
+        w, config = update(w, grad(w), config)
+    return w
+
+
+# --- update rules against steps worked by hand ----------------------------------------------
+
+
+def test_sgd_momentum_two_steps_by_hand():
+    # w = 2, g = 1 constant, η = 0.1, μ = 0.5: v1 = −0.1, w1 = 1.9; v2 = −0.05 − 0.1 = −0.15.
+    config = {"learning_rate": 0.1, "momentum": 0.5}
+    w, config = opt.sgd_momentum(np.array([2.0]), np.array([1.0]), config)
+    w, config = opt.sgd_momentum(w, np.array([1.0]), config)
+    assert np.allclose(config["velocity"], [-0.15]) and np.allclose(w, [1.75])
+
+
+def test_defaults_are_the_course_ones():
+    # velocity starts at zero, so the first step is −η g with η = 1e-2
+    w, config = opt.sgd_momentum(np.zeros(2), np.array([1.0, -2.0]))
+    assert np.allclose(w, [-0.01, 0.02]) and config["momentum"] == 0.9
+
+
+def test_weight_decay_in_momentum_enters_the_velocity():
+    # w = 1, g = 0, λ = 0.5, η = 0.1: v1 = −0.05, w1 = 0.95; v2 = 0.9·(−0.05) − 0.1·0.475.
+    config = {"learning_rate": 0.1, "weight_decay": 0.5}
+    w, config = opt.sgd_momentum(np.array([1.0]), np.array([0.0]), config)
+    w, config = opt.sgd_momentum(w, np.array([0.0]), config)
+    assert np.allclose(config["velocity"], [-0.045 - 0.0475])
+
+
+def test_sgd_decay_factor_by_hand():
+    w, _ = opt.sgd(np.array([2.0]), np.array([1.0]), {"learning_rate": 0.1, "weight_decay": 0.5})
+    assert np.allclose(w, [0.95 * 2.0 - 0.1])
+
+
+def test_first_adam_step_is_lr_times_sign():
+    # m̂ = g and v̂ = g² at t = 1, so with ε = 0 the step is −η·sign(g) whatever |g| is.
+    g = np.array([3.0, -1e-3, 40.0])
+    w, config = opt.adam(np.zeros(3), g, {"learning_rate": 0.01, "epsilon": 0.0})
+    assert np.allclose(w, -0.01 * np.sign(g)) and config["t"] == 1
+
+
+def test_adamw_decays_before_the_adam_step():
+    w, _ = opt.adamw(
+        np.array([2.0]), np.array([-5.0]), {"learning_rate": 0.1, "weight_decay": 0.5, "epsilon": 0}
+    )
+    assert np.allclose(w, [(1 - 0.05) * 2.0 + 0.1])
+
+
+def test_config_of_the_caller_is_not_changed():
+    config = {"learning_rate": 0.1}
+    opt.sgd_momentum(np.ones(2), np.ones(2), config)
+    assert config == {"learning_rate": 0.1}
+
+
+# --- conventions A and B ------------------------------------------------------------------------
+
+
+def test_conventions_agree_for_constant_rate():
+    p = vo.problem(3)
+    a = run(opt.sgd_momentum, {}, p.w0, p.grad, [0.03] * 50)
+    b = run(opt.sgd_momentum_pytorch, {}, p.w0, p.grad, [0.03] * 50)
+    assert np.max(np.abs(a - b)) < 1e-12
+
+
+def test_schedule_gap_on_a_scalar_quadratic_by_hand():
+    # f = w²/2 from w0 = 1, μ = 0.9, η0 = 0.1 then η1 = 0.01.
+    # A: v1 = −0.1, w1 = 0.9; v2 = 0.9·(−0.1) − 0.01·0.9 = −0.099, w2 = 0.801.
+    # B: b1 = 1, w1 = 0.9; b2 = 0.9·1 + 0.9 = 1.8, w2 = 0.9 − 0.01·1.8 = 0.882. Gap −0.081.
+    def grad(w):
+        return w
+
+    a = run(opt.sgd_momentum, {"momentum": 0.9}, [1.0], grad, [0.1, 0.01])
+    b = run(opt.sgd_momentum_pytorch, {"momentum": 0.9}, [1.0], grad, [0.1, 0.01])
+    assert np.allclose(a, 0.801) and np.allclose(b, 0.882)
+    # the derived closed form a μ w0 (η1 − η0) gives the same number, exactly
+    d = opt.quadratic_schedule_example()
+    w_0 = next(s for s in d.symbols if s.name == "w_0")
+    value = d.result.subs({w_0: 1, opt.a: 1, opt.mu: sp.Rational(9, 10)})
+    value = value.subs({opt.eta_0: sp.Rational(1, 10), opt.eta_1: sp.Rational(1, 100)})
+    assert value == sp.Rational(-81, 1000)
+
+
+def test_adam_gap_by_hand():
+    # same signs, ε = 0: directions cancel, gap = ηλw = 0.1·0.1·1
+    assert np.isclose(opt.adam_gap_value(1.0, 1.0, 0.1, 0.1, 0.0), 0.01)
+    # g = −0.05, λw = 0.1: g + λw = 0.05 > 0 while g < 0, gap = 0.1·(0.1 − 1 − 1) = −0.19
+    assert np.isclose(opt.adam_gap_value(1.0, -0.05, 0.1, 0.1, 0.0), -0.19)
+
+
+# --- derivations ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(opt.DERIVATIONS))
+def test_every_step_is_proved(name):
+    report = opt.DERIVATIONS[name]().check()
+    assert report.counts()["proved"] == len(report.steps) >= 2
+
+
+def test_a_wrong_induction_step_is_caught():
+    d = opt.momentum_conventions()
+    d.steps[-1] = type(d.steps[-1])(d.steps[-1].expr.subs(opt.eta, 2 * opt.eta), "slip")
+    assert not d.check().ok
+
+
+# --- claims and their tolerances ------------------------------------------------------------------
+
+
+def test_momentum_transient_gain_is_below_the_budget():
+    # The tolerance comment assumes max_k ‖M^k‖ < 10 for the linearised momentum iteration
+    # on the claims' problem, state (v, w): v' = μv − ηH w, w' = w + v'.
+    p = vo.problem(0)
+    n = vo.DIM
+    for decay in (0.0, vo.DECAY):
+        H = p.H + decay * np.eye(n)
+        eta, mu = vo.LR, vo.MOMENTUM
+        M = np.block([[mu * np.eye(n), -eta * H], [mu * np.eye(n), np.eye(n) - eta * H]])
+        gains = [np.linalg.norm(np.linalg.matrix_power(M, k), 2) for k in range(vo.STEPS)]
+        assert max(gains) < 10
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_claims_pass(seed):
+    for evidence in claims.run("optimizers", seed=seed):
+        assert evidence.passed, evidence.message
+
+
+def test_schedule_claim_reports_a_real_gap():
+    evidence = claims.get("optimizers.sgd_momentum.schedule").check()
+    assert evidence.details["final_gap"] > 1e3 * evidence.tolerance
+
+
+def test_candidate_must_be_a_function():
+    with pytest.raises(TypeError, match="candidate"):
+        claims.get("optimizers.sgd.torch").check(0.5)
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("update", "config", "name"),
+    [
+        (opt.sgd, {"learning_rate": -0.1}, "learning_rate"),
+        (opt.sgd, {"learning_rate": float("nan")}, "learning_rate"),
+        (opt.sgd, {"weight_decay": -1.0}, "weight_decay"),
+        (opt.sgd_momentum, {"momentum": 1.0}, "momentum"),
+        (opt.sgd_momentum, {"momentum": -0.1}, "momentum"),
+        (opt.sgd_momentum, {"momentum": True}, "momentum"),
+        (opt.sgd_momentum, {"velocity": np.zeros(3)}, "velocity"),
+        (opt.adam, {"beta1": 1.0}, "beta1"),
+        (opt.adamw, {"beta2": -0.5}, "beta2"),
+        (opt.adam, {"epsilon": -1e-8}, "epsilon"),
+        (opt.sgd, [("learning_rate", 0.1)], "config"),
+    ],
+)
+def test_bad_config_names_the_argument(update, config, name):
+    with pytest.raises(ValueError, match=f"^{name}: "):
+        update(np.ones(2), np.ones(2), config)
+
+
+@pytest.mark.parametrize("update", [opt.sgd, opt.sgd_momentum, opt.adam, opt.adamw])
+def test_mismatched_shapes_name_both(update):
+    with pytest.raises(ValueError, match=r"dw: shape \(2, 3\) does not match w's shape \(3, 2\)"):
+        update(np.ones((3, 2)), np.ones((2, 3)))
