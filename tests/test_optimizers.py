@@ -177,3 +177,29 @@ def test_bad_config_names_the_argument(update, config, name):
 def test_mismatched_shapes_name_both(update):
     with pytest.raises(ValueError, match=r"dw: shape \(2, 3\) does not match w's shape \(3, 2\)"):
         update(np.ones((3, 2)), np.ones((2, 3)))
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def test_figures_are_byte_identical_across_runs(tmp_path):
+    import figures
+    from figures import optimizers as fo
+
+    for fid, make in fo.FIGURES.items():
+        a = figures.save(make(), tmp_path / "a" / fid)
+        b = figures.save(make(), tmp_path / "b" / fid)
+        assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def test_figure_paths_show_what_the_page_says():
+    from figures import optimizers as fo
+
+    paths = fo.conventions_paths()
+    assert np.max(np.abs(paths["constant", "A"] - paths["constant", "B"])) < 1e-12
+    parted = np.abs(paths["schedule", "A"] - paths["schedule", "B"]).max(axis=1)
+    assert parted[fo.SWITCH] < 1e-12 < 1e-3 < parted[fo.SWITCH + 1]
+    # Adam + L2 ends at the minimiser of f + (λ/2)‖w‖², (H + λI)⁻¹Hc = (4/1.5, 20/20.5)
+    decay = fo.decay_paths()
+    assert np.allclose(decay["Adam + L2"][-1], [4 / 1.5, 20 / 20.5], atol=1e-6)
+    assert np.linalg.norm(decay["AdamW"][-1] - decay["Adam + L2"][-1]) > 0.5
