@@ -212,7 +212,7 @@ def momentum_conventions() -> Derivation:
             ),
         ],
         domain=_UNIT,
-        lhs=sp.Matrix([sp.Symbol("v_A'"), sp.Symbol("w_A'")]),
+        lhs=sp.Matrix([sp.Symbol("v'_A"), sp.Symbol("w'_A")]),
         notes=(
             "Base case: both velocities start at zero, and 0 = −η·0.",
             "So for constant η the iterates coincide at every step.",
@@ -241,7 +241,7 @@ def momentum_schedule_gap() -> Derivation:
             Step(mu * v_B * (eta_1 - eta_0), "factor"),
         ],
         domain=_UNIT,
-        lhs=sp.Symbol("w_A' - w_B'"),
+        lhs=sp.Symbol("w'_A") - sp.Symbol("w'_B"),
         notes=("Zero only if η₁ = η₀, μ = 0 or v_B = 0: A keeps velocity measured in old steps.",),
     )
 
@@ -270,7 +270,7 @@ def quadratic_schedule_example() -> Derivation:
             Step(a * mu * w_0 * (eta_1 - eta_0), "factor"),
         ],
         domain=_UNIT,
-        lhs=sp.Symbol("w_A^{(2)} - w_B^{(2)}"),
+        lhs=sp.Symbol("w_A^{(2)}") - sp.Symbol("w_B^{(2)}"),
         notes=("The same gap as the one-step lemma with v_B = a w₀, B's velocity after step 1.",),
     )
 
@@ -327,7 +327,7 @@ def adam_first_step_gap() -> Derivation:
             ),
         ],
         domain={**_UNIT, eps: (1e-3, 1)},
-        lhs=sp.Symbol("w_{L2}' - w_{W}'"),
+        lhs=sp.Symbol("w'_{L2}") - sp.Symbol("w'_{AdamW}"),
         notes=(
             "With ε → 0 and g, g + λw of one sign, the normalised directions cancel and the gap "
             "is ηλw: the size of AdamW's decay, which Adam's normalisation removes from the L2 "
