@@ -236,7 +236,9 @@ def _batchnorm(which: str) -> Derivation:
                 "$\\partial/\\partial\\beta = \\sum g$",
             ),
         ]
-    sig = sp.Symbol("sigma", positive=True)
+    # Shown with σ and the centred entries x̃_i = x_i - μ as symbols; checked fully expanded.
+    shown = {sigma: sp.Symbol("sigma", positive=True), 1 / sigma: 1 / sp.Symbol("sigma")}
+    shown |= {xi - mu: sp.Symbol(f"\\tilde{{x}}_{i + 1}") for i, xi in enumerate(x)}
     return Derivation(
         f"batch normalization backward, {which}",
         [*x, *g, gamma, beta, eps],
@@ -246,7 +248,7 @@ def _batchnorm(which: str) -> Derivation:
             "Spatial batch normalization is the same formula per channel, with N·H·W "
             "samples in the sums."
         ],
-        display={sigma: sig},
+        display=shown,
         points=4,
     )
 
