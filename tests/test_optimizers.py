@@ -203,3 +203,17 @@ def test_figure_paths_show_what_the_page_says():
     decay = fo.decay_paths()
     assert np.allclose(decay["Adam + L2"][-1], [4 / 1.5, 20 / 20.5], atol=1e-6)
     assert np.linalg.norm(decay["AdamW"][-1] - decay["Adam + L2"][-1]) > 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_adam_rounding_gain_is_below_the_budget(seed):
+    # The tolerance comment assumes |g|/√v̂ < 2**6 along the Adam and AdamW runs of the claims.
+    for update in (opt.adam, opt.adamw):
+        for decay in (0.0, vo.ADAM_DECAY):
+            p = vo.problem(seed)
+            w, config = p.w0.copy(), {"learning_rate": vo.ADAM_LR, "weight_decay": decay}
+            for _ in range(vo.STEPS // 2):
+                g = p.grad(w)
+                w, config = update(w, g, config)
+                v_hat = config["v"] / (1 - config["beta2"] ** config["t"])
+                assert np.max(np.abs(g)) / np.min(np.sqrt(v_hat)) < 2**6

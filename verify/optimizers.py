@@ -32,6 +32,10 @@ UNIT_ROUNDOFF = 2.0**-53
 # update), and the linearised iteration is a contraction apart from a transient gain (momentum
 # on this problem: max_k ‖M^k‖ < 10, checked in tests). A first-order bound on the gap after
 # T steps is then T·(DIM + 10)·10·u·scale; ROUNDING = 2**10 covers (DIM + 10)·10 with room.
+# Adam is not linear: a rounding of size u·|g| in the gradient moves its direction m̂/(√v̂ + ε)
+# by about u·|g|/√v̂, and over the 100 steps of the Adam runs √v̂ still remembers the early,
+# large gradients, so |g|/√v̂ < 2**6 (checked in tests): 2**6 times ~16 roundings a step also
+# fits in 2**10, to first order.
 # The nearest wrong answer we test (Adam with ε inside the square root) is off by 3e-9, fifty
 # times this tolerance; the others by more than 1e-2.
 ROUNDING = 2.0**10
