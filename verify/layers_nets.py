@@ -1,0 +1,175 @@
+"""Claims about the two networks: loss and gradients against torch, with and without L2.
+
+The candidate is a network class with the constructor of the one it stands for (default: the
+class itself). The reference is the same network written with torch's own ops (``F.linear``,
+``F.relu``, ``F.cross_entropy``, ``0.5·reg·Σ‖W‖²``) on the candidate's own parameters:
+differentiated by autograd for one claim, by centered differences (no autograd) for the other.
+Registered on import of :mod:`verify.layers`.
+
+>>> from verify.claims import get
+>>> get("layers.two_layer_net.autograd").check().passed
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from derivations import layers as L
+from verify.claims import Claim, Evidence, register
+from verify.gradcheck import centered_difference, relative_error, tolerance
+
+REGS = (0.0, 0.7)
+# Entries are sums of ≤ 42 products of O(1) numbers computed in different orders by NumPy and
+# torch: the gap is ≲ 42²·eps ≈ 4e-13 of the largest entry; we allow 1e-10 of it.
+RTOL = 1e-10
+
+NETS = {
+    "two_layer_net": (
+        L.TwoLayerNet,
+        lambda cls, reg, seed: cls(
+            input_dim=6, hidden_dim=7, num_classes=4, weight_scale=0.5, reg=reg, seed=seed
+        ),
+        (5, 2, 3),
+        4,
+    ),
+    "fc_net": (
+        L.FullyConnectedNet,
+        lambda cls, reg, seed: cls(
+            [6, 5], input_dim=7, num_classes=3, reg=reg, weight_scale=0.6, seed=seed
+        ),
+        (4, 7),
+        3,
+    ),
+}
+
+
+def torch_loss(params: dict, X: np.ndarray, y: np.ndarray, reg: float):
+    """The network's loss with torch's own ops; ``params`` holds tensors ``W1, b1, …``.
+
+    >>> import torch
+    >>> p = {"W1": torch.zeros(2, 3, dtype=torch.float64), "b1": torch.zeros(3, dtype=torch.float64)}
+    >>> round(float(torch_loss(p, np.ones((1, 2)), np.array([0]), 0.0)), 6) == round(np.log(3), 6)
+    True
+    """
+    layers = len(params) // 2
+    h = torch.as_tensor(X, dtype=torch.float64).reshape(X.shape[0], -1)
+    for i in range(1, layers + 1):
+        h = F.linear(h, params[f"W{i}"].T, params[f"b{i}"])
+        if i < layers:
+            h = F.relu(h)
+    data = F.cross_entropy(h, torch.as_tensor(y))
+    return data + 0.5 * reg * sum((params[f"W{i}"] ** 2).sum() for i in range(1, layers + 1))
+
+
+def _run(name: str, candidate, reg: float, seed: int):
+    cls, build, x_shape, classes = NETS[name]
+    net = build(cls if candidate is None else candidate, reg, seed)
+    rng = np.random.default_rng(seed + 1)
+    X = rng.standard_normal(x_shape)
+    y = rng.integers(0, classes, x_shape[0])
+    loss, grads = net.loss(X, y)
+    params = {k: np.array(v, dtype=np.float64) for k, v in net.params.items()}
+    return net, X, y, float(loss), grads, params
+
+
+def _shape_trouble(params, grads) -> str | None:
+    for k, v in params.items():
+        if k not in grads:
+            return f"no gradient for {k}"
+        if np.shape(grads[k]) != v.shape:
+            return f"grads[{k!r}] has shape {np.shape(grads[k])} but {k} has shape {v.shape}"
+    return None
+
+
+def _check(name: str, method: str):
+    cid = f"layers.{name}.{'autograd' if method == 'autograd' else 'finite_difference'}"
+
+    def check(candidate, seed):
+        worst_ratio, worst_msg, n, error, tol_used = 0.0, "", 0, 0.0, 0.0
+        for reg in REGS:
+            try:
+                net, X, y, loss, grads, params = _run(name, candidate, reg, seed)
+            except (ValueError, TypeError, IndexError) as exc:
+                return Evidence(
+                    cid,
+                    method,
+                    False,
+                    message=f"reg={reg}: the network raised {type(exc).__name__}: {exc}",
+                )
+            trouble = _shape_trouble(params, grads)
+            if trouble:
+                return Evidence(
+                    cid, method, False, error=float("inf"), message=f"reg={reg}: {trouble}"
+                )
+            tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+            t_loss = torch_loss(tensors, X, y, reg)
+            t_value = float(t_loss.detach())
+            if method == "autograd":
+                t_loss.backward()
+                reference = {k: t.grad.numpy() for k, t in tensors.items()}
+                size = max(1.0, max(float(np.max(np.abs(g))) for g in reference.values()))
+                tol = RTOL * size
+            else:
+
+                def f(p, X=X, y=y, reg=reg):
+                    with torch.no_grad():
+                        return float(
+                            torch_loss({k: torch.as_tensor(v) for k, v in p.items()}, X, y, reg)
+                        )
+
+                reference = centered_difference(f, params)
+                # f sums terms of the size of the loss; see verify.gradcheck.tolerance.
+                tol = tolerance(max(1.0, abs(t_value)))
+            checks = {"loss": abs(loss - t_value)}
+            checks |= {f"d{k}": float(np.max(np.abs(grads[k] - reference[k]))) for k in params}
+            n += sum(v.size for v in params.values())
+            for what, gap in checks.items():
+                ratio = gap / tol if np.isfinite(gap) else np.inf
+                if ratio > worst_ratio or not worst_msg:
+                    worst_ratio, error, tol_used = ratio, gap, tol
+                    rel = (
+                        relative_error(grads[what[1:]], reference[what[1:]])
+                        if what != "loss"
+                        else gap
+                    )
+                    worst_msg = f"{what} at reg={reg}: gap {gap:.3g} (relative {rel:.2g})"
+        passed = worst_ratio <= 1.0
+        ref = "torch autograd" if method == "autograd" else "centered differences of torch's loss"
+        message = (
+            f"loss and every gradient agree with {ref} at reg = {REGS}; largest: {worst_msg}"
+            if passed
+            else f"differs from {ref}: {worst_msg}"
+        )
+        return Evidence(cid, method, passed, error=error, tolerance=tol_used, n=n, message=message)
+
+    return check
+
+
+for _name in NETS:
+    register(
+        Claim(
+            f"layers.{_name}.autograd",
+            "layers",
+            f"{_name}: loss and gradients (data loss + 0.5·reg·Σ‖W‖²) equal torch autograd's, "
+            "with and without regularization",
+            "autograd",
+            _check(_name, "autograd"),
+            answer="function",
+            variables=(),
+        )
+    )
+    register(
+        Claim(
+            f"layers.{_name}.finite_difference",
+            "layers",
+            f"{_name}: gradients equal centered differences of torch's loss, with and without "
+            "regularization",
+            "finite-difference",
+            _check(_name, "finite-difference"),
+            answer="function",
+            variables=(),
+        )
+    )
