@@ -27,6 +27,8 @@ from derivations.core import Derivation, Step
 
 # --- update rules ----------------------------------------------------------------------------
 
+_INF = float("inf")
+
 
 def _number(config: dict, key: str, low: float, high: float, *, high_open: bool = False):
     value = config[key]
@@ -35,13 +37,24 @@ def _number(config: dict, key: str, low: float, high: float, *, high_open: bool 
     value = float(value)
     above = value >= high if high_open else value > high
     if not math.isfinite(value) or value < low or above:
-        allowed = f"[{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{key}: must lie in {allowed}, got {value!r}")
+        allowed = (
+            f"a finite number ≥ {low:g}"
+            if high == _INF
+            else f"in [{low:g}, {high:g}{')' if high_open else ']'}"
+        )
+        raise ValueError(f"{key}: must be {allowed}, got {value!r}")
     return value
 
 
+def _array(value, name: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: an array of real numbers is required") from None
+
+
 def _arrays(w, dw) -> tuple[np.ndarray, np.ndarray]:
-    w, dw = np.asarray(w, dtype=np.float64), np.asarray(dw, dtype=np.float64)
+    w, dw = _array(w, "w"), _array(dw, "dw")
     if w.shape != dw.shape:
         raise ValueError(f"dw: shape {dw.shape} does not match w's shape {w.shape}")
     return w, dw
@@ -60,9 +73,6 @@ def _config(config, defaults: dict) -> dict:
     return {**defaults, **(config or {})}
 
 
-INF = float("inf")
-
-
 def sgd(w, dw, config=None):
     """One step of SGD, ``w ← (1 − ηλ)w − η dw``; returns ``(next_w, config)``.
 
@@ -79,8 +89,8 @@ def sgd(w, dw, config=None):
     """
     config = _config(config, {"learning_rate": 1e-2, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, INF)
-    decay = _number(config, "weight_decay", 0, INF)
+    lr = _number(config, "learning_rate", 0, _INF)
+    decay = _number(config, "weight_decay", 0, _INF)
     return (1 - lr * decay) * w - lr * dw, config
 
 
@@ -99,13 +109,13 @@ def sgd_momentum(w, dw, config=None):
     >>> sgd_momentum(w, w, {"momentum": 1.0})
     Traceback (most recent call last):
     ...
-    ValueError: momentum: must lie in [0, 1), got 1.0
+    ValueError: momentum: must be in [0, 1), got 1.0
     """
     config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, INF)
+    lr = _number(config, "learning_rate", 0, _INF)
     mu = _number(config, "momentum", 0, 1, high_open=True)
-    decay = _number(config, "weight_decay", 0, INF)
+    decay = _number(config, "weight_decay", 0, _INF)
     v = mu * _state(config, "velocity", w) - lr * (dw + decay * w)
     config["velocity"] = v
     return w + v, config
@@ -123,9 +133,9 @@ def sgd_momentum_pytorch(w, dw, config=None):
     """
     config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, INF)
+    lr = _number(config, "learning_rate", 0, _INF)
     mu = _number(config, "momentum", 0, 1, high_open=True)
-    decay = _number(config, "weight_decay", 0, INF)
+    decay = _number(config, "weight_decay", 0, _INF)
     b = mu * _state(config, "buffer", w) + (dw + decay * w)
     config["buffer"] = b
     return w - lr * b, config
@@ -138,7 +148,7 @@ def _adam_direction(w, dw, config):
     """Advance the moments in ``config`` by the gradient ``dw``; return ``m̂/(√v̂ + ε)``."""
     b1 = _number(config, "beta1", 0, 1, high_open=True)
     b2 = _number(config, "beta2", 0, 1, high_open=True)
-    eps = _number(config, "epsilon", 0, INF)
+    eps = _number(config, "epsilon", 0, _INF)
     t = int(config.get("t", 0)) + 1
     m = b1 * _state(config, "m", w) + (1 - b1) * dw
     v = b2 * _state(config, "v", w) + (1 - b2) * dw**2
@@ -160,8 +170,8 @@ def adam(w, dw, config=None):
     """
     config = _config(config, {**_ADAM, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, INF)
-    decay = _number(config, "weight_decay", 0, INF)
+    lr = _number(config, "learning_rate", 0, _INF)
+    decay = _number(config, "weight_decay", 0, _INF)
     return w - lr * _adam_direction(w, dw + decay * w, config), config
 
 
@@ -176,8 +186,8 @@ def adamw(w, dw, config=None):
     """
     config = _config(config, {**_ADAM, "weight_decay": 1e-2})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, INF)
-    decay = _number(config, "weight_decay", 0, INF)
+    lr = _number(config, "learning_rate", 0, _INF)
+    decay = _number(config, "weight_decay", 0, _INF)
     return (1 - lr * decay) * w - lr * _adam_direction(w, dw, config), config
 
 

@@ -217,3 +217,10 @@ def test_adam_rounding_gain_is_below_the_budget(seed):
                 w, config = update(w, g, config)
                 v_hat = config["v"] / (1 - config["beta2"] ** config["t"])
                 assert np.max(np.abs(g)) / np.min(np.sqrt(v_hat)) < 2**6
+
+
+def test_bad_values_say_what_is_allowed():
+    with pytest.raises(ValueError, match=r"^learning_rate: must be a finite number ≥ 0, got -0.1"):
+        opt.sgd(np.ones(2), np.ones(2), {"learning_rate": -0.1})
+    with pytest.raises(ValueError, match="^w: an array of real numbers"):
+        opt.sgd_momentum(["a", "b"], np.ones(2))
