@@ -224,3 +224,12 @@ def test_bad_values_say_what_is_allowed():
         opt.sgd(np.ones(2), np.ones(2), {"learning_rate": -0.1})
     with pytest.raises(ValueError, match="^w: an array of real numbers"):
         opt.sgd_momentum(["a", "b"], np.ones(2))
+
+
+def test_update_rules_are_the_derived_results():
+    # sgd with decay must be the last line of the L2 derivation, at random numbers
+    rng = np.random.default_rng(7)
+    w, g = rng.normal(size=5), rng.normal(size=5)
+    step = sp.lambdify([opt.w, opt.g, opt.eta, opt.lam], opt.sgd_weight_decay().result)
+    mine, _ = opt.sgd(w, g, {"learning_rate": 0.3, "weight_decay": 0.7})
+    assert np.allclose(mine, step(w, g, 0.3, 0.7), rtol=0, atol=1e-15)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 import torch
 
 from derivations import optimizers as opt
@@ -217,7 +218,9 @@ def _schedule_check(candidate, seed):
     rescaled = run_torch(_torch_momentum, p, rates, on_switch=_rescale_buffer)
     # B's buffer before the switch step, from torch: w_{k} − w_{k+1} = η₀ b_k (no decay).
     b_k = (plain[SWITCH - 1] - plain[SWITCH]) / LR
-    predicted = MOMENTUM * b_k * (LR_AFTER - LR)  # the derived gap μ v_B (η₁ − η₀)
+    derived_gap = opt.momentum_schedule_gap().result  # μ v_B (η₁ − η₀)
+    gap_of = sp.lambdify([opt.v_B, opt.eta_0, opt.eta_1, opt.mu], derived_gap, "numpy")
+    predicted = gap_of(b_k, LR, LR_AFTER, MOMENTUM)
     gap = mine[SWITCH + 1] - plain[SWITCH + 1]
     tol = tolerance([plain, rescaled], STEPS)
     checks = {
