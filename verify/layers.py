@@ -30,10 +30,10 @@ from verify.claims import Claim, Evidence, get, register  # noqa: F401 - get for
 from verify.gradcheck import centered_difference, relative_error, tolerance
 
 EPS = float(np.finfo(np.float64).eps)
-# Both sides add the same products in different orders: an entry summing n products of
-# magnitude ≤ m differs by at most about n·eps·n·m; here n ≤ 108 and m ≲ 10, so the worst
-# case is ≈ 3e-11. We allow 1e-10 relative to the largest reference entry; the smallest wrong
-# backward we test is off by more than 1e-2 of it.
+# Both sides add the same products in different orders. A sum of n products, each at most m in
+# size, is computed to within about n·eps·(n·m) in any order; here n ≤ 108 and m ≲ 10, so two
+# orders differ by ≲ 3e-11 at worst (far less in practice: errors add like √n). We allow 1e-10
+# of the largest reference entry; every wrong backward we test is off by more than 1e-2 of it.
 AUTOGRAD_RTOL = 1e-10
 BN_EPS = 1e-5
 
