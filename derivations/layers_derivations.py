@@ -31,6 +31,15 @@ def _grad(loss, wrt: sp.Matrix) -> sp.Matrix:
     return wrt.applyfunc(lambda s: sp.Derivative(loss, s))
 
 
+def _partials(loss, wrt: sp.Matrix) -> dict:
+    """Display substitutions showing each ``∂loss/∂θ`` as ``∂L/∂θ`` (the loss's definition is
+    in the first step's reason); checks always use the full expression."""
+    return {
+        sp.Derivative(loss, s): sp.Symbol(f"\\frac{{\\partial L}}{{\\partial {sp.latex(s)}}}")
+        for s in wrt
+    }
+
+
 def _symbols(*matrices) -> list:
     return [s for m in matrices for s in m]
 
@@ -64,6 +73,7 @@ def _affine(which: str) -> Derivation:
         ],
         lhs=_label(name, wrt),
         notes=["dx is reshaped back to x's shape (N, d1, …, dk) after the product."],
+        display=_partials(loss, wrt),
         points=4,
     )
 
@@ -154,7 +164,7 @@ def _conv(which: str) -> Derivation:
         wrt = X
     elif which == "dw":
         steps = [
-            Step(_grad(loss, K), "definition"),
+            Step(_grad(loss, K), "definition, $L$ as above"),
             Step(_correlate(X, G), "$w_{uv}$ multiplies $x_{i+u, j+v}$: correlate $x$ with $G$"),
         ]
         wrt = K
@@ -173,6 +183,7 @@ def _conv(which: str) -> Derivation:
             "With stride s, G is first dilated (s - 1 zeros between entries); padding p "
             "crops p rows and columns from each side of the result."
         ],
+        display=_partials(loss, wrt),
         points=3,
     )
 
@@ -237,10 +248,11 @@ def _batchnorm(which: str) -> Derivation:
             ),
         ]
     # Shown with σ and the centred entries x̃_i = x_i - μ as symbols; checked fully expanded.
-    shown = {sigma: sp.Symbol("sigma", positive=True), 1 / sigma: 1 / sp.Symbol("sigma")}
+    shown = {**_partials(loss, wrt), sigma: sp.Symbol("sigma", positive=True)}
+    shown[1 / sigma] = 1 / sp.Symbol("sigma")
     shown |= {xi - mu: sp.Symbol(f"\\tilde{{x}}_{i + 1}") for i, xi in enumerate(x)}
     return Derivation(
-        f"batch normalization backward, {which}",
+        f"batch normalization backward, {'dx' if which == 'dx' else 'dgamma and dbeta'}",
         [*x, *g, gamma, beta, eps],
         steps,
         lhs=_label({"dx": "x", "dgb": "(\\gamma, \\beta)"}[which], wrt),
