@@ -171,7 +171,7 @@ def _conv(which: str) -> Derivation:
     else:
         wrt = sp.Matrix([[b]])
         steps = [
-            Step(_grad(loss, wrt), "definition"),
+            Step(_grad(loss, wrt), "definition, $L$ as above"),
             Step(sp.Matrix([[sum(G)]]), "$b$ enters every output once: $\\sum G$"),
         ]
     return Derivation(
@@ -240,7 +240,7 @@ def _batchnorm(which: str) -> Derivation:
     else:
         wrt = sp.Matrix([[gamma, beta]])
         steps = [
-            Step(_grad(loss, wrt), "definition"),
+            Step(_grad(loss, wrt), "definition, $L$ as above"),
             Step(
                 sp.Matrix([[sum_gx, sum_g]]),
                 "$\\partial/\\partial\\gamma = \\sum g \\hat x$, "
