@@ -145,7 +145,7 @@ def test_bad_arguments():
     r = G.directional_check(lambda p: 0.0, {"w": np.ones(2)}, {"w": np.ones(3)})
     assert not r.passed
     report = G.localize(lambda p: 0.0, {"w": np.ones(2)}, {"w": np.ones(3)}).report()
-    assert "gradient of shape (3,) for a parameter of shape (2,)" in report
+    assert "is wrong: gradient of shape (3,) for a parameter of shape (2,)" in report
 
 
 def test_benchmark_machinery_on_a_tiny_net(capsys):

@@ -27,7 +27,8 @@ measured error against ``h`` on both sides of it.
 True
 >>> wrong = {"w": 3 * params["w"] ** 2 + np.array([0.0, 0.1, 0.0])}
 >>> print(localize(f, params, wrong).report())
-gradient at fault in block 'w' (shape (3,)): coordinate (1,): analytic 12.1, numeric 12
+block 'w' (shape (3,)) is wrong at
+  (1,): analytic 12.1, numeric 12
 """
 
 from __future__ import annotations
@@ -245,22 +246,24 @@ class BlockFault:
     complete: bool = True
 
     def describe(self) -> str:
-        """One line for a person.
+        """For a person: the block, then one line per coordinate found.
 
-        >>> BlockFault("b", (3,), coordinates=[(1,)], analytic=[2.0], numeric=[1.0]).describe()
-        "gradient at fault in block 'b' (shape (3,)): coordinate (1,): analytic 2, numeric 1"
+        >>> print(BlockFault("b", (3,), coordinates=[(1,)], analytic=[2.0], numeric=[1.0])
+        ...       .describe())
+        block 'b' (shape (3,)) is wrong at
+          (1,): analytic 2, numeric 1
         """
-        head = f"gradient at fault in block {self.block!r} (shape {self.shape})"
+        head = f"block {self.block!r} (shape {self.shape})"
         if self.shape_error:
-            return f"{head}: {self.shape_error}"
-        found = "; ".join(
-            f"coordinate {c}: analytic {a:.6g}, numeric {n:.6g}"
+            return f"{head} is wrong: {self.shape_error}"
+        lines = [f"{head} is wrong at"]
+        lines += [
+            f"  {c}: analytic {a:.6g}, numeric {n:.6g}"
             for c, a, n in zip(self.coordinates, self.analytic, self.numeric, strict=True)
-        )
-        more = (
-            " (search stopped there: more coordinates may be at fault)" if not self.complete else ""
-        )
-        return f"{head}: {found}{more}"
+        ]
+        if not self.complete:
+            lines.append(f"  … and more (the search stops after {len(self.coordinates)})")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -386,8 +389,9 @@ class GradcheckResult:
         """A verdict a person can act on."""
         d = self.directional
         head = (
-            f"directional check {'passed' if self.passed else 'FAILED'}: numeric {d.numeric:.10g},"
-            f" analytic {d.analytic:.10g}, error {d.error:.2g} (tolerance {d.tolerance:.2g})"
+            f"directional check {'passed' if self.passed else 'FAILED'}: "
+            f"numeric {d.numeric:.10g}, analytic {d.analytic:.10g},\n"
+            f"  error {d.error:.2g}, tolerance {d.tolerance:.2g}"
         )
         return head if self.localization is None else head + "\n" + self.localization.report()
 
