@@ -176,3 +176,23 @@ def test_benchmark_machinery_on_a_tiny_net(capsys):
     ):
         assert needed in out
     assert "fault found: W1" in out
+
+
+def test_vector_output_with_a_weight_v_checks_vT_J_u():
+    rng = np.random.default_rng(4)
+    x, w, b = rng.standard_normal((2, 1, 5, 5)), rng.standard_normal((3, 1, 3, 3)), np.zeros(3)
+    param = {"stride": 2, "pad": 1}
+    out, cache = L.conv_forward(x, w, b, param)
+    dout = rng.standard_normal(out.shape)
+
+    def conv(p):
+        return L.conv_forward(p["x"], p["w"], p["b"], param)[0]
+
+    params = {"x": x, "w": w, "b": b}
+    good = dict(zip("xwb", L.conv_backward(dout, cache), strict=True))
+    assert G.gradcheck(conv, params, good, v=dout).passed
+    bad = dict(zip("xwb", M.conv_unflipped_kernel(dout, cache), strict=True))
+    result = G.gradcheck(conv, params, bad, v=dout)
+    assert not result.passed and result.localization.blocks == ["x"]
+    with pytest.raises(ValueError, match=r"v of shape \(3,\) and f's output of shape"):
+        G.directional_check(conv, params, good, v=np.ones(3))

@@ -179,6 +179,24 @@ def _compare(f, work: dict, grads: Params, u: dict, h: float, scale) -> Directio
     return DirectionalResult(bool(error <= tol), numeric, analytic, error, tol)
 
 
+def _projected(f: Callable, v) -> Callable:
+    """``f`` itself, or ``θ ↦ vᵀ f(θ)`` when a weight ``v`` is given."""
+    if v is None:
+        return f
+    v = np.asarray(v, dtype=np.float64)
+
+    def projected(params):
+        out = np.asarray(f(params), dtype=np.float64)
+        if out.shape != v.shape:
+            raise ValueError(
+                f"v of shape {v.shape} and f's output of shape {out.shape}: "
+                "the shapes must be equal"
+            )
+        return float(np.sum(v * out))
+
+    return projected
+
+
 def _shape_faults(params: Params, grads: Params) -> dict:
     faults = {}
     for block, value in params.items():
@@ -200,12 +218,24 @@ def directional_check(
     seed: int = 0,
     directions: int = 1,
     scale: float | None = None,
+    v: np.ndarray | None = None,
 ) -> DirectionalResult:
     """Compare ``(f(θ + h u) - f(θ - h u)) / 2h`` with ``Σ_b ⟨grads_b, u_b⟩`` for random unit
     directions ``u`` over all blocks; fails at once on a gradient of the wrong shape.
     ``scale`` is the magnitude of the terms ``f`` sums (default ``max(1, |f|)``).
 
-    >>> import numpy as np
+    With ``v``, ``f`` may return an array: the check is on ``vᵀ f``, so ``grads`` must be
+    ``vᵀ J`` — what a layer's backward pass returns for ``dout = v`` — and the comparison is
+    ``vᵀ J u``:
+
+    >>> from derivations.layers import affine_backward, affine_forward
+    >>> rng = np.random.default_rng(0)
+    >>> x, w, b, dout = (rng.standard_normal(s) for s in [(4, 3), (3, 2), (2,), (4, 2)])
+    >>> dx, dw, db = affine_backward(dout, affine_forward(x, w, b)[1])
+    >>> out = lambda p: affine_forward(p["x"], p["w"], p["b"])[0]
+    >>> directional_check(out, {"x": x, "w": w, "b": b}, {"x": dx, "w": dw, "b": db}, v=dout).passed
+    True
+
     >>> p = {"w": np.ones((300, 400))}
     >>> f = lambda q: float(np.sum(np.sin(q["w"])))
     >>> directional_check(f, p, {"w": np.cos(p["w"])}).passed
@@ -214,6 +244,7 @@ def directional_check(
     False
     """
     _validate(params, grads)
+    f = _projected(f, v)
     if _shape_faults(params, grads):
         return DirectionalResult(False, float("nan"), float("nan"), float("inf"), 0.0, 0)
     rng = np.random.default_rng(seed)
@@ -345,6 +376,7 @@ def localize(
     seed: int = 0,
     max_coordinates: int = 5,
     scale: float | None = None,
+    v: np.ndarray | None = None,
 ) -> Localization:
     """Find the blocks whose gradient is wrong, then up to ``max_coordinates`` coordinates of
     each, by directional checks on ever smaller supports (bisection of the coordinates,
@@ -360,6 +392,7 @@ def localize(
     (['a'], [(17,), (600,)])
     """
     _validate(params, grads)
+    f = _projected(f, v)
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     work = _working_copy(params)
@@ -405,6 +438,7 @@ def gradcheck(
     seed: int = 0,
     directions: int = 2,
     scale: float | None = None,
+    v: np.ndarray | None = None,
     max_coordinates: int = 5,
 ) -> GradcheckResult:
     """:func:`directional_check`, then :func:`localize` if it fails.
@@ -415,8 +449,10 @@ def gradcheck(
     >>> r.passed, r.localization.faults[0].coordinates
     (False, [(2,)])
     """
-    d = directional_check(f, params, grads, h=h, seed=seed, directions=directions, scale=scale)
+    d = directional_check(f, params, grads, h=h, seed=seed, directions=directions, scale=scale, v=v)
     if d.passed:
         return GradcheckResult(True, d)
-    loc = localize(f, params, grads, h=h, seed=seed, scale=scale, max_coordinates=max_coordinates)
+    loc = localize(
+        f, params, grads, h=h, seed=seed, scale=scale, max_coordinates=max_coordinates, v=v
+    )
     return GradcheckResult(False, d, loc)
