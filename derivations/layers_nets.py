@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from derivations.layers import (
+from derivations.layers_basic import (
     affine_backward,
     affine_forward,
     l2_penalty,

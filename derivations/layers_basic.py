@@ -1,0 +1,285 @@
+"""The elementwise and per-feature layers; :mod:`derivations.layers` is the public API.
+
+Forward returns ``(out, cache)``, backward takes ``(dout, cache)``.
+
+Every backward pass here is the general form of a formula derived and checked on a small
+symbolic instance in :mod:`derivations.layers_derivations` (the derivation is named in each
+docstring).
+
+>>> x = np.array([[1.0, -2.0], [3.0, 0.5]])
+>>> out, cache = relu_forward(x)
+>>> relu_backward(np.ones_like(x), cache)
+array([[1., 0.],
+       [1., 1.]])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _array(name: str, value, ndim: int | None = None, min_ndim: int = 0) -> np.ndarray:
+    if not isinstance(value, np.ndarray | list | tuple | float | int):
+        raise TypeError(f"{name}: a NumPy array is required, got {type(value).__name__}")
+    a = np.asarray(value, dtype=np.float64)
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name}: a {ndim}-d array is required, got shape {a.shape}")
+    if a.ndim < min_ndim:
+        raise ValueError(f"{name}: at least {min_ndim} dimensions are required, got {a.shape}")
+    return a
+
+
+def _mismatch(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray, why: str) -> ValueError:
+    return ValueError(f"{name_a} of shape {a.shape} and {name_b} of shape {b.shape}: {why}")
+
+
+def _same_shape(name_a, a, name_b, b):
+    if a.shape != b.shape:
+        raise _mismatch(name_a, a, name_b, b, "the shapes must be equal")
+
+
+# --- affine ----------------------------------------------------------------------------------
+def affine_forward(x, w, b):
+    """``out = x_flat @ w + b`` with ``x`` of shape ``(N, d1, …, dk)`` flattened to ``(N, D)``.
+
+    >>> out, _ = affine_forward(np.ones((2, 2, 3)), np.ones((6, 4)), np.arange(4.0))
+    >>> out
+    array([[6., 7., 8., 9.],
+           [6., 7., 8., 9.]])
+    >>> affine_forward(np.ones((2, 5)), np.ones((6, 4)), np.zeros(4))
+    Traceback (most recent call last):
+    ...
+    ValueError: x of shape (2, 5) and w of shape (6, 4): x flattens to D = 5 columns, w needs D = 6 rows
+    """
+    x = _array("x", x, min_ndim=2)
+    w = _array("w", w, ndim=2)
+    b = _array("b", b, ndim=1)
+    d = int(np.prod(x.shape[1:]))
+    if w.shape[0] != d:
+        raise _mismatch(
+            "x", x, "w", w, f"x flattens to D = {d} columns, w needs D = {w.shape[0]} rows"
+        )
+    if b.shape[0] != w.shape[1]:
+        raise _mismatch("w", w, "b", b, f"b needs M = {w.shape[1]} entries")
+    out = x.reshape(x.shape[0], d) @ w + b
+    return out, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    """Gradients ``(dx, dw, db)``: ``dx = dout wᵀ`` (reshaped to ``x``), ``dw = x_flatᵀ dout``,
+    ``db = Σ_n dout`` — derivation ``affine``.
+
+    >>> x, w, b = np.ones((2, 3)), np.ones((3, 2)), np.zeros(2)
+    >>> dx, dw, db = affine_backward(np.array([[1.0, 2.0], [3.0, 4.0]]), (x, w, b))
+    >>> dx[0], dw[0], db
+    (array([3., 3., 3.]), array([4., 6.]), array([4., 6.]))
+    """
+    x, w, b = cache
+    dout = _array("dout", dout, ndim=2)
+    if dout.shape != (x.shape[0], w.shape[1]):
+        raise _mismatch("dout", dout, "out", np.empty((x.shape[0], w.shape[1])), "must match")
+    x_flat = x.reshape(x.shape[0], -1)
+    dx = (dout @ w.T).reshape(x.shape)
+    dw = x_flat.T @ dout
+    db = dout.sum(axis=0)
+    return dx, dw, db
+
+
+# --- ReLU ------------------------------------------------------------------------------------
+def relu_forward(x):
+    """``max(0, x)`` elementwise.
+
+    >>> relu_forward(np.array([-1.0, 0.0, 2.0]))[0]
+    array([0., 0., 2.])
+    """
+    x = _array("x", x)
+    return np.maximum(x, 0.0), x
+
+
+def relu_backward(dout, cache):
+    """``dout`` where ``x > 0``, 0 where ``x ≤ 0`` (PyTorch's choice at the kink) — ``relu``.
+
+    >>> relu_backward(np.ones(3), np.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 1.])
+    """
+    x = cache
+    dout = _array("dout", dout)
+    _same_shape("dout", dout, "x", x)
+    return dout * (x > 0)
+
+
+# --- softmax cross-entropy -------------------------------------------------------------------
+def softmax_loss(x, y):
+    """Mean cross-entropy of the softmax of scores ``x`` (N, C) for labels ``y``; ``(loss, dx)``
+    with ``dx = (p - onehot(y)) / N`` — derivation ``softmax_loss``.
+
+    Stable: scores are shifted by their row maximum and the log-probabilities are computed as
+    ``shifted - log Σ exp(shifted)``, so no exponential overflows and no log of 0 occurs.
+
+    >>> loss, dx = softmax_loss(np.array([[1000.0, 1000.0]]), np.array([0]))
+    >>> bool(np.isclose(loss, np.log(2))), dx.tolist()
+    (True, [[-0.5, 0.5]])
+    >>> softmax_loss(np.zeros((2, 3)), np.array([0, 3]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y: labels must be integers in [0, 3), got [0, 3]
+    """
+    x = _array("x", x, ndim=2)
+    y = np.asarray(y)
+    if y.shape != (x.shape[0],):
+        raise _mismatch("x", x, "y", y, "y needs one label per row of x")
+    n, c = x.shape
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= c:
+        raise ValueError(f"y: labels must be integers in [0, {c}), got {y.tolist()}")
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(n)
+    loss = -log_p[rows, y].mean()
+    dx = np.exp(log_p)
+    dx[rows, y] -= 1.0
+    return loss, dx / n
+
+
+# --- L2 penalty ------------------------------------------------------------------------------
+def l2_penalty(weights, reg):
+    """``0.5·reg·Σ‖W‖²`` over a sequence of weight arrays and its gradients ``reg·W`` —
+    derivation ``l2``.
+
+    >>> loss, grads = l2_penalty([np.array([3.0, 4.0])], 0.1)
+    >>> float(loss), grads[0].tolist()
+    (1.25, [0.30000000000000004, 0.4])
+    """
+    if not isinstance(reg, float | int) or reg < 0:
+        raise ValueError(f"reg: a number >= 0 is required, got {reg!r}")
+    loss = 0.5 * reg * sum(float(np.sum(w * w)) for w in weights)
+    return loss, [reg * w for w in weights]
+
+
+# --- batch normalization ---------------------------------------------------------------------
+def batchnorm_forward(x, gamma, beta, bn_param=None):
+    """Training-mode batch normalization of ``x`` (N, D) per feature with the batch's biased
+    variance: ``γ (x - μ)/√(σ² + eps) + β``; ``bn_param`` may set ``eps`` (default 1e-5).
+
+    >>> out, _ = batchnorm_forward(np.array([[1.0], [3.0]]), np.ones(1), np.zeros(1))
+    >>> out.round(4).ravel().tolist()
+    [-1.0, 1.0]
+    """
+    x = _array("x", x, ndim=2)
+    gamma = _array("gamma", gamma, ndim=1)
+    beta = _array("beta", beta, ndim=1)
+    for name, v in (("gamma", gamma), ("beta", beta)):
+        if v.shape[0] != x.shape[1]:
+            raise _mismatch("x", x, name, v, f"{name} needs one entry per feature of x")
+    eps = (bn_param or {}).get("eps", 1e-5)
+    if not isinstance(eps, float | int) or eps <= 0:
+        raise ValueError(f"bn_param['eps']: a number > 0 is required, got {eps!r}")
+    mu = x.mean(axis=0)
+    sigma = np.sqrt(x.var(axis=0) + eps)
+    x_hat = (x - mu) / sigma
+    return gamma * x_hat + beta, (x_hat, gamma, sigma)
+
+
+def batchnorm_backward(dout, cache):
+    """``(dx, dγ, dβ)``: ``dx = γ/(N σ) · (N dout - Σ dout - x̂ Σ dout x̂)`` (sums over the
+    batch), ``dγ = Σ dout x̂``, ``dβ = Σ dout`` — derivation ``batchnorm``.
+
+    >>> out, cache = batchnorm_forward(np.array([[1.0], [3.0]]), np.ones(1), np.zeros(1))
+    >>> dx, dgamma, dbeta = batchnorm_backward(np.array([[1.0], [1.0]]), cache)
+    >>> dx.ravel().tolist(), dbeta.tolist()
+    ([0.0, 0.0], [2.0])
+    """
+    x_hat, gamma, sigma = cache
+    dout = _array("dout", dout, ndim=2)
+    _same_shape("dout", dout, "x", x_hat)
+    n = x_hat.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx = gamma / (n * sigma) * (n * dout - dbeta - x_hat * dgamma)
+    return dx, dgamma, dbeta
+
+
+def _channels_last(x):
+    n, c, h, w = x.shape
+    return x.transpose(0, 2, 3, 1).reshape(n * h * w, c)
+
+
+def _channels_first(x2, shape):
+    n, c, h, w = shape
+    return x2.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param=None):
+    """Batch normalization of ``x`` (N, C, H, W) per channel over ``N·H·W`` values.
+
+    >>> out, _ = spatial_batchnorm_forward(np.arange(8.0).reshape(2, 1, 2, 2), np.ones(1),
+    ...                                    np.zeros(1))
+    >>> round(float(out.mean()), 12), round(float(out.var()), 4)
+    (0.0, 1.0)
+    """
+    x = _array("x", x, ndim=4)
+    out, cache = batchnorm_forward(_channels_last(x), gamma, beta, bn_param)
+    return _channels_first(out, x.shape), (cache, x.shape)
+
+
+def spatial_batchnorm_backward(dout, cache):
+    """``(dx, dγ, dβ)`` of :func:`spatial_batchnorm_forward`: the per-feature formula with
+    ``N·H·W`` samples per channel.
+
+    >>> x = np.arange(8.0).reshape(2, 1, 2, 2)
+    >>> out, cache = spatial_batchnorm_forward(x, np.ones(1), np.zeros(1))
+    >>> spatial_batchnorm_backward(np.ones_like(x), cache)[2]
+    array([8.])
+    """
+    inner, shape = cache
+    dout = _array("dout", dout, ndim=4)
+    if dout.shape != shape:
+        raise _mismatch("dout", dout, "x", np.empty(shape), "the shapes must be equal")
+    dx, dgamma, dbeta = batchnorm_backward(_channels_last(dout), inner)
+    return _channels_first(dx, shape), dgamma, dbeta
+
+
+# --- inverted dropout ------------------------------------------------------------------------
+def dropout_forward(x, dropout_param):
+    """Inverted dropout. ``dropout_param['p']`` is the probability of **dropping** a unit (as in
+    ``torch.nn.Dropout``), in ``[0, 1)``; kept units are scaled by ``1/(1 - p)`` so the
+    expectation is unchanged. ``mode`` is ``'train'`` (default) or ``'test'`` (identity);
+    ``seed`` (optional) fixes the mask.
+
+    >>> out, (mask, _) = dropout_forward(np.ones(6), {"p": 0.5, "seed": 1})
+    >>> sorted(set(out.tolist())), bool(np.all(out == mask))
+    ([0.0, 2.0], True)
+    >>> dropout_forward(np.ones(2), {"p": 1.0})
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout_param['p']: the drop probability must lie in [0, 1), got 1.0
+    """
+    x = _array("x", x)
+    if not isinstance(dropout_param, dict) or "p" not in dropout_param:
+        raise ValueError(f"dropout_param: a dict with key 'p' is required, got {dropout_param!r}")
+    p = dropout_param["p"]
+    if not isinstance(p, float | int) or not 0 <= p < 1:
+        raise ValueError(f"dropout_param['p']: the drop probability must lie in [0, 1), got {p!r}")
+    mode = dropout_param.get("mode", "train")
+    if mode not in ("train", "test"):
+        raise ValueError(f"dropout_param['mode']: 'train' or 'test' is required, got {mode!r}")
+    if mode == "test":
+        return x.copy(), (None, dropout_param)
+    rng = np.random.default_rng(dropout_param.get("seed"))
+    mask = (rng.random(x.shape) >= p) / (1.0 - p)
+    return x * mask, (mask, dropout_param)
+
+
+def dropout_backward(dout, cache):
+    """``dout · mask`` with the scaled mask of the forward pass (identity in test mode) —
+    derivation ``dropout``.
+
+    >>> out, cache = dropout_forward(np.ones(4), {"p": 0.5, "seed": 1})
+    >>> bool(np.all(dropout_backward(np.ones(4), cache) == out))
+    True
+    """
+    mask, _ = cache
+    dout = _array("dout", dout)
+    if mask is None:
+        return dout.copy()
+    _same_shape("dout", dout, "mask", mask)
+    return dout * mask
