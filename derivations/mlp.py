@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -351,7 +351,7 @@ def ids() -> list[str]:
     return list(_BUILDERS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def derivation(derivation_id: str) -> Derivation:
     """The derivation ``derivation_id`` (see :func:`ids`).
 

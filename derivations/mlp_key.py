@@ -217,7 +217,7 @@ def answer_key(
 
     >>> key = answer_key(0)
     >>> round(key["loss"], 10), key["p"].shape
-    (1.3380542946, (3, 1))
+    (2.3581419438, (3, 1))
     >>> answer_key(0, label=0)
     Traceback (most recent call last):
     ...
