@@ -137,7 +137,7 @@ def cross_entropy_gradient(label: int = LABEL, classes: int = M) -> Derivation:
                 "$\\partial \\log S/\\partial h_i = e^{h_i}/S$; $\\partial h_y/\\partial h_i$ "
                 "is 1 for $i = y$, else 0",
             ),
-            Step(p - y, "$p - \\operatorname{onehot}(y)$"),
+            Step(sp.MatAdd(p, -y, evaluate=False), "$p - \\operatorname{onehot}(y)$"),
         ],
         lhs=sp.Symbol(r"\partial l/\partial h"),
         display=_shown(h, p, total),
@@ -176,7 +176,7 @@ def label_smoothing_gradient(label: int = LABEL, classes: int = M) -> Derivation
                 "$\\partial \\log p_i/\\partial h_j = \\delta_{ij} - p_j$",
             ),
             Step(
-                p - y_tilde,
+                sp.MatAdd(p, -y_tilde, evaluate=False),
                 "collect: $p_j \\sum_i \\tilde y_i - \\tilde y_j$, and "
                 "$\\sum_i \\tilde y_i = (1 - \\alpha) + M \\cdot \\alpha/M = 1$: $p - \\tilde y$",
             ),
