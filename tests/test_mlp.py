@@ -211,3 +211,32 @@ def test_worked_solution_latex_is_one_align_block():
     tex = worked_solution(0, fmt="latex")
     assert tex.count(r"\begin{align*}") == 1 and tex.rstrip().endswith(r"\end{align*}")
     assert tex.count(r"\\") >= len(mlp.KEYS)
+
+
+# --- figure --------------------------------------------------------------------------------
+def test_network_figure_is_deterministic(tmp_path):
+    import figures
+    from figures import mlp as fm
+
+    first = figures.save(fm.network(80), tmp_path / "a" / "mlp.network")
+    second = figures.save(fm.FIGURES["mlp.network"](), tmp_path / "b" / "mlp.network")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_network_figure_shows_torchs_numbers():
+    from figures import mlp as fm
+
+    ref = vm.reference(vm.course_parameters(80), X, 3)
+    texts = [t.get_text() for t in fm.network(80).axes[0].texts]
+    assert f"loss\nl = {ref['loss']:.4f}" in texts
+    # 3 + 4 + 3 nodes (circles); 12 + 12 edges, each labelled with its weight's gradient
+    edge_labels = {t for t in texts if t.startswith(("+", "-"))}
+    assert (
+        f"{ref['dl_dW1'][3, 1]:+.3f}" in edge_labels
+        and f"{ref['dl_dW2'][2, 0]:+.3f}" in edge_labels
+    )
+    assert any(
+        f"{ref['dl_dh1_bar'][3, 0]:+.4f}".replace("-", "−") in t
+        or f"{ref['dl_dh1_bar'][3, 0]:+.4f}" in t
+        for t in texts
+    )
