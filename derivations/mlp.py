@@ -241,17 +241,18 @@ def _first_layer(name: str) -> Derivation:
     pre = W1 * x + b1
     linear = sum(delta1[m] * pre[m] for m in range(D1))
     symbols = [*W1, *b1, *x, *delta1]
+    shown = {linear: sp.Symbol(r"\left(\textstyle\sum_m \delta^{1}_{m} \bar{h}^{1}_{m}\right)")}
     if name == "dl_dW1":
         entries = sp.Matrix(D1, D0, lambda j, k: delta1[j] * x[k])
         return _rule(
-            name, linear, W1, entries, _product(delta1, x.T), symbols, {},
+            name, linear, W1, entries, _product(delta1, x.T), symbols, shown,
             "only $\\bar h^1_j$ holds $W^1_{jk}$, and $\\partial \\bar h^1_j/\\partial W^1_{jk} = x_k$",
             "outer product $\\delta^1 x^T$",
             lhs_note="chain rule through $\\bar h^1 = W^1 x + b^1$: "
             "$\\sum_m \\delta^1_m\\, \\partial \\bar h^1_m/\\partial W^1_{jk}$",
         )  # fmt: skip
     return _rule(
-        name, linear, b1, delta1, delta1, symbols, {},
+        name, linear, b1, delta1, delta1, symbols, shown,
         "$\\partial \\bar h^1_j/\\partial b^1_j = 1$", "$\\delta^1$",
         lhs_note="chain rule through $\\bar h^1 = W^1 x + b^1$",
     )  # fmt: skip

@@ -226,7 +226,9 @@ def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, 
             lines += [
                 f"{i}. ${q['symbol'][0]} = {q['formula'][0]}$",
                 "",
-                f"   $$ = {sub} = {result} $$",
+                f"   $$ = {sub} $$",
+                "",
+                f"   $$ = {result} $$",
                 "",
             ]
         elif fmt == "latex":
