@@ -21,7 +21,11 @@ FORMATS = ("markdown", "latex", "text", "json")
 
 
 class V:
-    """A value slot of a substitution template: the array ``name``, transposed if ``t``."""
+    """A value slot of a substitution template: the array ``name``, transposed if ``t``.
+
+    >>> _substituted([V("x", True), ("+", "+"), V("b")], {"x": np.ones((2, 1)), "b": 2.0}, 1, False)
+    '(1.0, 1.0) + 2.0'
+    """
 
     def __init__(self, name: str, t: bool = False):
         self.name, self.t = name, t

@@ -240,3 +240,25 @@ def test_network_figure_shows_torchs_numbers():
         or f"{ref['dl_dh1_bar'][3, 0]:+.4f}" in t
         for t in texts
     )
+
+
+def test_student_ids_alone_expose_the_phi_prime_slips():
+    """Without the explicit-weight instances, the claim's student ids still catch a missing
+    φ′ and ReLU′ — through the ids whose pre-activation is negative, and only those."""
+    from mutations_mlp import MUTATIONS
+
+    muts = MUTATIONS["mlp.answer_key.autograd"]
+    negative = {sid for sid in vm.STUDENTS if (vm.course_parameters(sid)["W1"] @ np.array(X)
+                + vm.course_parameters(sid)["b1"].ravel() < 0).any()}  # fmt: skip
+    for label in ("∂l/∂h̄¹ without φ′", "ReLU′ where LeakyReLU′ is due"):
+        exposed = {
+            sid
+            for sid in vm.STUDENTS
+            if not np.allclose(
+                muts[label](sid)["dl_dW1"],
+                vm.reference(vm.course_parameters(sid), X, 3)["dl_dW1"],
+                rtol=1e-12,
+                atol=1e-12,
+            )
+        }
+        assert exposed == negative and len(negative) >= 3, (label, exposed, negative)
