@@ -4,9 +4,12 @@ SymPy differentiates the loss written entry by entry in symbolic weights of the 
 network 3 → 4 (LeakyReLU, slope 1/100) → 3, and each :class:`~derivations.core.Derivation`
 collects the entries into the matrix rule they form: ``δ² = p − ỹ``, ``∂l/∂W² = δ² (h¹)ᵀ``,
 ``∂l/∂b² = δ²``, ``∂l/∂h¹ = (W²)ᵀ δ²``, ``δ¹ = ∂l/∂h¹ ⊙ φ′(h̄¹)``, ``∂l/∂W¹ = δ¹ xᵀ``,
-``∂l/∂b¹ = δ¹``. Each derivation differentiates the loss as a function of one layer's
-weights *and its input*, with everything above written out in full: the rules are local,
-which is why they hold for any depth (:data:`RULES`).
+``∂l/∂b¹ = δ¹``. For the top layer and the activation, SymPy differentiates the loss as a
+function of that layer's weights and its input, with everything above written out in full.
+For ``W¹, b¹`` it differentiates ``Σ_m δ¹_m h̄¹_m`` — the chain rule through
+``h̄¹ = W¹x + b¹`` with the error ``δ¹`` arriving from above — because the full composition
+in all 34 weights is too slow to check step by step (the autograd claims check it in numbers).
+The rules are local, which is why they hold for any depth (:data:`RULES`).
 
 The numbers of an answer key follow these rules in plain NumPy (:mod:`derivations.mlp_key`,
 re-exported here: :func:`student_parameters`, :func:`answer_key`).
