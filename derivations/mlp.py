@@ -8,7 +8,9 @@ collects the entries into the matrix rule they form: ``δ² = p − ỹ``, ``∂
 function of that layer's weights and its input, with everything above written out in full.
 For ``W¹, b¹`` it differentiates ``Σ_m δ¹_m h̄¹_m`` — the chain rule through
 ``h̄¹ = W¹x + b¹`` with the error ``δ¹`` arriving from above — because the full composition
-in all 34 weights is too slow to check step by step (the autograd claims check it in numbers).
+in all 34 weights is too slow to check step by step; :func:`whole_composition` does it on a
+2 → 2 → 2 network, where the whole recursion falls out of one differentiation (and the
+autograd claims check the 3 → 4 → 3 composition in numbers).
 The rules are local, which is why they hold for any depth (:data:`RULES`).
 
 The numbers of an answer key follow these rules in plain NumPy (:mod:`derivations.mlp_key`,
@@ -286,6 +288,52 @@ _TEX = {
 }
 
 
+def whole_composition(widths=(2, 2, 2), label: int = 2) -> Derivation:
+    """``∂l/∂W¹`` from the loss written in *all* weights and inputs of a small network: the
+    whole recursion ``((W²)ᵀ δ² ⊙ φ′(h̄¹)) xᵀ`` falls out of one differentiation.
+
+    Kept at 2 → 2 → 2: SymPy's proof of each entry grows fast with the widths.
+
+    >>> whole_composition((1, 2, 2)).result.shape
+    (2, 1)
+    """
+    d0, d1, m = widths
+    xs, w1, c1 = _vector("x", d0), _matrix("W^{1}", d1, d0), _vector("b^{1}", d1)
+    w2, c2 = _matrix("W^{2}", m, d1), _vector("b^{2}", m)
+    pre = w1 * xs + c1
+    logits = w2 * pre.applyfunc(leaky_relu) + c2
+    p, total = _softmax(logits)
+    loss, delta2 = -sp.log(p[label - 1]), p - onehot(label, m)
+    phi_prime = pre.applyfunc(leaky_relu_prime)
+    entries = sp.Matrix(
+        d1, d0, lambda j, k: sum(delta2[i] * w2[i, j] for i in range(m)) * phi_prime[j] * xs[k]
+    )
+    shown = _shown(logits, p, total)
+    for j, u in enumerate(pre):
+        shown[leaky_relu(u)] = h1[j]
+        shown[leaky_relu_prime(u)] = sp.Symbol(f"\\varphi'(\\bar{{h}}^{{1}}_{{{j + 1}}})")
+    return Derivation(
+        f"Backpropagation through the whole network ({d0} → {d1} LeakyReLU → {m})",
+        [*xs, *w1, *c1, *w2, *c2],
+        [
+            Step(_gradient(loss, w1), "SymPy differentiates $l$ in every weight at once"),
+            Step(
+                entries,
+                "the chain rule, collected: "
+                "$\\sum_i \\delta^2_i W^2_{ij}\\, \\varphi'(\\bar h^1_j)\\, x_k$",
+            ),
+            Step(
+                _product(sp.HadamardProduct(_product(w2.T, delta2), phi_prime), xs.T),
+                "matrix form: $((W^2)^T \\delta^2 \\odot \\varphi'(\\bar h^1))\\, x^T "
+                "= \\delta^1 x^T$",
+            ),
+        ],
+        lhs=sp.Symbol("\\partial l/\\partial W^1"),
+        display=shown,
+        points=2,
+    )
+
+
 # --- the SGD step --------------------------------------------------------------------------
 def sgd_first_order() -> Derivation:
     """Why ``θ ← θ − η ∂l/∂θ``: along it the loss falls at rate ``‖∂l/∂θ‖²`` (shown on the
@@ -325,6 +373,7 @@ _BUILDERS = {
     "mlp.backprop.dl_dh1_bar": _hidden_activation,
     "mlp.backprop.dl_dW1": lambda: _first_layer("dl_dW1"),
     "mlp.backprop.dl_db1": lambda: _first_layer("dl_db1"),
+    "mlp.backprop.whole": whole_composition,
     "mlp.sgd": sgd_first_order,
 }
 
