@@ -31,15 +31,25 @@ def test_a_wrong_rule_fails_its_check():
     assert not slip.check().ok
 
 
-def test_the_rules_cover_every_gradient_of_the_key():
-    proved = {rule_id for _, rule_id in mlp.RULES}
-    assert proved <= set(mlp.ids())
-    assert {
-        f"mlp.backprop.{k}" for k in ("dl_dW2", "dl_db2", "dl_dh1", "dl_dh1_bar", "dl_dW1")
-    } <= {
-        *proved,
-        *mlp.ids(),
-    }
+@pytest.mark.parametrize(
+    ("derivation_id", "shape"),
+    [
+        ("mlp.backprop.dl_dW2", (3, 4)),
+        ("mlp.backprop.dl_db2", (3, 1)),
+        ("mlp.backprop.dl_dh1", (4, 1)),
+        ("mlp.backprop.dl_dh1_bar", (4, 1)),
+        ("mlp.backprop.dl_dW1", (4, 3)),
+        ("mlp.backprop.dl_db1", (4, 1)),
+    ],
+)
+def test_each_gradient_has_the_shape_of_its_parameter(derivation_id, shape):
+    result = mlp.derivation(derivation_id).result.doit()
+    assert result.shape == shape
+
+
+def test_every_general_rule_is_proved_by_a_known_derivation():
+    assert {rule_id for _, rule_id in mlp.RULES} <= set(mlp.ids())
+    assert len(mlp.RULES) == len({rule_id for _, rule_id in mlp.RULES})
 
 
 # --- student parameters --------------------------------------------------------------------
