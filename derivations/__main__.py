@@ -1,7 +1,10 @@
-"""``python -m derivations show ID [--format text|markdown|latex]``.
+"""``python -m derivations show ID [--format text|markdown|latex]`` and
+``python -m derivations answer-key --student-id N [--label-smoothing A] [--format …]``.
 
 An ID names a derivation: ``activations.<name>`` (its derivative, step by step),
-``activations.<name>.range`` (how its range follows) or ``activations.softmax``.
+``activations.<name>.range`` (how its range follows), ``activations.softmax``, or one of
+the backpropagation derivations ``mlp.*``. ``answer-key`` prints a worked solution of the
+course's SGD step for one student: each quantity's formula, substituted values and result.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import sys
 import sympy as sp
 
 from derivations import activations as act
+from derivations import mlp, mlp_key
+from derivations.mlp_solution import FORMATS as KEY_FORMATS
+from derivations.mlp_solution import worked_solution
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -25,7 +31,7 @@ def ids() -> list[str]:
     out = []
     for name in act.TABLE:
         out += [f"activations.{name}", f"activations.{name}.range"]
-    return [*out, "activations.softmax"]
+    return [*out, "activations.softmax", *mlp.ids()]
 
 
 def render(derivation_id: str, fmt: str = "text") -> str:
@@ -43,6 +49,10 @@ def render(derivation_id: str, fmt: str = "text") -> str:
         raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
     if derivation_id not in ids():
         raise ValueError(f"id: unknown derivation {derivation_id!r}; known: {', '.join(ids())}")
+    if derivation_id.startswith("mlp."):
+        d = mlp.derivation(derivation_id)
+        body = {"text": d.text, "markdown": d.markdown, "latex": d.latex}[fmt]()
+        return f"{body}\n\n{d.check()}"
     parts = derivation_id.split(".")
     name = parts[1]
     if len(parts) == 3:
@@ -69,14 +79,38 @@ def main(argv=None) -> int:
 
     >>> main(["show", "activations.nope"])
     2
+    >>> main(["answer-key", "--student-id", "7", "--label", "4"])
+    2
     """
     parser = argparse.ArgumentParser(prog="python -m derivations")
     sub = parser.add_subparsers(dest="command", required=True)
     show = sub.add_parser("show", help="print a derivation")
     show.add_argument("id", help="e.g. activations.softplus")
     show.add_argument("--format", choices=FORMATS, default="text")
+    key = sub.add_parser(
+        "answer-key", help="worked solution of the course's SGD step for one student id"
+    )
+    key.add_argument("--student-id", type=int, required=True)
+    key.add_argument("--label", type=int, default=mlp_key.LABEL, help="1-based class")
+    key.add_argument("--lr", type=float, default=mlp_key.LR, help="learning rate η")
+    key.add_argument("--label-smoothing", type=float, default=0.0, help="α in [0, 1)")
+    key.add_argument("--format", choices=KEY_FORMATS, default="markdown")
+    key.add_argument("--digits", type=int, default=5, help="decimals shown (json: all)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "answer-key":
+            print(
+                worked_solution(
+                    args.student_id,
+                    fmt=args.format,
+                    digits=args.digits,
+                    label=args.label,
+                    lr=args.lr,
+                    label_smoothing=args.label_smoothing,
+                ),
+                end="",
+            )
+            return 0
         print(render(args.id, args.format))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -66,3 +66,48 @@ def test_derivations_show_range_and_unknown_id():
     assert "Range of silu: [-LambertW(exp(-1)), oo)" in result.stdout
     bad = _run("derivations", "show", "activations.swish")
     assert bad.returncode == 2 and "unknown derivation 'activations.swish'" in bad.stderr
+
+
+def test_derivations_show_an_mlp_derivation():
+    result = _run("derivations", "show", "mlp.backprop.dl_dW2", "--format", "latex")
+    assert result.returncode == 0, result.stderr
+    assert "\\begin{aligned}" in result.stdout
+    assert "2 proved, 0 numeric-only, 0 failed" in result.stdout
+
+
+def test_answer_key_prints_formula_substitution_and_result():
+    result = _run("derivations", "answer-key", "--student-id", "80", "--format", "text")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    i = lines.index("∂l/∂b² = δ²")
+    # formula, then the substituted values, then the result
+    assert lines[i + 1].startswith("  = (") and lines[i + 2].startswith("  = (")
+    assert "label y = 3" in lines[0] and "η = 0.01" in lines[0]
+
+
+def test_answer_key_json_with_smoothing_label_and_rate():
+    args = ("--student-id", "5", "--label", "1", "--lr", "0.5", "--label-smoothing", "0.2")
+    result = _run("derivations", "answer-key", *args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["inputs"] | {"label": 1, "lr": 0.5, "label_smoothing": 0.2} == data["inputs"]
+    values = {q["key"]: q["value"] for q in data["quantities"]}
+    # the update is θ − η ∂l/∂θ with η = 0.5, read back from the printed numbers
+    grad, new = (sum(values[k], []) for k in ("dl_db2", "b2_new"))
+    old = sum(data["inputs"]["b2"], [])
+    assert new == pytest.approx([o - 0.5 * g for o, g in zip(old, grad, strict=True)], abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--student-id", "3", "--label", "0"), "label:"),
+        (("--student-id", "3", "--lr", "-0.1"), "lr:"),
+        (("--student-id", "3", "--label-smoothing", "1"), "label_smoothing:"),
+        (("--student-id", "-4"), "student_id:"),
+        (("--student-id", "2.5"), "--student-id"),
+    ],
+)
+def test_answer_key_bad_input_exits_2(args, message):
+    result = _run("derivations", "answer-key", *args)
+    assert result.returncode == 2 and message in result.stderr

@@ -1,1 +1,390 @@
-"""Claims of the mlp topic (being written; see the open issue)."""
+"""Claims about backpropagation, checked against torch on the very same instances.
+
+The measured side never calls :mod:`derivations`: it draws each student's weights with the
+course's own recipe (the legacy *global* NumPy generator), builds the network from
+``torch.nn.functional`` (``F.leaky_relu``, ``F.cross_entropy``) or
+``torch.nn.CrossEntropyLoss(label_smoothing=α)``, in float64, lets autograd produce every
+gradient (``retain_grad`` on the hidden quantities) and ``torch.optim.SGD`` take the step.
+A candidate is any function with the signature of the derived one (the derived one itself
+by default), so a wrong implementation meets the same numbers.
+
+>>> from verify.claims import get
+>>> e = get("mlp.answer_key.autograd").check()
+>>> e.passed, e.n
+(True, 29)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from derivations import mlp
+from verify.claims import Claim, Evidence, register
+
+X = (1.0, -1.0, 1.5)
+LABEL, LR, SLOPE = 3, 0.01, 0.01
+# Rounding: every quantity is a dozen float64 operations on numbers of size ≤ ~10, so the two
+# implementations differ by ~1e-14 at most; 1e-12 (what the answer key promises) still sits far
+# below the smallest effect of any mutation we test (ReLU′ for LeakyReLU′ moves a gradient by
+# 1% of ∂l/∂h¹, i.e. ≥ 1e-4 on these instances).
+ATOL = RTOL = 1e-12
+
+# With rand weights and biases in [0, 1) and x = (1, −1, 1.5), a pre-activation is negative
+# for only ~12% of ids (0 to 200 hold 24): where every h̄¹ > 0, φ′ = 1 and a key that forgets
+# φ′, or uses ReLU′, is still right. Ids 1, 15, 35, 80 (h̄¹_4 = −0.56) and 105 have a negative
+# pre-activation, so those mutations are exposed; 2**32 − 1 is the largest id NumPy accepts.
+STUDENTS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 35, 42, 80, 105, 2024, 123456, 2**32 - 1)
+# Labels 1 and 2 as well: with label 3 of 3 classes, a 0-based reading fails loudly (index
+# out of range), with 1 and 2 it silently picks the next class — both must be caught.
+OTHER_LABELS = ((0, 1), (0, 2), (1, 1), (80, 2), (15, 1), (7, 2))
+# Explicit weights of other widths (d0, d1, M), normal draws: many negative pre-activations.
+WIDTHS = ((3, 4, 3), (5, 3, 4), (2, 6, 2), (4, 4, 4), (1, 2, 5))
+SMOOTHING = (0.05, 0.1, 0.3, 0.9)
+LEARNING_RATES = (0.01, 0.1, 1.0, 0.0)
+GRADIENT_KEYS = mlp.KEYS[:12]
+UPDATE_KEYS = mlp.KEYS[12:]
+
+
+def course_parameters(student_id: int) -> dict[str, np.ndarray]:
+    """The course's recipe verbatim: seed the global generator, draw W1, b1, W2, b2.
+
+    The caller's global NumPy state is restored afterwards.
+
+    >>> course_parameters(0)["W1"].shape
+    (4, 3)
+    """
+    state = np.random.get_state()
+    try:
+        np.random.seed(student_id)
+        W1 = np.random.rand(4, 3)
+        b1 = np.random.rand(4, 1)
+        W2 = np.random.rand(3, 4)
+        b2 = np.random.rand(3, 1)
+    finally:
+        np.random.set_state(state)
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+
+
+def explicit_parameters(widths, seed: int) -> dict[str, np.ndarray]:
+    """Normal weights for a ``d0 → d1 → M`` network (biases as columns).
+
+    >>> {k: v.shape for k, v in explicit_parameters((5, 3, 4), 0).items()}
+    {'W1': (3, 5), 'b1': (3, 1), 'W2': (4, 3), 'b2': (4, 1)}
+    """
+    d0, d1, m = widths
+    rng = np.random.default_rng(seed)
+    return {
+        "W1": rng.normal(size=(d1, d0)),
+        "b1": rng.normal(size=(d1, 1)),
+        "W2": rng.normal(size=(m, d1)),
+        "b2": rng.normal(size=(m, 1)),
+    }
+
+
+def reference(params, x, label, *, lr=LR, label_smoothing=0.0, slope=SLOPE, module=False):
+    """Every answer-key quantity from torch: autograd for the gradients, ``optim.SGD`` for
+    the step. ``module=True`` takes the loss from ``nn.CrossEntropyLoss`` instead of
+    ``F.cross_entropy``.
+
+    >>> r = reference(course_parameters(0), X, 3)
+    >>> sorted(r) == sorted(mlp.KEYS), r["dl_dW2"].shape
+    (True, (3, 4))
+    """
+    leaves = {
+        k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
+        for k, v in params.items()
+    }
+    W1, b1, W2, b2 = (leaves[k] for k in ("W1", "b1", "W2", "b2"))
+    xt = torch.tensor(np.asarray(x, dtype=np.float64)).reshape(-1, 1)
+    h1_bar = W1 @ xt + b1
+    h1 = F.leaky_relu(h1_bar, negative_slope=slope)
+    h2 = W2 @ h1 + b2
+    for t in (h1_bar, h1, h2):
+        t.retain_grad()
+    target = torch.tensor([label - 1])
+    if module:
+        loss = torch.nn.CrossEntropyLoss(label_smoothing=label_smoothing)(h2.T, target)
+    else:
+        loss = F.cross_entropy(h2.T, target, label_smoothing=label_smoothing)
+    optimizer = torch.optim.SGD(list(leaves.values()), lr=lr)
+    optimizer.zero_grad()
+    loss.backward()
+    out = {
+        "h1_bar": h1_bar,
+        "h1": h1,
+        "h2": h2,
+        "p": torch.softmax(h2, dim=0),
+        "loss": loss,
+        "dl_dh2": h2.grad,
+        "dl_dW2": W2.grad,
+        "dl_db2": b2.grad,
+        "dl_dh1": h1.grad,
+        "dl_dh1_bar": h1_bar.grad,
+        "dl_dW1": W1.grad,
+        "dl_db1": b1.grad,
+    }
+    out = {k: v.detach().numpy().copy() for k, v in out.items()}
+    optimizer.step()
+    out.update({f"{k}_new": leaves[k].detach().numpy().copy() for k in ("W2", "b2", "W1", "b1")})
+    return out
+
+
+def _cases(smoothing=(0.0,), rates=(LR,)):
+    """(candidate kwargs, reference args) for every instance of a claim."""
+    cases = []
+    for alpha in smoothing:
+        for lr in rates:
+            common = dict(lr=lr, label_smoothing=alpha)
+            for sid in STUDENTS:
+                cases.append((dict(student_id=sid, **common), (course_parameters(sid), X, LABEL)))
+            for sid, label in OTHER_LABELS:
+                cases.append(
+                    (
+                        dict(student_id=sid, label=label, **common),
+                        (course_parameters(sid), X, label),
+                    )
+                )
+            for seed, widths in enumerate(WIDTHS):
+                params = explicit_parameters(widths, seed)
+                x = np.linspace(-1.0, 1.5, widths[0])
+                label = 1 + seed % widths[2]
+                cases.append((dict(params=params, x=x, label=label, **common), (params, x, label)))
+    return cases
+
+
+def _gap(value, expected) -> float:
+    a, b = np.asarray(value, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if a.shape != b.shape:
+        return np.inf
+    err = np.abs(a - b) / (ATOL + RTOL * np.abs(b))
+    return float(np.max(err, initial=0.0)) if np.all(np.isfinite(a)) else np.inf
+
+
+def _key_check(
+    claim_id, keys, *, smoothing=(0.0,), rates=(LR,), module=False, what="", method="autograd"
+):
+    def check(candidate, seed):
+        fn = mlp.answer_key if candidate is None else candidate
+        worst = (0.0, None, None)
+        loss_error, failing = 0.0, 0
+        cases = _cases(smoothing, rates)
+        for kwargs, (params, x, label) in cases:
+            ref = reference(
+                params,
+                x,
+                label,
+                lr=kwargs["lr"],
+                label_smoothing=kwargs["label_smoothing"],
+                module=module,
+            )
+            try:
+                got = fn(**kwargs)
+                gaps = {k: _gap(got[k], ref[k]) for k in keys}
+            except Exception as exc:  # noqa: BLE001 - a candidate that crashes is wrong
+                gaps = {"(raised)": np.inf}
+                kwargs = {**kwargs, "error": f"{type(exc).__name__}: {exc}"}
+            if "loss" in keys and np.isfinite(gaps.get("loss", np.inf)):
+                loss_error = max(loss_error, abs(float(got["loss"]) - float(ref["loss"])))
+            k = max(gaps, key=gaps.get)
+            failing += gaps[k] > 1.0
+            if gaps[k] > worst[0] or worst[1] is None:
+                worst = (gaps[k], k, kwargs)
+        ratio, key, where = worst
+        passed = ratio <= 1.0
+        shown = {k: v for k, v in where.items() if k != "params"}
+        if passed:
+            message = (
+                f"{what} agree with torch on {len(cases)} "
+                f"instances to {ATOL:g} (worst at {ratio:.2g} of the tolerance)"
+            )
+        else:
+            message = (
+                f"wrong on {failing} of {len(cases)} instances; worst: {key} differs from "
+                f"torch at {shown}"
+            )
+        return Evidence(
+            claim_id,
+            method,
+            passed,
+            expected="torch autograd / optim.SGD",
+            measured="candidate" if candidate is not None else "derivations.mlp.answer_key",
+            error=ratio * ATOL if np.isfinite(ratio) else float("inf"),
+            tolerance=ATOL,
+            n=len(cases),
+            message=message,
+            details={"worst_key": key, "worst_case": str(shown), "max_loss_error": loss_error},
+        )
+
+    return check
+
+
+def _parameters_check(candidate, seed):
+    fn = mlp.student_parameters if candidate is None else candidate
+    ids = [*range(0, 200), 2**31, 2**32 - 1]
+    state = np.random.get_state()
+    bad = None
+    for sid in ids:
+        expected = course_parameters(sid)
+        try:
+            got = fn(sid)
+            same = list(got) == list(expected) and all(
+                np.array_equal(got[k], expected[k]) for k in expected
+            )
+        except Exception:  # noqa: BLE001 - a candidate that crashes is wrong
+            same = False
+        if not same:
+            bad = sid
+            break
+    untouched = all(np.array_equal(a, b) for a, b in zip(np.random.get_state(), state, strict=True))
+    passed = bad is None and untouched
+    if bad is not None:
+        message = f"differs from np.random.seed({bad}); rand(4,3), rand(4,1), rand(3,4), rand(3,1)"
+    elif not untouched:
+        message = "equal draws, but the caller's global NumPy state was changed"
+    else:
+        message = (
+            f"bit-identical to the course's global-seed recipe for {len(ids)} ids; "
+            "the global NumPy state is left as it was"
+        )
+    return Evidence(
+        "mlp.student_parameters",
+        "exact",
+        passed,
+        expected="np.random.seed(id); W1, b1, W2, b2 = rand(4,3), rand(4,1), rand(3,4), rand(3,1)",
+        error=0.0 if passed else None,
+        tolerance=0.0,
+        n=len(ids),
+        message=message,
+    )
+
+
+# --- any depth ----------------------------------------------------------------------------
+#: Layer widths of the deeper networks (input first, classes last).
+DEEP = ((3, 4, 3), (4, 5, 5, 3), (2, 3, 4, 3, 2), (6, 2, 6, 2, 6, 4), (3, 3))
+
+
+def deep_reference(weights, biases, x, label, *, slope=SLOPE):
+    """Gradients of every layer's weights and biases from torch autograd.
+
+    >>> w = [np.eye(2)]; b = [np.zeros((2, 1))]
+    >>> g = deep_reference(w, b, np.zeros((2, 1)), 1)
+    >>> g["dl_db"][0].ravel().tolist()
+    [-0.5, 0.5]
+    """
+    ws = [torch.tensor(w, requires_grad=True) for w in weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in biases]
+    h = torch.tensor(x)
+    for k, (w, b) in enumerate(zip(ws, bs, strict=True)):
+        h = w @ h + b
+        if k < len(ws) - 1:
+            h = F.leaky_relu(h, negative_slope=slope)
+    F.cross_entropy(h.T, torch.tensor([label - 1])).backward()
+    return {"dl_dW": [w.grad.numpy() for w in ws], "dl_db": [b.grad.numpy() for b in bs]}
+
+
+def _deep_check(candidate, seed):
+    fn = mlp.backprop if candidate is None else candidate
+    rng = np.random.default_rng(seed)
+    worst, where = 0.0, None
+    for widths in DEEP:
+        weights = [rng.normal(size=(o, i)) for i, o in zip(widths, widths[1:], strict=False)]
+        biases = [rng.normal(size=(o, 1)) for o in widths[1:]]
+        x = rng.normal(size=(widths[0], 1))
+        label = int(rng.integers(1, widths[-1] + 1))
+        ref = deep_reference(weights, biases, x, label)
+        try:
+            got = fn(weights, biases, x, label)
+            gaps = [
+                _gap(got[name][k + 1], ref[name][k])
+                for name in ("dl_dW", "dl_db")
+                for k in range(len(weights))
+            ]
+        except Exception:  # noqa: BLE001 - a candidate that crashes is wrong
+            gaps = [np.inf]
+        if max(gaps) > worst or where is None:
+            worst, where = max(gaps), widths
+    passed = worst <= 1.0
+    return Evidence(
+        "mlp.backprop.depth",
+        "autograd",
+        passed,
+        expected="torch autograd",
+        error=worst * ATOL if np.isfinite(worst) else float("inf"),
+        tolerance=ATOL,
+        n=len(DEEP),
+        message=(
+            f"the layer rules give every ∂l/∂Wᵏ, ∂l/∂bᵏ of {len(DEEP)} LeakyReLU nets of depth "
+            f"1 to {max(len(w) for w in DEEP) - 1} as torch autograd does"
+            if passed
+            else f"differs from torch autograd on the net of widths {where}"
+        ),
+    )
+
+
+register(
+    Claim(
+        "mlp.student_parameters",
+        "mlp",
+        "student_parameters(id) draws exactly the course's W1, b1, W2, b2",
+        "exact",
+        _parameters_check,
+        answer="function",
+    )
+)
+register(
+    Claim(
+        "mlp.answer_key.autograd",
+        "mlp",
+        "every forward value and gradient of the answer key equals torch autograd's",
+        "autograd",
+        _key_check(
+            "mlp.answer_key.autograd", GRADIENT_KEYS, what="h̄¹, h¹, h², p, l and all gradients"
+        ),
+        answer="function",
+    )
+)
+register(
+    Claim(
+        "mlp.answer_key.label_smoothing",
+        "mlp",
+        "with label smoothing α the loss and every gradient equal those of "
+        "torch.nn.CrossEntropyLoss(label_smoothing=α)",
+        "autograd",
+        _key_check(
+            "mlp.answer_key.label_smoothing",
+            GRADIENT_KEYS,
+            smoothing=SMOOTHING,
+            module=True,
+            what=f"loss and gradients for α in {SMOOTHING}",
+        ),
+        answer="function",
+    )
+)
+register(
+    Claim(
+        "mlp.sgd_step",
+        "mlp",
+        "the updated W², b², W¹, b¹ equal one step of torch.optim.SGD",
+        "torch-reference",
+        _key_check(
+            "mlp.sgd_step",
+            UPDATE_KEYS,
+            rates=LEARNING_RATES,
+            what=f"updated parameters for η in {LEARNING_RATES}",
+            method="torch-reference",
+        ),
+        answer="function",
+    )
+)
+register(
+    Claim(
+        "mlp.backprop.depth",
+        "mlp",
+        "the layer rules hold at any depth and width",
+        "autograd",
+        _deep_check,
+        answer="function",
+    )
+)

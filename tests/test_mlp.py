@@ -1,0 +1,274 @@
+"""Backpropagation: derivations, answer keys against torch, bad input, worked solutions."""
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derivations import mlp
+from derivations.core import FAILED, NUMERIC_ONLY
+from derivations.mlp_solution import worked_solution
+from verify import mlp as vm
+
+X = (1.0, -1.0, 1.5)
+
+
+# --- derivations ---------------------------------------------------------------------------
+@pytest.mark.parametrize("derivation_id", mlp.ids())
+def test_every_step_is_proved(derivation_id):
+    counts = mlp.derivation(derivation_id).check().counts()
+    assert counts[FAILED] == 0 and counts[NUMERIC_ONLY] == 0, counts
+
+
+def test_a_wrong_rule_fails_its_check():
+    """The steps are really checked: δ² h¹ᵀ with W² in place of h¹ (a slip) is refused."""
+    d = mlp.derivation("mlp.backprop.dl_dh1")
+    slip = mlp.Derivation(
+        d.title, d.symbols, [*d.steps[:-1], mlp.Step(mlp.W2.T * mlp.onehot(3), "slip")]
+    )
+    assert not slip.check().ok
+
+
+@pytest.mark.parametrize(
+    ("derivation_id", "shape"),
+    [
+        ("mlp.backprop.dl_dW2", (3, 4)),
+        ("mlp.backprop.dl_db2", (3, 1)),
+        ("mlp.backprop.dl_dh1", (4, 1)),
+        ("mlp.backprop.dl_dh1_bar", (4, 1)),
+        ("mlp.backprop.dl_dW1", (4, 3)),
+        ("mlp.backprop.dl_db1", (4, 1)),
+    ],
+)
+def test_each_gradient_has_the_shape_of_its_parameter(derivation_id, shape):
+    result = mlp.derivation(derivation_id).result.doit()
+    assert result.shape == shape
+
+
+def test_every_general_rule_is_proved_by_a_known_derivation():
+    assert {rule_id for _, rule_id in mlp.RULES} <= set(mlp.ids())
+    assert len(mlp.RULES) == len({rule_id for _, rule_id in mlp.RULES})
+
+
+# --- student parameters --------------------------------------------------------------------
+@pytest.mark.parametrize("student_id", [0, 1, 42, 2**32 - 1])
+def test_student_parameters_equal_the_literal_global_seed_recipe(student_id):
+    state = np.random.get_state()
+    np.random.seed(student_id)
+    W1 = np.random.rand(4, 3)
+    b1 = np.random.rand(4, 1)
+    W2 = np.random.rand(3, 4)
+    b2 = np.random.rand(3, 1)
+    np.random.set_state(state)
+    got = mlp.student_parameters(student_id)
+    assert list(got) == ["W1", "b1", "W2", "b2"]
+    for name, expected in zip(got, (W1, b1, W2, b2), strict=True):
+        assert np.array_equal(got[name], expected)
+
+
+def test_student_parameters_leave_the_global_state_alone():
+    np.random.seed(7)
+    before = np.random.rand()
+    np.random.seed(7)
+    mlp.student_parameters(123)
+    assert np.random.rand() == before
+
+
+# --- answer keys against torch -------------------------------------------------------------
+def _assert_matches(key, ref):
+    assert list(key) == list(mlp.KEYS)
+    for k in mlp.KEYS:
+        np.testing.assert_allclose(key[k], ref[k], rtol=1e-12, atol=1e-12, err_msg=k)
+        if k != "loss":
+            assert np.shape(key[k]) == np.shape(ref[k]), k
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_answer_key_agrees_with_autograd_for_any_student(student_id):
+    ref = vm.reference(vm.course_parameters(student_id), X, 3, lr=0.01)
+    _assert_matches(mlp.answer_key(student_id), ref)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.integers(min_value=1, max_value=3),
+    st.floats(min_value=0.0, max_value=0.99),
+    st.floats(min_value=0.0, max_value=2.0),
+)
+def test_answer_key_agrees_with_torch_for_any_label_smoothing_and_rate(sid, label, alpha, lr):
+    ref = vm.reference(
+        vm.course_parameters(sid), X, label, lr=lr, label_smoothing=alpha, module=True
+    )
+    _assert_matches(mlp.answer_key(sid, label=label, lr=lr, label_smoothing=alpha), ref)
+
+
+def test_explicit_weights_of_other_sizes():
+    params = vm.explicit_parameters((5, 2, 4), seed=3)
+    x = np.array([0.5, -1.0, 2.0, 0.0, 1.0])
+    ref = vm.reference(params, x, 4, lr=0.1)
+    key = mlp.answer_key(params=params, x=x, label=4, lr=0.1)
+    _assert_matches(key, ref)
+    assert key["dl_dW1"].shape == (2, 5) and key["p"].shape == (4, 1)
+
+
+def test_hand_computed_instance():
+    """A net small enough to do by hand: W¹ = I, b = 0, W² = I, x = (0, 0) gives p = (½, ½)."""
+    params = {"W1": np.eye(2), "b1": np.zeros(2), "W2": np.eye(2), "b2": np.zeros(2)}
+    key = mlp.answer_key(params=params, x=(0.0, 0.0), label=2, lr=1.0)
+    assert key["loss"] == pytest.approx(np.log(2), abs=1e-15)
+    assert key["dl_dh2"].ravel().tolist() == [0.5, -0.5]
+    # h¹ = 0, so ∂l/∂W² = δ² h¹ᵀ = 0 and W² does not move; ∂l/∂h̄¹ = δ² ⊙ φ′(0) = slope·δ².
+    assert not key["dl_dW2"].any()
+    np.testing.assert_allclose(key["dl_db1"].ravel(), [0.005, -0.005], atol=1e-17)
+    assert key["b2_new"].ravel().tolist() == [-0.5, 0.5]
+
+
+def test_claim_ids_expose_the_phi_prime_mutations():
+    """The claim's student ids include negative pre-activations (else φ′ = 1 everywhere and
+    a key without φ′, or with ReLU′, would be right)."""
+    negative = [sid for sid in vm.STUDENTS if (mlp.answer_key(sid)["h1_bar"] < 0).any()]
+    assert len(negative) >= 3
+    key = mlp.answer_key(80)
+    assert key["h1_bar"][3, 0] < 0
+    assert key["dl_dh1_bar"][3, 0] == pytest.approx(0.01 * key["dl_dh1"][3, 0], rel=1e-12)
+
+
+def test_label_smoothing_zero_is_plain_cross_entropy():
+    a, b = mlp.answer_key(5), mlp.answer_key(5, label_smoothing=0.0)
+    assert a["loss"] == b["loss"] and np.array_equal(a["dl_dh2"], b["dl_dh2"])
+    smoothed = mlp.answer_key(5, label_smoothing=0.3)
+    # ỹ = (0.1, 0.1, 0.8): the gradient is p − ỹ, not p − onehot(y)
+    np.testing.assert_allclose(
+        smoothed["dl_dh2"].ravel(), smoothed["p"].ravel() - [0.1, 0.1, 0.8], atol=1e-15
+    )
+
+
+# --- bad input -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"student_id": 1, "label": 0}, "label"),
+        ({"student_id": 1, "label": 4}, "label"),
+        ({"student_id": 1, "label": 2.0}, "label"),
+        ({"student_id": 1, "label": True}, "label"),
+        ({"student_id": 1, "lr": -0.01}, "lr"),
+        ({"student_id": 1, "lr": float("nan")}, "lr"),
+        ({"student_id": 1, "label_smoothing": 1.0}, "label_smoothing"),
+        ({"student_id": 1, "label_smoothing": -0.1}, "label_smoothing"),
+        ({"student_id": 1, "slope": 1.5}, "slope"),
+        ({"student_id": 1.5}, "student_id"),
+        ({"student_id": 3.0}, "student_id"),
+        ({"student_id": True}, "student_id"),
+        ({"student_id": "7"}, "student_id"),
+        ({"student_id": -1}, "student_id"),
+        ({"student_id": 2**32}, "student_id"),
+        ({}, "student_id, params"),
+        ({"student_id": 1, "params": {}}, "student_id, params"),
+        ({"params": {"W1": np.eye(3)}}, "params"),
+        ({"student_id": 1, "x": (1.0, 2.0)}, "x"),
+        ({"student_id": 1, "x": np.ones((3, 2))}, "x"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        mlp.answer_key(**kwargs)
+
+
+def test_wrong_parameter_shapes():
+    good = mlp.student_parameters(0)
+    for name, bad in (("b1", np.ones((3, 1))), ("W2", np.ones((3, 5))), ("b2", np.ones((2, 2)))):
+        with pytest.raises(ValueError, match=rf"^params\['{name}'\]: shape"):
+            mlp.answer_key(params={**good, name: bad})
+
+
+def test_student_parameters_reject_non_integers():
+    for bad in (1.0, True, "3", None):
+        with pytest.raises(ValueError, match="^student_id"):
+            mlp.student_parameters(bad)
+    assert mlp.student_parameters(np.int64(4))["W1"].shape == (4, 3)
+
+
+# --- worked solution -----------------------------------------------------------------------
+def test_worked_solution_shows_formula_substitution_and_result():
+    text = worked_solution(80, fmt="text")
+    key = mlp.answer_key(80)
+    block = text.split("∂l/∂W¹ = δ¹ xᵀ\n")[1].split("\n\n")[0].splitlines()
+    # formula line, then "= substituted values", then "= result"
+    assert block[0].startswith("  = (") and "(1.00000, -1.00000, 1.50000)" in block[0]
+    assert (
+        block[1]
+        == "  = [" + "; ".join(", ".join(f"{v:.5f}" for v in row) for row in key["dl_dW1"]) + "]"
+    )
+    # φ′ written with the slope where the pre-activation is negative (h̄¹₄ < 0 for id 80)
+    assert "⊙ (1.00000, 1.00000, 1.00000, 0.01000)ᵀ" in text
+
+
+def test_worked_solution_json_carries_full_precision():
+    data = json.loads(worked_solution(3, fmt="json", label_smoothing=0.1))
+    keys = [q["key"] for q in data["quantities"]]
+    assert keys == list(mlp.KEYS)
+    key = mlp.answer_key(3, label_smoothing=0.1)
+    loss = next(q for q in data["quantities"] if q["key"] == "loss")
+    assert loss["value"] == key["loss"] and "ỹ" in loss["formula"]
+    assert data["inputs"]["label_smoothing"] == 0.1
+
+
+def test_worked_solution_latex_is_one_align_block():
+    tex = worked_solution(0, fmt="latex")
+    assert tex.count(r"\begin{align*}") == 1 and tex.rstrip().endswith(r"\end{align*}")
+    assert tex.count(r"\\") >= len(mlp.KEYS)
+
+
+# --- figure --------------------------------------------------------------------------------
+def test_network_figure_is_deterministic(tmp_path):
+    import figures
+    from figures import mlp as fm
+
+    first = figures.save(fm.network(80), tmp_path / "a" / "mlp.network")
+    second = figures.save(fm.FIGURES["mlp.network"](), tmp_path / "b" / "mlp.network")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_network_figure_shows_torchs_numbers():
+    from figures import mlp as fm
+
+    ref = vm.reference(vm.course_parameters(80), X, 3)
+    texts = [t.get_text() for t in fm.network(80).axes[0].texts]
+    assert f"loss\nl = {ref['loss']:.4f}" in texts
+    # 3 + 4 + 3 nodes (circles); 12 + 12 edges, each labelled with its weight's gradient
+    edge_labels = {t for t in texts if t.startswith(("+", "-"))}
+    assert (
+        f"{ref['dl_dW1'][3, 1]:+.3f}" in edge_labels
+        and f"{ref['dl_dW2'][2, 0]:+.3f}" in edge_labels
+    )
+    assert any(
+        f"{ref['dl_dh1_bar'][3, 0]:+.4f}".replace("-", "−") in t
+        or f"{ref['dl_dh1_bar'][3, 0]:+.4f}" in t
+        for t in texts
+    )
+
+
+def test_student_ids_alone_expose_the_phi_prime_slips():
+    """Without the explicit-weight instances, the claim's student ids still catch a missing
+    φ′ and ReLU′ — through the ids whose pre-activation is negative, and only those."""
+    from mutations_mlp import MUTATIONS
+
+    muts = MUTATIONS["mlp.answer_key.autograd"]
+    negative = {sid for sid in vm.STUDENTS if (vm.course_parameters(sid)["W1"] @ np.array(X)
+                + vm.course_parameters(sid)["b1"].ravel() < 0).any()}  # fmt: skip
+    for label in ("∂l/∂h̄¹ without φ′", "ReLU′ where LeakyReLU′ is due"):
+        exposed = {
+            sid
+            for sid in vm.STUDENTS
+            if not np.allclose(
+                muts[label](sid)["dl_dW1"],
+                vm.reference(vm.course_parameters(sid), X, 3)["dl_dW1"],
+                rtol=1e-12,
+                atol=1e-12,
+            )
+        }
+        assert exposed == negative and len(negative) >= 3, (label, exposed, negative)
