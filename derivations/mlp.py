@@ -6,11 +6,8 @@ collects the entries into the matrix rule they form: ``δ² = p − ỹ``, ``∂
 ``∂l/∂b² = δ²``, ``∂l/∂h¹ = (W²)ᵀ δ²``, ``δ¹ = ∂l/∂h¹ ⊙ φ′(h̄¹)``, ``∂l/∂W¹ = δ¹ xᵀ``,
 ``∂l/∂b¹ = δ¹``. For the top layer and the activation, SymPy differentiates the loss as a
 function of that layer's weights and its input, with everything above written out in full.
-For ``W¹, b¹`` it differentiates ``Σ_m δ¹_m h̄¹_m`` — the chain rule through
-``h̄¹ = W¹x + b¹`` with the error ``δ¹`` arriving from above — because the full composition
-in all 34 weights is too slow to check step by step; :func:`whole_composition` does it on a
-2 → 2 → 2 network, where the whole recursion falls out of one differentiation (and the
-autograd claims check the 3 → 4 → 3 composition in numbers).
+For ``W¹, b¹`` (:func:`whole_network`) it differentiates the loss written in all 34 weights
+and inputs at once, and the whole recursion ``((W²)ᵀ δ² ⊙ φ′(h̄¹)) xᵀ`` falls out.
 The rules are local, which is why they hold for any depth (:data:`RULES`).
 
 The numbers of an answer key follow these rules in plain NumPy (:mod:`derivations.mlp_key`,
@@ -238,37 +235,12 @@ def _hidden_activation(slope=SLOPE) -> Derivation:
     )  # fmt: skip
 
 
-def _first_layer(name: str) -> Derivation:
-    """Derivatives of l as a function of (W¹, b¹, x) given the gradient δ¹ = ∂l/∂h̄¹ above:
-    l depends on them only through ``h̄¹ = W¹ x + b¹``, so ``l = Σ_m δ¹_m h̄¹_m`` to first order.
-    """
-    delta1 = _vector("\\delta^{1}", D1)
-    pre = W1 * x + b1
-    linear = sum(delta1[m] * pre[m] for m in range(D1))
-    symbols = [*W1, *b1, *x, *delta1]
-    shown = {linear: sp.Symbol(r"\left(\textstyle\sum_m \delta^{1}_{m} \bar{h}^{1}_{m}\right)")}
-    if name == "dl_dW1":
-        entries = sp.Matrix(D1, D0, lambda j, k: delta1[j] * x[k])
-        return _rule(
-            name, linear, W1, entries, _product(delta1, x.T), symbols, shown,
-            "only $\\bar h^1_j$ holds $W^1_{jk}$, and $\\partial \\bar h^1_j/\\partial W^1_{jk} = x_k$",
-            "outer product $\\delta^1 x^T$",
-            lhs_note="chain rule through $\\bar h^1 = W^1 x + b^1$: "
-            "$\\sum_m \\delta^1_m\\, \\partial \\bar h^1_m/\\partial W^1_{jk}$",
-        )  # fmt: skip
-    return _rule(
-        name, linear, b1, delta1, delta1, symbols, shown,
-        "$\\partial \\bar h^1_j/\\partial b^1_j = 1$", "$\\delta^1$",
-        lhs_note="chain rule through $\\bar h^1 = W^1 x + b^1$",
-    )  # fmt: skip
-
-
-def _rule(name, loss, wrt, entries, matrix_form, symbols, shown, why, matrix_why, lhs_note=""):
+def _rule(name, loss, wrt, entries, matrix_form, symbols, shown, why, matrix_why):
     return Derivation(
         f"Backpropagation: {name} (3 → 4 LeakyReLU → 3)",
         symbols,
         [
-            Step(_gradient(loss, wrt), lhs_note or "SymPy differentiates $l$ entry by entry"),
+            Step(_gradient(loss, wrt), "SymPy differentiates $l$ entry by entry"),
             Step(entries, why),
             Step(matrix_form, matrix_why),
         ],
@@ -288,48 +260,104 @@ _TEX = {
 }
 
 
-def whole_composition(widths=(2, 2, 2), label: int = 2) -> Derivation:
-    """``∂l/∂W¹`` from the loss written in *all* weights and inputs of a small network: the
-    whole recursion ``((W²)ᵀ δ² ⊙ φ′(h̄¹)) xᵀ`` falls out of one differentiation.
+def leaky_relu_abs(u, slope=SLOPE):
+    """LeakyReLU as ``max(u, a u) = ((1 + a) u + (1 − a)|u|)/2``: the same function as
+    :func:`leaky_relu`, in a form whose derivative SymPy keeps as one expression.
 
-    Kept at 2 → 2 → 2: SymPy's proof of each entry grows fast with the widths.
-
-    >>> whole_composition((1, 2, 2)).result.shape
-    (2, 1)
+    >>> u = sp.Symbol("u", real=True)
+    >>> leaky_relu_abs(u)
+    101*u/200 + 99*Abs(u)/200
+    >>> sp.simplify((leaky_relu_abs(u) - leaky_relu(u)).rewrite(sp.Piecewise))
+    0
     """
+    return ((1 + slope) * u + (1 - slope) * sp.Abs(u)) / 2
+
+
+def leaky_relu_abs_prime(u, slope=SLOPE):
+    """Its derivative ``((1 + a) + (1 − a) sign u)/2``: 1 or ``a`` away from 0, like
+    :func:`leaky_relu_prime`.
+
+    >>> [leaky_relu_abs_prime(v) for v in (-2, 3)]
+    [1/100, 1]
+    >>> u = sp.Symbol("u", real=True)
+    >>> sp.simplify((leaky_relu_abs_prime(u) - leaky_relu_prime(u)).rewrite(sp.Piecewise))
+    Piecewise((0, Ne(u, 0)), (-99/200, True))
+    """
+    return ((1 + slope) + (1 - slope) * sp.sign(u)) / 2
+
+
+def whole_network(wrt: str = "W1", widths=(D0, D1, M), label: int = LABEL) -> Derivation:
+    """``∂l/∂W¹`` (``wrt="W1"``) or ``∂l/∂b¹`` (``"b1"``) from the loss written in *all* the
+    weights and inputs of the network: the recursion ``δ¹ = (W²)ᵀ δ² ⊙ φ′(h̄¹)`` and the outer
+    product ``δ¹ xᵀ`` fall out of one differentiation.
+
+    The loss is written ``log S − h²_y`` (``= −log p_y``, see :func:`cross_entropy_gradient`)
+    and φ as :func:`leaky_relu_abs`: then ``expand`` proves each entry of the 3 → 4 → 3 network
+    in a fraction of a second. Written as ``−log p_y``, ``expand`` spends ~4 s an entry before
+    ``cancel`` proves it; with the ``Piecewise`` φ neither proves an entry and ``simplify``
+    runs for minutes.
+
+    >>> d = whole_network("b1", (2, 2, 2), 1)
+    >>> d.result.doit().shape, d.check().ok
+    ((2, 1), True)
+    """
+    if wrt not in ("W1", "b1"):
+        raise ValueError(f"wrt: 'W1' or 'b1' expected, got {wrt!r}")
     d0, d1, m = widths
     xs, w1, c1 = _vector("x", d0), _matrix("W^{1}", d1, d0), _vector("b^{1}", d1)
     w2, c2 = _matrix("W^{2}", m, d1), _vector("b^{2}", m)
     pre = w1 * xs + c1
-    logits = w2 * pre.applyfunc(leaky_relu) + c2
+    logits = w2 * pre.applyfunc(leaky_relu_abs) + c2
     p, total = _softmax(logits)
-    loss, delta2 = -sp.log(p[label - 1]), p - onehot(label, m)
-    phi_prime = pre.applyfunc(leaky_relu_prime)
-    entries = sp.Matrix(
-        d1, d0, lambda j, k: sum(delta2[i] * w2[i, j] for i in range(m)) * phi_prime[j] * xs[k]
-    )
+    loss, delta2 = sp.log(total) - logits[label - 1], p - onehot(label, m)
+    phi_prime = pre.applyfunc(leaky_relu_abs_prime)
+    # unevaluated products, so that p_i stays visible as a factor when rendered
+    back = [
+        sp.Add(*[sp.Mul(w2[i, j], delta2[i], evaluate=False) for i in range(m)]) for j in range(d1)
+    ]
+    delta1 = sp.HadamardProduct(_product(w2.T, delta2), phi_prime)
+    if wrt == "W1":
+        entries = sp.Matrix(d1, d0, lambda j, k: back[j] * phi_prime[j] * xs[k])
+        chain = "$\\partial \\bar h^1_j/\\partial W^1_{jk} = x_k$"
+        matrix_form, matrix_why = _product(delta1, xs.T), "\\delta^1 x^T"
+        params = w1
+    else:
+        entries = sp.Matrix(d1, 1, lambda j, _: back[j] * phi_prime[j])
+        chain = "$\\partial \\bar h^1_j/\\partial b^1_j = 1$"
+        matrix_form, matrix_why, params = delta1, "\\delta^1", c1
     shown = _shown(logits, p, total)
+    shown[loss] = sp.Symbol(f"\\left(\\log S - h^{{2}}_{{{label}}}\\right)")
     for j, u in enumerate(pre):
-        shown[leaky_relu(u)] = h1[j]
-        shown[leaky_relu_prime(u)] = sp.Symbol(f"\\varphi'(\\bar{{h}}^{{1}}_{{{j + 1}}})")
+        shown[leaky_relu_abs(u)] = h1[j]
+        shown[leaky_relu_abs_prime(u)] = sp.Symbol(f"\\varphi'(\\bar{{h}}^{{1}}_{{{j + 1}}})")
     return Derivation(
-        f"Backpropagation through the whole network ({d0} → {d1} LeakyReLU → {m})",
+        f"Backpropagation through the whole network: {wrt} ({d0} → {d1} LeakyReLU → {m})",
         [*xs, *w1, *c1, *w2, *c2],
         [
-            Step(_gradient(loss, w1), "SymPy differentiates $l$ in every weight at once"),
+            Step(
+                _gradient(loss, params),
+                "SymPy differentiates $l = -\\log p_y = \\log S - h^2_y$, written in every "
+                "weight and input",
+            ),
             Step(
                 entries,
-                "the chain rule, collected: "
-                "$\\sum_i \\delta^2_i W^2_{ij}\\, \\varphi'(\\bar h^1_j)\\, x_k$",
+                "the chain rule, collected: $\\partial \\log S/\\partial h^2_i = p_i$ and "
+                "$\\partial h^2_y/\\partial h^2_i = \\operatorname{onehot}(y)_i$ give "
+                "$\\delta^2_i$; every $h^2_i$ holds $h^1_j$, with weight $W^2_{ij}$; "
+                f"$h^1_j = \\varphi(\\bar h^1_j)$ gives $\\varphi'(\\bar h^1_j)$; {chain}",
             ),
             Step(
-                _product(sp.HadamardProduct(_product(w2.T, delta2), phi_prime), xs.T),
-                "matrix form: $((W^2)^T \\delta^2 \\odot \\varphi'(\\bar h^1))\\, x^T "
-                "= \\delta^1 x^T$",
+                matrix_form,
+                "matrix form: $\\delta^1 = (W^2)^T \\delta^2 \\odot \\varphi'(\\bar h^1)$, "
+                f"then ${matrix_why}$",
             ),
         ],
-        lhs=sp.Symbol("\\partial l/\\partial W^1"),
+        lhs=sp.Symbol(f"\\partial l/\\partial {_TEX['dl_d' + wrt]}"),
         display=shown,
+        notes=(
+            "φ(u) = max(u, u/100) is written (101 u + 99|u|)/200, so SymPy finds "
+            "φ′(u) = (101 + 99 sign u)/200: 1 for u > 0, 1/100 for u < 0.",
+        ),
         points=2,
     )
 
@@ -371,15 +399,15 @@ _BUILDERS = {
     "mlp.backprop.dl_db2": lambda: _output_layer("dl_db2"),
     "mlp.backprop.dl_dh1": lambda: _output_layer("dl_dh1"),
     "mlp.backprop.dl_dh1_bar": _hidden_activation,
-    "mlp.backprop.dl_dW1": lambda: _first_layer("dl_dW1"),
-    "mlp.backprop.dl_db1": lambda: _first_layer("dl_db1"),
-    "mlp.backprop.whole": whole_composition,
+    "mlp.backprop.dl_dW1": lambda: whole_network("W1"),
+    "mlp.backprop.dl_db1": lambda: whole_network("b1"),
     "mlp.sgd": sgd_first_order,
 }
 
 #: The general rules, any depth L, widths and activation φ, and the derivation proving each
 #: on the course instance. Layer k's rules involve only δᵏ and that layer's own map, so the
-#: two-layer instance is the induction step from layer k to layer k − 1.
+#: two-layer instance is the induction step from layer k to layer k − 1; the first layer's rules
+#: are read off the whole network, differentiated at once.
 RULES = (
     (r"\delta^L = \partial l/\partial h^L = p - \tilde y", "mlp.label_smoothing"),
     (r"\partial l/\partial W^k = \delta^k (h^{k-1})^T", "mlp.backprop.dl_dW2"),
@@ -390,7 +418,8 @@ RULES = (
         r"\varphi'(\bar h^{k-1})",
         "mlp.backprop.dl_dh1_bar",
     ),
-    (r"\partial l/\partial W^1 = \delta^1 x^T,\ \partial l/\partial b^1 = \delta^1", "mlp.backprop.dl_dW1"),
+    (r"\partial l/\partial W^1 = \delta^1 x^T", "mlp.backprop.dl_dW1"),
+    (r"\partial l/\partial b^1 = \delta^1", "mlp.backprop.dl_db1"),
     (r"\theta \leftarrow \theta - \eta\, \partial l/\partial \theta", "mlp.sgd"),
 )  # fmt: skip
 

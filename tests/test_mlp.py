@@ -52,6 +52,23 @@ def test_every_general_rule_is_proved_by_a_known_derivation():
     assert len(mlp.RULES) == len({rule_id for _, rule_id in mlp.RULES})
 
 
+@pytest.mark.parametrize(
+    ("derivation_id", "key"), [("mlp.backprop.dl_dW1", "dl_dW1"), ("mlp.backprop.dl_db1", "dl_db1")]
+)
+def test_whole_network_loss_is_the_course_network(derivation_id, key):
+    """What SymPy differentiates is the course's loss: its gradient at student 80's weights
+    (one pre-activation negative, so the LeakyReLU slope counts) equals torch autograd's."""
+    params = vm.course_parameters(80)
+    ref = vm.reference(params, X, 3)
+    assert (ref["h1_bar"] < 0).any()
+    values = dict(zip(mlp.x, X, strict=True))
+    for name, symbols in (("W1", mlp.W1), ("b1", mlp.b1), ("W2", mlp.W2), ("b2", mlp.b2)):
+        values.update(zip(symbols, np.asarray(params[name]).ravel(), strict=True))
+    sympy_gradient = mlp.derivation(derivation_id).steps[0].expr.doit().xreplace(values)
+    # float64 evaluation of a few dozen terms: rounding stays far below 1e-12.
+    np.testing.assert_allclose(np.array(sympy_gradient, dtype=float), ref[key], rtol=1e-12)
+
+
 # --- student parameters --------------------------------------------------------------------
 @pytest.mark.parametrize("student_id", [0, 1, 42, 2**32 - 1])
 def test_student_parameters_equal_the_literal_global_seed_recipe(student_id):
