@@ -2,8 +2,8 @@
 ``python -m derivations answer-key --student-id N [--label-smoothing A] [--format …]``.
 
 An ID names a derivation: ``activations.<name>`` (its derivative, step by step),
-``activations.<name>.range`` (how its range follows), ``activations.softmax``, or one of
-the backpropagation derivations ``mlp.*``. ``answer-key`` prints a worked solution of the
+``activations.<name>.range`` (how its range follows), ``activations.softmax``, or one of the
+other topics' derivations (``mlp.*``, ``layers.*``, ``optimizers.*``; ``ids()`` lists them). ``answer-key`` prints a worked solution of the
 course's SGD step for one student: each quantity's formula, substituted values and result.
 """
 
@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from functools import partial
 
 import sympy as sp
 
 from derivations import activations as act
-from derivations import mlp, mlp_key
+from derivations import layers_derivations, mlp, mlp_key, optimizers
+from derivations.core import Derivation
 from derivations.mlp_solution import FORMATS as KEY_FORMATS
 from derivations.mlp_solution import worked_solution
 
@@ -31,7 +34,16 @@ def ids() -> list[str]:
     out = []
     for name in act.TABLE:
         out += [f"activations.{name}", f"activations.{name}.range"]
-    return [*out, "activations.softmax", *mlp.ids()]
+    return [*out, "activations.softmax", *_topic_derivations()]
+
+
+def _topic_derivations() -> dict[str, Callable[[], Derivation]]:
+    """Id -> builder for every topic after activations, in book order."""
+    table: dict[str, Callable[[], Derivation]] = {i: partial(mlp.derivation, i) for i in mlp.ids()}
+    for name in layers_derivations.NAMES:
+        table[f"layers.{name}"] = partial(layers_derivations.get, name)
+    table.update(optimizers.DERIVATIONS)
+    return table
 
 
 def render(derivation_id: str, fmt: str = "text") -> str:
@@ -49,8 +61,9 @@ def render(derivation_id: str, fmt: str = "text") -> str:
         raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
     if derivation_id not in ids():
         raise ValueError(f"id: unknown derivation {derivation_id!r}; known: {', '.join(ids())}")
-    if derivation_id.startswith("mlp."):
-        d = mlp.derivation(derivation_id)
+    others = _topic_derivations()
+    if derivation_id in others:
+        d = others[derivation_id]()
         body = {"text": d.text, "markdown": d.markdown, "latex": d.latex}[fmt]()
         return f"{body}\n\n{d.check()}"
     parts = derivation_id.split(".")

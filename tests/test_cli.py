@@ -111,3 +111,13 @@ def test_answer_key_json_with_smoothing_label_and_rate():
 def test_answer_key_bad_input_exits_2(args, message):
     result = _run("derivations", "answer-key", *args)
     assert result.returncode == 2 and message in result.stderr
+
+
+@pytest.mark.parametrize("topic", ["layers", "optimizers"])
+def test_derivations_show_lists_and_renders_every_topic(topic):
+    from derivations.__main__ import ids, render
+
+    mine = [i for i in ids() if i.startswith(f"{topic}.")]
+    assert mine, f"no {topic} derivation is showable"
+    text = render(mine[0], "markdown")
+    assert " 0 failed" in text and "proved" in text
