@@ -4,7 +4,7 @@ For ``u_l = W_l φ(u_{l-1})`` with i.i.d. zero-mean weights of variance ``σ²``
 ``u_{l-1}``, every pre-activation has ``E[u_l[i]²] = d σ² E[φ(u_{l-1}[j])²]``. The derivations
 below prove that step, the ReLU factor ½ twice (by symmetry, and by the Gaussian integral),
 ``σ = sqrt(2/d)``, the Xavier uniform bound and the Kaiming normal std. The closed forms are
-plain functions; the tanh variance map is evaluated by Gauss–Hermite quadrature, and the first
+plain functions; the tanh variance map is evaluated by numerical quadrature, and the first
 float32 overflow layer of the unit-normal experiment by numerical convolution.
 
 >>> round(xavier_uniform_bound(512, 512), 6), round(kaiming_normal_std(512), 6)
@@ -251,24 +251,25 @@ def kaiming_normal_std(fan_in: int) -> float:
 
 
 # --- second moments through a deep network --------------------------------------------------
-#: Gauss–Hermite (probabilists') nodes and weights; 200 nodes integrate tanh²(sqrt(q) z)
-#: against the normal density to float64 rounding for the q ≤ 10³ used here.
-_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(200)
-_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
+#: The trapezoidal rule on a uniform grid over [-12, 12]: for an integrand analytic in a strip
+#: of half-width π/(2 sqrt q) around the real line its error falls like exp(-π²/(sqrt(q) h)),
+#: below 1e-15 for q ≤ 10³ with this step h = 0.006 (the normal tail beyond 12 is 1e-32).
+_Z = np.linspace(-12.0, 12.0, 4001)
+_PHI_DZ = np.exp(-(_Z**2) / 2) / math.sqrt(2 * math.pi) * (_Z[1] - _Z[0])
 
 #: E[φ(u)²] for u ~ N(0, q): exact for the identity and ReLU, quadrature for tanh.
 SECOND_MOMENT = {
     "linear": lambda q: q,
     "relu": lambda q: q / 2,
-    "tanh": lambda q: float(np.dot(_WEIGHTS, np.tanh(math.sqrt(q) * _NODES) ** 2)),
+    "tanh": lambda q: float(np.dot(_PHI_DZ, np.tanh(math.sqrt(q) * _Z) ** 2)),
 }
 
 
 def variance_map(q_prev: float, *, activation: str, fan_in: int, weight_var: float) -> float:
     """One layer: ``q_l = d σ² E[φ(sqrt(q_{l-1}) z)²]`` with ``z ~ N(0, 1)``.
 
-    For tanh the expectation has no closed form; it is computed by 200-node Gauss–Hermite
-    quadrature.
+    For tanh the expectation has no closed form; it is computed numerically by the
+    trapezoidal rule on a fine grid (accurate to about 1e-15 for ``q ≤ 10³``).
 
     >>> variance_map(2.0, activation="relu", fan_in=512, weight_var=2 / 512)
     2.0
