@@ -387,14 +387,14 @@ def overflow_estimate(width: int = 512, dtype: str = "float32") -> dict:
 
 
 @lru_cache(maxsize=32)
-def _overflow_cdf(width: int, depth: int, dtype: str) -> tuple[float, ...]:
+def _overflow_cdf(width: int, depth: int, dtype: str, margin: float) -> tuple[float, ...]:
     # Density of log χ²_d on a grid that holds all but 1e-15 of each tail.
     lo, hi = np.log(stats.chi2.ppf([1e-15, 1 - 1e-15], width))
     step = (hi - lo) / 1000
     grid = lo + step * np.arange(1001)
     one = np.exp(stats.chi2.logpdf(np.exp(grid), width) + grid) * step
     one /= one.sum()
-    threshold = _log_threshold(dtype)
+    threshold = _log_threshold(dtype) + math.log(margin)
     sum_pmf, start, cdf = one, lo, []
     for layer in range(1, depth + 1):
         if layer > 1:  # log ‖u_{l-1}‖² is a sum of `layer` independent log χ²_d
@@ -409,7 +409,9 @@ def _overflow_cdf(width: int, depth: int, dtype: str) -> tuple[float, ...]:
     return tuple(np.maximum.accumulate(cdf))
 
 
-def overflow_distribution(width: int = 512, depth: int = 100, dtype: str = "float32") -> dict:
+def overflow_distribution(
+    width: int = 512, depth: int = 100, dtype: str = "float32", *, margin: float = 1.0
+) -> dict:
     """Predicted probability that layer ``l`` is the first whose output holds inf or nan.
 
     Keys are layers ``1..depth`` with a probability above ``1e-12``, and ``None`` for "no
@@ -421,7 +423,9 @@ def overflow_distribution(width: int = 512, depth: int = 100, dtype: str = "floa
     (``1000`` steps between the ``1e-15`` quantiles of one step), ``M_l`` exactly. "Overflows"
     means an exact row sum of ``W_l u_{l-1}`` rounds past the largest float; torch's
     kernels may add in an order whose partial sums overshoot the final one by a few per
-    cent, which moves these probabilities by a few hundredths (see the book page).
+    cent, which moves these probabilities by a few hundredths (see the book page);
+    ``margin < 1`` predicts for a kernel that overflows once a row sum passes ``margin`` times
+    the largest float.
 
     >>> {k: round(v, 3) for k, v in overflow_distribution().items()}
     {28: 0.11, 29: 0.89}
@@ -434,7 +438,9 @@ def overflow_distribution(width: int = 512, depth: int = 100, dtype: str = "floa
     """
     width, depth = _width(width, "width"), _width(depth, "depth")
     _log_threshold(dtype)
-    cdf = (0.0, *_overflow_cdf(width, depth, dtype))
+    if not (isinstance(margin, int | float) and 0 < margin <= 1):
+        raise ValueError(f"margin: a number in (0, 1] is required, got {margin!r}")
+    cdf = (0.0, *_overflow_cdf(width, depth, dtype, float(margin)))
     probs = {layer: float(cdf[layer] - cdf[layer - 1]) for layer in range(1, depth + 1)}
     probs[None] = float(1.0 - cdf[-1])
     return {k: v for k, v in probs.items() if v > 1e-12}
