@@ -21,6 +21,7 @@ falling to rising, i.e. the minimizer.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,7 +66,7 @@ class Config:
     def eigenvalues(self) -> np.ndarray:
         """Eigenvalues of ``XᵀX`` from NumPy's symmetric eigensolver (round-off included).
 
-        >>> CONFIGS["wide_small_mu"].eigenvalues().min() < 1e-12
+        >>> bool(CONFIGS["wide_small_mu"].eigenvalues().min() < 1e-12)
         True
         """
         X = self.design().numpy()
@@ -146,7 +147,14 @@ def slope_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps2: float
             return ((torch.linalg.solve(H + m * eye, xty).T - w) ** 2).sum(dim=1)
 
         m0 = torch.tensor(float(mu), dtype=torch.float64)
-        return jvp(squared_error, (m0,), (torch.ones_like(m0),))[1]
+        with warnings.catch_warnings():
+            # forward AD loads torch's own decompositions through torch.jit.script the first
+            # time, which warns about torch.jit's deprecation: torch's business, not ours, and
+            # a warning on stderr would fail a book page
+            warnings.filterwarnings(
+                "ignore", "`torch.jit.script` is deprecated", DeprecationWarning
+            )
+            return jvp(squared_error, (m0,), (torch.ones_like(m0),))[1]
 
     return sampler
 
