@@ -164,3 +164,20 @@ def test_bad_samplers():
         mc.estimate(lambda n, g: torch.full((n,), math.inf), 10)
     with pytest.raises(ValueError, match="rel_width: a positive"):
         mc.sequential(exponential, rel_width=0, budget=10)
+
+
+def test_benchmark_machinery_smoke():
+    # no timing assertions: only that both ways simulate the same risk and the figures exist
+    import numpy as np
+
+    from derivations.ridge import bayes_risk
+    from verify.bench import montecarlo as bench
+
+    r = bench.run(4000, 40, 2000, 8000)
+    X = bench.design().numpy()
+    expected = bayes_risk(np.linalg.eigvalsh(X.T @ X), bench.MU, bench.SIGMA_W2, bench.SIGMA_EPS2)
+    # the per-trial cv here is about 0.15: 4000 trials give ±0.25% per standard error,
+    # 40 loop trials ±2.4%; allow six standard errors each
+    assert r["engine_mean"] == pytest.approx(expected, rel=6 * 0.15 / math.sqrt(4000))
+    assert r["loop_mean"] == pytest.approx(expected, rel=6 * 0.15 / math.sqrt(40))
+    assert r["ratio"] > 0 and 0 < r["fraction"] and r["interval"].n <= 8000

@@ -144,11 +144,9 @@ def test_the_sampler_solves_the_ridge_problem():
     got = vr.squared_error_sampler(X, c.mu, c.sigma_w2, c.sigma_eps2)(
         3, torch.Generator().manual_seed(5)
     )
-    gen = torch.Generator().manual_seed(5)
-    w = torch.randn(3, c.d, generator=gen, dtype=torch.float64).numpy() * math.sqrt(
-        c.sigma_w2 / c.d
-    )
-    eps = torch.randn(3, c.N, generator=gen, dtype=torch.float64).numpy() * math.sqrt(c.sigma_eps2)
+    z = torch.randn(3, c.d + c.N, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    w = z[:, : c.d].numpy() * math.sqrt(c.sigma_w2 / c.d)
+    eps = z[:, c.d :].numpy() * math.sqrt(c.sigma_eps2)
     Xn = X.numpy()
     A = np.vstack([Xn, math.sqrt(c.mu) * np.eye(c.d)])
     for k in range(3):

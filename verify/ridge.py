@@ -110,15 +110,24 @@ def squared_error_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps
     """
     n_rows, dim = X.shape
     X = X.to(torch.float64)
-    # one factorization per design; every draw then solves (XᵀX + μI) w_μ = Xᵀy with it
+    # the ridge solution is linear in y: solve H_μ K = Xᵀ once (Cholesky), then every draw's
+    # w_μ = H_μ⁻¹Xᵀy is K y, one matrix product for a whole batch
     chol = torch.linalg.cholesky(X.T @ X + mu * torch.eye(dim, dtype=torch.float64))
-    w_scale, eps_scale = math.sqrt(sigma_w2 / dim), math.sqrt(sigma_eps2)
+    solve_t = torch.cholesky_solve(X.T, chol).T.contiguous()  # Kᵀ, N × d
+    scale = torch.cat(
+        [
+            torch.full((dim,), math.sqrt(sigma_w2 / dim), dtype=torch.float64),
+            torch.full((n_rows,), math.sqrt(sigma_eps2), dtype=torch.float64),
+        ]
+    )
 
     def sampler(n: int, gen: torch.Generator) -> torch.Tensor:
-        w = torch.randn(n, dim, generator=gen, dtype=torch.float64, device=gen.device) * w_scale
-        eps = torch.randn(n, n_rows, generator=gen, dtype=torch.float64, device=gen.device)
-        y = w @ X.T.to(gen.device) + eps * eps_scale  # one row per draw: y = X w + ε
-        w_mu = torch.cholesky_solve((y @ X.to(gen.device)).T, chol.to(gen.device)).T
+        dev = gen.device
+        z = torch.randn(n, dim + n_rows, generator=gen, dtype=torch.float64, device=dev)
+        z *= scale.to(dev)
+        w, eps = z[:, :dim], z[:, dim:]
+        y = torch.addmm(eps, w, X.T.to(dev))  # one row per draw: y = X w + ε
+        w_mu = y @ solve_t.to(dev)
         return ((w_mu - w) ** 2).sum(dim=1)
 
     return sampler
@@ -139,8 +148,8 @@ def slope_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps2: float
     w_scale, eps_scale = math.sqrt(sigma_w2 / dim), math.sqrt(sigma_eps2)
 
     def sampler(n: int, gen: torch.Generator) -> torch.Tensor:
-        w = torch.randn(n, dim, generator=gen, dtype=torch.float64) * w_scale
-        eps = torch.randn(n, n_rows, generator=gen, dtype=torch.float64) * eps_scale
+        z = torch.randn(n, dim + n_rows, generator=gen, dtype=torch.float64)
+        w, eps = z[:, :dim] * w_scale, z[:, dim:] * eps_scale
         xty = ((w @ X.T + eps) @ X).T
 
         def squared_error(m):
