@@ -45,32 +45,32 @@ def _normal_pdf(v, scale):
 
 
 def variance_propagation() -> Derivation:
-    r"""``Var(u_l[i]) = d σ² E[φ²]``, every term written out for ``d = 3``.
+    r"""``Var(u_l[i]) = d σ² E[φ²]``, every term written out for ``d = 2``.
 
     The weights are ``sympy.stats`` normals, so ``E[W_ij W_ik]`` is computed, not asserted.
     ``m_jk = E[φ_j φ_k]``; the diagonal is ``q = E[φ_j²]`` for every ``j`` (identically
-    distributed), the off-diagonal entries stay free symbols: independence of the
+    distributed), the off-diagonal entry stays a free symbol: independence of the
     activations is never used, only independence of the weights from them.
 
     >>> variance_propagation().check().ok
     True
     """
-    w = [sps.Normal(f"W_i{j}", 0, sigma) for j in (1, 2, 3)]
-    m = {
-        (j, k): q if j == k else sp.Symbol(f"m_{min(j, k)}{max(j, k)}")
-        for j in range(3)
-        for k in range(3)
-    }
-    terms = [sps.Expectation(w[j] * w[k]) * m[j, k] for j in range(3) for k in range(3)]
+    w = [sps.Normal(f"W_i{j}", 0, sigma) for j in (1, 2)]
+    m12 = sp.Symbol("m_12")
+    m = {(0, 0): q, (0, 1): m12, (1, 0): m12, (1, 1): q}
+    terms = [sps.Expectation(w[j] * w[k]) * m[j, k] for j in range(2) for k in range(2)]
     return Derivation(
-        "variance propagation (d = 3)",
-        [sigma, q, *[v for v in m.values() if v != q]],
+        "variance propagation (d = 2)",
+        [sigma, q, m12],
         [
             Step(
                 sp.Add(*terms, evaluate=False), r"expand the square; $W$ independent of $\varphi$"
             ),
-            Step(sigma**2 * (q + q + q), r"$E[W_{ij} W_{ik}] = \sigma^2 \delta_{jk}$"),
-            Step(3 * sigma**2 * q, r"$d = 3$ equal terms: $d\,\sigma^2\,E[\varphi^2]$"),
+            Step(
+                sp.Mul(sigma**2, sp.Add(q, q, evaluate=False), evaluate=False),
+                r"$E[W_{ij} W_{ik}] = \sigma^2 \delta_{jk}$",
+            ),
+            Step(2 * sigma**2 * q, r"$d$ equal terms: $d\,\sigma^2\,E[\varphi^2]$"),
         ],
         lhs=Var_u,
         notes=("Any d: the double sum keeps its d diagonal terms, so Var = d σ² E[φ²].",),
@@ -99,7 +99,7 @@ def relu_by_symmetry() -> Derivation:
                 r"$\operatorname{ReLU}(u)^2 = u^2 \theta(u)$",
             ),
             Step(half, r"$\operatorname{ReLU}(u) = 0$ for $u \le 0$"),
-            Step((half + mirror) / 2, r"$u \to -u$ and $p(-u) = p(u)$: both halves are equal"),
+            Step((half + mirror) / 2, r"$u \to -u$, $p(-u) = p(u)$"),
             Step(sp.Integral(u**2 * p, (u, -sp.oo, sp.oo)) / 2, r"$\frac{1}{2} E[u^2]$"),
         ],
         domain={c_mix: (0.1, 0.9)},
@@ -145,7 +145,10 @@ def kaiming_sigma() -> Derivation:
         [d],
         [
             Step(1 / sp.sqrt(d * e_relu2), r"$d\,\sigma^2\,E[\operatorname{ReLU}(z)^2] = 1$"),
-            Step(1 / sp.sqrt(d * half), r"$E[\operatorname{ReLU}(z)^2] = \frac{1}{2}$ (above)"),
+            Step(
+                sp.Pow(sp.Mul(d, half, evaluate=False), sp.Rational(-1, 2), evaluate=False),
+                r"$E[\operatorname{ReLU}(z)^2] = \frac{1}{2}$ (above)",
+            ),
             Step(root, "solved by SymPy"),
         ],
         lhs=sigma,
@@ -183,7 +186,10 @@ def xavier_bound() -> Derivation:
         "Xavier uniform bound",
         [n_in, n_out],
         [
-            Step(sp.sqrt(3 * (2 / (n_in + n_out))), r"$a^2/3 = 2/(n_{in} + n_{out})$"),
+            Step(
+                sp.sqrt(sp.Mul(3, 2 / (n_in + n_out), evaluate=False), evaluate=False),
+                r"$a^2/3 = 2/(n_{in} + n_{out})$",
+            ),
             Step(root, "solved by SymPy (the positive root)"),
         ],
         lhs=a,

@@ -25,7 +25,7 @@ def test_derived_results_are_the_textbook_ones():
     assert sp.simplify(init.relu_by_gaussian_integral().result - s**2 / 2) == 0
     assert sp.simplify(init.kaiming_sigma().result - sp.sqrt(2 / d)) == 0
     assert sp.simplify(init.xavier_bound().result - sp.sqrt(6 / (n_in + n_out))) == 0
-    assert init.variance_propagation().result == 3 * init.sigma**2 * init.q
+    assert init.variance_propagation().result == 2 * init.sigma**2 * init.q  # d = 2
 
 
 def test_a_wrong_relu_step_is_caught():
