@@ -122,19 +122,20 @@ def _design(n_rows: int):
     raise ValueError(f"n_rows: 1 (N < d) or 3 (N > d) is allowed, got {n_rows!r}")
 
 
-#: The general statement of each step of :func:`concrete_risk`, in matrix notation.
+#: The general statement of each step of :func:`concrete_risk` (right-hand sides of
+#: ``R̄ = …``, in matrix notation, for any ``N`` and ``d``).
 MATRIX_FORM = (
-    r"\bar R = \mathbb{E}\,\lVert H_\mu^{-1}X^\top(Xw + \varepsilon) - w\rVert^2",
-    r"= \mathbb{E}\,\lVert (H_\mu^{-1}H - I)w + H_\mu^{-1}X^\top\varepsilon\rVert^2",
-    r"= \mathbb{E}\,\lVert -\mu H_\mu^{-1}w + H_\mu^{-1}X^\top\varepsilon\rVert^2",
-    r"= \mu^2\,\mathbb{E}[w^\top H_\mu^{-2}w] - 2\mu\,\mathbb{E}[w^\top H_\mu^{-2}X^\top\varepsilon]"
+    r"\mathbb{E}\,\lVert H_\mu^{-1}X^\top(Xw + \varepsilon) - w\rVert^2",
+    r"\mathbb{E}\,\lVert (H_\mu^{-1}H - I)w + H_\mu^{-1}X^\top\varepsilon\rVert^2",
+    r"\mathbb{E}\,\lVert -\mu H_\mu^{-1}w + H_\mu^{-1}X^\top\varepsilon\rVert^2",
+    r"\mu^2\,\mathbb{E}[w^\top H_\mu^{-2}w] - 2\mu\,\mathbb{E}[w^\top H_\mu^{-2}X^\top\varepsilon]"
     r" + \mathbb{E}[\varepsilon^\top X H_\mu^{-2}X^\top\varepsilon]",
-    r"= \mu^2\,\mathbb{E}[w^\top H_\mu^{-2}w] + \mathbb{E}[\varepsilon^\top X H_\mu^{-2}X^\top\varepsilon]",
-    r"= \mu^2\,\tfrac{\sigma_w^2}{d}\operatorname{tr}(H_\mu^{-2})"
+    r"\mu^2\,\mathbb{E}[w^\top H_\mu^{-2}w] + \mathbb{E}[\varepsilon^\top X H_\mu^{-2}X^\top\varepsilon]",
+    r"\mu^2\,\tfrac{\sigma_w^2}{d}\operatorname{tr}(H_\mu^{-2})"
     r" + \sigma_\varepsilon^2\operatorname{tr}(X H_\mu^{-2}X^\top)",
-    r"= \mu^2\,\tfrac{\sigma_w^2}{d}\operatorname{tr}(H_\mu^{-2})"
+    r"\mu^2\,\tfrac{\sigma_w^2}{d}\operatorname{tr}(H_\mu^{-2})"
     r" + \sigma_\varepsilon^2\operatorname{tr}(H_\mu^{-2}H)",
-    r"= \sum_{i=1}^d \frac{\tfrac{\sigma_w^2}{d}\mu^2 + \sigma_\varepsilon^2\lambda_i}{(\lambda_i + \mu)^2}",
+    r"\sum_{i=1}^d \frac{\tfrac{\sigma_w^2}{d}\mu^2 + \sigma_\varepsilon^2\lambda_i}{(\lambda_i + \mu)^2}",
 )
 
 
