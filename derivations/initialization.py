@@ -196,13 +196,43 @@ def xavier_bound() -> Derivation:
     )
 
 
+def relu_layer_maps() -> dict[str, Derivation]:
+    r"""One ReLU layer of width ``d``: Kaiming keeps ``q``, Xavier (square layers) halves it.
+
+    >>> {k: v.result for k, v in relu_layer_maps().items()}
+    {'Kaiming normal': q, 'Xavier uniform': q/2}
+    """
+    half_q = relu_by_gaussian_integral().result.subs(s, sp.sqrt(q))  # E[ReLU(u)²], u ~ N(0, q)
+    var = {
+        "Kaiming normal": kaiming_sigma().result ** 2,
+        "Xavier uniform": uniform_variance()
+        .result.subs(a, xavier_bound().result)
+        .subs({n_in: d, n_out: d}),
+    }
+    return {
+        name: Derivation(
+            f"ReLU layer, {name}",
+            [d, q],
+            [
+                Step(
+                    sp.Mul(d, v, half_q, evaluate=False),
+                    r"$d\,\sigma^2\,E[\operatorname{ReLU}(u)^2]$ with $E = q/2$",
+                ),
+                Step(sp.simplify(d * v * half_q), "simplify"),
+            ],
+            lhs=sp.Symbol("q_l"),
+        )
+        for name, v in var.items()
+    }
+
+
 def derivations() -> dict[str, Derivation]:
     """Every derivation of the topic, by id.
 
     >>> sorted(derivations())[:2]
     ['initialization.kaiming_sigma', 'initialization.relu_by_gaussian_integral']
     """
-    return {
+    out = {
         f"initialization.{f.__name__}": f()
         for f in (
             variance_propagation,
@@ -213,6 +243,9 @@ def derivations() -> dict[str, Derivation]:
             xavier_bound,
         )
     }
+    for name, derivation in relu_layer_maps().items():
+        out[f"initialization.relu_layer.{name.split()[0].lower()}"] = derivation
+    return out
 
 
 # --- closed forms ---------------------------------------------------------------------------
