@@ -151,7 +151,10 @@ def _family_draws(family: str, seed: int, draws: int, width: int, depth: int) ->
     gen = torch.Generator().manual_seed(seed)
     with one_thread():
         rows = [network_draw(family, gen, width=width, depth=depth) for _ in range(draws)]
-    return {s: torch.stack([r[s] for r in rows]).numpy() for s in rows[0]}
+    out = {s: torch.stack([r[s] for r in rows]).numpy() for s in rows[0]}
+    for values in out.values():
+        values.setflags(write=False)  # cached: a caller must not change what others get
+    return out
 
 
 def network_draws(scheme: str, seed: int, *, draws=DRAWS, width=WIDTH, depth=DEPTH) -> np.ndarray:
@@ -238,6 +241,7 @@ def first_overflow(seed: int, *, seeds=OVERFLOW_SEEDS, width=WIDTH, depth=OVERFL
     found = np.zeros(seeds, dtype=int)
     with one_thread():
         _run_overflow(gen, found, width, depth, chunk)
+    found.setflags(write=False)  # cached: a caller must not change what others get
     return found
 
 
