@@ -19,7 +19,7 @@ first Edgeworth correction to the distribution of the studentized mean is of ord
 moves the two tails by equal and opposite amounts and cancels in a *two-sided* test; what is
 left is of order ``1/n``, about ``25 (34 γ² - 1.7 κ + 7)/n`` relative to ``1e-6`` at
 ``z_c`` (``κ`` the excess kurtosis; :attr:`Estimate.tail_error` evaluates it). The quantities
-verified here are squared norms of Gaussian vectors, whose skewness is at most
+verified by the ridge claims are squared norms of Gaussian vectors, whose skewness is at most
 ``sqrt(8) ≈ 2.8`` (one chi-square degree of freedom) and in practice near 1, and the claims use
 ``n ≥ 10⁴`` draws, so the actual false-alarm rate is within tens of per cent of the stated
 one, not a factor off; each estimate records ``γ`` and ``κ`` so that this can be checked. A
@@ -71,7 +71,9 @@ def critical_z(level: float) -> float:
     return NormalDist().inv_cdf(1.0 - level / 2.0)
 
 
-def required_draws(cv: float, rel_error: float = 0.01, *, level: float = 1e-6, miss: float = 1e-6):
+def required_draws(
+    cv: float, rel_error: float = 0.01, *, level: float = 1e-6, miss: float = 1e-6
+) -> int:
     """Draws needed to detect a relative error ``rel_error`` at ``level`` with ``miss``.
 
     ``cv`` is the coefficient of variation (standard deviation over ``|mean|``) of one draw.
