@@ -52,7 +52,7 @@ MUTATIONS = {
     "initialization.overflow.layer": {
         "off by one (early)": 28,
         "off by one (late)": 30,
-        "products overflow, not sums (a layer later still)": 31,
+        "two layers late": 31,
     },
     "initialization.overflow.distribution": {
         "off by one (late)": _shifted(OVERFLOW, 1),
