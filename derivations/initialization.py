@@ -439,11 +439,15 @@ def _overflow_cdf(width: int, depth: int, dtype: str, margin: float) -> tuple[fl
         if layer > 1:  # log ‖u_{l-1}‖² is a sum of `layer` independent log χ²_d
             sum_pmf = np.clip(signal.fftconvolve(sum_pmf, one), 0, None)
             start += lo
-            # Drop the far tails (below 1e-20 of the peak) so the grid grows like sqrt(layer).
-            kept = np.flatnonzero(sum_pmf > 1e-20 * sum_pmf.max())
+            # Drop the far tails (below 1e-13 of the peak, above the FFT round-off of about
+            # 1e-15 of it) so the grid grows like sqrt(layer), not like layer.
+            kept = np.flatnonzero(sum_pmf > 1e-13 * sum_pmf.max())
             sum_pmf = sum_pmf[kept[0] : kept[-1] + 1] / sum_pmf.sum()
             start += step * kept[0]
         log_norm2 = start + step * np.arange(sum_pmf.size)
+        if threshold - log_norm2[-1] / 2 > 4:  # M_l > e^4 ≈ 55: probability below 1e-300
+            cdf.append(0.0)
+            continue
         cdf.append(float(np.dot(sum_pmf, _log_max_survival(threshold - log_norm2 / 2, width))))
     return tuple(np.maximum.accumulate(cdf))
 

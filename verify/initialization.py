@@ -172,7 +172,7 @@ def network_draws(scheme: str, seed: int, *, draws=DRAWS, width=WIDTH, depth=DEP
 
 def _replay(values: np.ndarray):
     """A sampler for the engine that hands out precomputed i.i.d. draws in order."""
-    data, position = torch.as_tensor(values, dtype=torch.float64), 0
+    data, position = torch.tensor(values, dtype=torch.float64), 0  # a copy: values is read-only
 
     def sampler(n, gen):
         nonlocal position
