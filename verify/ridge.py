@@ -114,21 +114,16 @@ def squared_error_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps
     # w_μ = H_μ⁻¹Xᵀy is K y, one matrix product for a whole batch
     chol = torch.linalg.cholesky(X.T @ X + mu * torch.eye(dim, dtype=torch.float64))
     solve_t = torch.cholesky_solve(X.T, chol).T.contiguous()  # Kᵀ, N × d
-    scale = torch.cat(
-        [
-            torch.full((dim,), math.sqrt(sigma_w2 / dim), dtype=torch.float64),
-            torch.full((n_rows,), math.sqrt(sigma_eps2), dtype=torch.float64),
-        ]
-    )
+    w_scale, eps_scale = math.sqrt(sigma_w2 / dim), math.sqrt(sigma_eps2)
 
     def sampler(n: int, gen: torch.Generator) -> torch.Tensor:
         dev = gen.device
         z = torch.randn(n, dim + n_rows, generator=gen, dtype=torch.float64, device=dev)
-        z *= scale.to(dev)
-        w, eps = z[:, :dim], z[:, dim:]
-        y = torch.addmm(eps, w, X.T.to(dev))  # one row per draw: y = X w + ε
-        w_mu = y @ solve_t.to(dev)
-        return ((w_mu - w) ** 2).sum(dim=1)
+        z_w, z_eps = z[:, :dim], z[:, dim:]  # w = w_scale z_w, ε = eps_scale z_eps
+        # one row per draw: y = X w + ε, the scales folded into the products
+        y = torch.addmm(z_eps, z_w, X.T.to(dev), beta=eps_scale, alpha=w_scale)
+        error = torch.addmm(z_w, y, solve_t.to(dev), beta=-w_scale)  # w_μ − w = K y − w
+        return error.square_().sum(dim=1)
 
     return sampler
 

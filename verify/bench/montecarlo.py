@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m verify.bench montecarlo")
     parser.add_argument("--trials", type=int, default=400_000, help="engine trials")
     parser.add_argument("--loop-trials", type=int, default=5_000, help="NumPy loop trials")
-    parser.add_argument("--batch", type=int, default=16_384, help="engine batch size")
+    parser.add_argument("--batch", type=int, default=8192, help="engine batch size")
     parser.add_argument("--budget", type=int, default=5_000_000, help="sequential budget")
     args = parser.parse_args(argv)
     r = run(args.trials, args.loop_trials, args.batch, args.budget)
