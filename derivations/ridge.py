@@ -167,7 +167,7 @@ def concrete_risk(n_rows: int = 3) -> Derivation:
     steps = [
         Step(
             mean(_norm2(w_mu - w)),
-            "definition: $y = Xw + \\varepsilon$, $w_\\mu = H_\\mu^{-1}X^\\top y$",
+            "definition of $w_\\mu$, $y = Xw + \\varepsilon$",
         ),
         Step(
             mean(_norm2((H_mu_inv * H - sp.eye(dim)) * w + noise_part)),
@@ -175,31 +175,29 @@ def concrete_risk(n_rows: int = 3) -> Derivation:
         ),
         Step(
             mean(_norm2(-mu * H_mu_inv * w + noise_part)),
-            "$H_\\mu^{-1}H - I = H_\\mu^{-1}(H - H_\\mu) = -\\mu H_\\mu^{-1}$",
+            "$H_\\mu^{-1}(H - H_\\mu) = -\\mu H_\\mu^{-1}$",
         ),
         Step(
             mu**2 * mean((w.T * H_mu_inv2 * w)[0])
             - 2 * mu * mean((w.T * H_mu_inv2 * X.T * eps)[0])
             + mean((eps.T * X * H_mu_inv2 * X.T * eps)[0]),
-            "expand the square; $H_\\mu$ is symmetric; linearity of the mean",
+            "expand; $H_\\mu$ symmetric",
         ),
         Step(
             mu**2 * mean((w.T * H_mu_inv2 * w)[0]) + mean((eps.T * X * H_mu_inv2 * X.T * eps)[0]),
-            "the cross term has mean zero: $w$ and $\\varepsilon$ are independent, mean zero",
+            "cross term: mean $0$",
         ),
         Step(
             mu**2 * prior * H_mu_inv2.trace() + sigma_eps2 * (X * H_mu_inv2 * X.T).trace(),
-            "$\\mathbb{E}[z^\\top A z] = s^2 \\operatorname{tr} A$ for $z \\sim N(0, s^2 I)$",
+            "$\\mathbb{E}[z^\\top A z] = s^2 \\operatorname{tr} A$",
         ),
         Step(
             mu**2 * prior * H_mu_inv2.trace() + sigma_eps2 * (H_mu_inv2 * H).trace(),
-            "the trace is cyclic: $\\operatorname{tr}(X H_\\mu^{-2} X^\\top) = "
-            "\\operatorname{tr}(H_\\mu^{-2} X^\\top X)$",
+            "cyclic trace",
         ),
         Step(
             sum((prior * mu**2 + sigma_eps2 * e) / (e + mu) ** 2 for e in eigenvalues),
-            "in the eigenbasis of $H$: $H_\\mu^{-2}$ and $H_\\mu^{-2}H$ have eigenvalues "
-            "$(\\lambda_i + \\mu)^{-2}$ and $\\lambda_i (\\lambda_i + \\mu)^{-2}$",
+            "eigenvalues $\\lambda_i$ of $H$",
         ),
     ]
     shape = "N > d" if n_rows > dim else "N < d"
@@ -222,7 +220,7 @@ def quadratic_form_mean(n: int = 3) -> Derivation:
     """
     eps = sp.symbols(f"varepsilon_1:{n + 1}", real=True)
     a = {
-        (j, k): sp.Symbol(f"a_{min(j, k)}{max(j, k)}", real=True)
+        (j, k): sp.Symbol(f"a_{min(j, k) + 1}{max(j, k) + 1}", real=True)
         for j in range(n)
         for k in range(n)
     }
@@ -234,11 +232,11 @@ def quadratic_form_mean(n: int = 3) -> Derivation:
         Step(GaussianMean((z.T * A * z)[0], laws), "definition"),
         Step(
             sum(a[p] * GaussianMean(eps[p[0]] * eps[p[1]], laws) for p in pairs),
-            "write out $\\varepsilon^\\top A \\varepsilon = \\sum_{jk} a_{jk}\\varepsilon_j\\varepsilon_k$; linearity",
+            "write out; linearity",
         ),
         Step(
             sum(a[(j, j)] * GaussianMean(eps[j] ** 2, laws) for j in range(n)),
-            "$\\mathbb{E}[\\varepsilon_j\\varepsilon_k] = 0$ for $j \\ne k$ (independent, mean zero)",
+            "$\\mathbb{E}[\\varepsilon_j\\varepsilon_k] = 0$, $j \\ne k$",
         ),
         Step(sigma_eps2 * A.trace(), "$\\mathbb{E}[\\varepsilon_j^2] = \\sigma_\\varepsilon^2$"),
     ]
@@ -274,11 +272,11 @@ def per_direction() -> Derivation:
                 + GaussianMean(eta**2, laws)
             )
             / (lam + mu) ** 2,
-            "expand the square; $(\\lambda_i + \\mu)^2$ is not random",
+            "expand",
         ),
         Step(
             (mu**2 * GaussianMean(v**2, laws) + GaussianMean(eta**2, laws)) / (lam + mu) ** 2,
-            "$v_i$ and $\\eta_i$ are independent with mean zero",
+            "independent, mean $0$",
         ),
         Step(
             (sigma_w2 / d * mu**2 + sigma_eps2 * lam) / (lam + mu) ** 2,
@@ -321,7 +319,7 @@ def optimum() -> tuple[Derivation, sp.Expr]:
         Step(slope, "quotient rule; factor"),
         Step(
             2 * lam * sigma_w2 / d * (mu - mu_star) / (lam + mu) ** 3,
-            f"SymPy solves the numerator $= 0$: $\\mu^* = {sp.latex(mu_star)}$",
+            "$\\mu^*$: SymPy's root",
         ),
     ]
     derivation = Derivation(
