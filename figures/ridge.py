@@ -49,7 +49,7 @@ def risk_curve(*, draws: int = 20_000, mus=MUS):
     """
     grid = np.geomspace(min(mus) / 2, max(mus) * 2, 200)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+        fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
         for (label, config), colour in zip(DESIGNS.items(), ("C0", "C1"), strict=True):
             eig = config.eigenvalues()
             curve = [rd.bayes_risk(eig, m, config.sigma_w2, config.sigma_eps2) for m in grid]
@@ -85,8 +85,7 @@ def risk_curve(*, draws: int = 20_000, mus=MUS):
         ax.set_title(
             f"σ_w² = 1, σ_ε² = 0.5; {draws:,} draws a point, intervals at level 1e-6", fontsize=10
         )
-        ax.legend(fontsize=8, loc="lower left")
-        fig.tight_layout()
+        fig.legend(fontsize=8, loc="outside lower center", ncol=2)
     return fig
 
 
