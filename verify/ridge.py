@@ -100,6 +100,23 @@ CONFIGS: dict[str, Config] = {
 OPTIMUM = Config(20, 40, 10.0, 1.0, 0.5, 20_000, 21)
 
 
+def standard_normals(n: int, cols: int, gen: torch.Generator) -> torch.Tensor:
+    """``n × cols`` i.i.d. standard normals (float64) on ``gen.device``, fixed by ``gen``.
+
+    On the CPU they come from NumPy's ziggurat generator, seeded by one draw from ``gen``:
+    drawing normals is what bounds this simulation, and the ziggurat is about twice as fast
+    as ``torch.randn``'s Box–Muller here. On another device ``torch.randn`` draws them there.
+
+    >>> z = standard_normals(4, 3, torch.Generator().manual_seed(0))
+    >>> z.shape, z.dtype
+    (torch.Size([4, 3]), torch.float64)
+    """
+    if gen.device.type != "cpu":
+        return torch.randn(n, cols, generator=gen, dtype=torch.float64, device=gen.device)
+    seed = int(torch.randint(0, 2**62, (1,), generator=gen))
+    return torch.from_numpy(np.random.default_rng(seed).standard_normal((n, cols)))
+
+
 def squared_error_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps2: float):
     """A sampler of ``‖w_μ − w‖²``: draw ``w`` and ``ε``, solve the ridge problem, measure.
 
@@ -118,7 +135,7 @@ def squared_error_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps
 
     def sampler(n: int, gen: torch.Generator) -> torch.Tensor:
         dev = gen.device
-        z = torch.randn(n, dim + n_rows, generator=gen, dtype=torch.float64, device=dev)
+        z = standard_normals(n, dim + n_rows, gen)
         z_w, z_eps = z[:, :dim], z[:, dim:]  # w = w_scale z_w, ε = eps_scale z_eps
         # one row per draw: y = X w + ε, the scales folded into the products
         y = torch.addmm(z_eps, z_w, X.T.to(dev), beta=eps_scale, alpha=w_scale)
@@ -143,7 +160,7 @@ def slope_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps2: float
     w_scale, eps_scale = math.sqrt(sigma_w2 / dim), math.sqrt(sigma_eps2)
 
     def sampler(n: int, gen: torch.Generator) -> torch.Tensor:
-        z = torch.randn(n, dim + n_rows, generator=gen, dtype=torch.float64)
+        z = standard_normals(n, dim + n_rows, gen)
         w, eps = z[:, :dim] * w_scale, z[:, dim:] * eps_scale
         xty = ((w @ X.T + eps) @ X).T
 
@@ -296,4 +313,11 @@ def _register():
 
 _register()
 
-__all__ = ["CONFIGS", "OPTIMUM", "squared_error_sampler", "slope_sampler", "get"]
+__all__ = [
+    "CONFIGS",
+    "OPTIMUM",
+    "standard_normals",
+    "squared_error_sampler",
+    "slope_sampler",
+    "get",
+]
