@@ -1,1 +1,620 @@
-"""Claims of the initialization topic (being written; see the open issue)."""
+"""Claims about initialization, checked by simulating the raw procedure with torch.
+
+The measured side never calls :mod:`derivations.initialization`: it fills tensors with
+``torch.nn.init``'s own ``xavier_uniform_`` and ``kaiming_normal_``, draws weights with
+``torch.randn``, runs the networks with ``torch.bmm`` and ``torch.tanh``/``torch.relu``, and
+looks for inf/nan in torch's float32 outputs. Means are tested with the Monte Carlo engine
+(:mod:`verify.montecarlo`) at a false-alarm level of ``1e-6`` per claim; a claim about several
+layers splits that level among them (Bonferroni).
+
+Sizes, chosen for a test suite on two busy cores (the book's figure runs deeper networks):
+
+* deep-network claims: width 512 as in the experiment, the first :data:`DEPTH` layers,
+  :data:`DRAWS` independent draws of all weights, each pushing :data:`COLUMNS` inputs
+  ``x ~ N(0, I)`` through them and averaging ``u_l[i]²`` over inputs and entries. A draw's
+  mean is exactly ``E[u_l[i]²]`` (linearity); draws are independent, so the engine's standard
+  error is honest. Information per unit of work falls like ``depth³`` (the norm's fluctuation
+  grows with depth, and inputs sharing weights decorrelate less), so four layers keep the
+  relative standard error near 0.15 %: a 1 % error is about 6 standard errors, a 2 % error
+  (a mutation below) about 13.
+  With 256 draws the engine's normal critical value is slightly optimistic: Student's t
+  with 255 degrees of freedom puts 5e-7 rather than 2.5e-7 beyond it, so a four-layer claim
+  has a false-alarm rate of at most 2e-6.
+* overflow: :data:`OVERFLOW_SEEDS` independent networks of width 512 (every seed its own
+  weights: inputs sharing weights would share the growth factors, and a matrix of inputs
+  makes torch add in another order than a single network does). The most likely layer
+  (predicted probability 0.89 against 0.11 for the next) is misread by chance only if the
+  runner-up is seen in half of the seeds, a binomial tail below 1e-20; the distribution is
+  tested with an exact binomial or G-test at level 1e-6.
+
+>>> get("initialization.relu.second_moment").check().passed
+True
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from functools import lru_cache
+
+import numpy as np
+import torch
+from scipy import stats
+
+from derivations import initialization as init
+from verify import montecarlo as mc
+from verify.claims import Claim, Evidence, get, register  # noqa: F401 - get: doctest
+
+WIDTH = 512
+DEPTH = 4
+DRAWS = 256
+COLUMNS = 32
+OVERFLOW_SEEDS = 96
+OVERFLOW_DEPTH = 100
+LEVEL = 1e-6
+#: Widths of the non-square layers used for torch.nn.init: fan_in 768, fan_out 256, so
+#: fan_in, fan_out and their mean give different answers.
+FAN_OUT, FAN_IN = 256, 768
+
+
+@contextmanager
+def one_thread():
+    """Run torch on one thread inside the block (restored after).
+
+    A float32 sum's rounding, and whether an overflowing partial sum appears, can depend on
+    how a kernel splits the work among threads; one thread makes every simulated number the
+    same on any machine. It is also faster on a shared machine, where a thread pool spins
+    waiting for busy cores.
+
+    >>> with one_thread():
+    ...     torch.get_num_threads()
+    1
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _positive(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name}: a positive integer is required, got {value!r}")
+    return value
+
+
+# --- the networks of the experiment ---------------------------------------------------------
+def _normal_scaled(width, gen):
+    return torch.randn(width, width, generator=gen) / math.sqrt(width)
+
+
+def _xavier(width, gen):
+    return torch.nn.init.xavier_uniform_(torch.empty(width, width), generator=gen)
+
+
+def _kaiming(width, gen):
+    return torch.nn.init.kaiming_normal_(
+        torch.empty(width, width), nonlinearity="relu", generator=gen
+    )
+
+
+#: scheme -> (weight family, activation); the names are derivations.initialization.SCHEMES'.
+#: Schemes of one family share each draw's weights and inputs (the claims stay separate tests).
+NETWORKS = {
+    "normal / sqrt(d)": ("normal / sqrt(d)", None),
+    "tanh, normal / sqrt(d)": ("normal / sqrt(d)", torch.tanh),
+    "tanh, Xavier uniform": ("Xavier uniform", torch.tanh),
+    "ReLU, Xavier uniform": ("Xavier uniform", torch.relu),
+    "ReLU, Kaiming normal": ("Kaiming normal", torch.relu),
+}
+WEIGHTS = {
+    "normal / sqrt(d)": _normal_scaled,
+    "Xavier uniform": _xavier,
+    "Kaiming normal": _kaiming,
+}
+
+
+def network_draw(family: str, gen, *, width=WIDTH, depth=DEPTH, columns=COLUMNS) -> dict:
+    """One draw of all weights of ``family``; for each of its schemes, the mean of
+    ``u_l[i]²`` over inputs and entries, per layer.
+
+    ``u_1 = W_1 x`` and ``u_l = W_l φ(u_{l-1})`` in float32 (as the experiment runs in
+    torch), averaged in float64.
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> {k: v.shape for k, v in network_draw("Kaiming normal", g, width=64, depth=3).items()}
+    {'ReLU, Kaiming normal': torch.Size([3])}
+    >>> network_draw("Kaiming normal", g, width=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: width: a positive integer is required, got 0
+    """
+    if family not in WEIGHTS:
+        raise ValueError(f"family: one of {', '.join(WEIGHTS)} is required, got {family!r}")
+    width, depth = _positive(width, "width"), _positive(depth, "depth")
+    schemes = [s for s, (f, _) in NETWORKS.items() if f == family]
+    x = torch.randn(width, _positive(columns, "columns"), generator=gen)
+    h = dict.fromkeys(schemes, x)
+    moments = {s: [] for s in schemes}
+    for layer in range(depth):
+        w = WEIGHTS[family](width, gen)
+        for s in schemes:
+            phi = NETWORKS[s][1]
+            h[s] = w @ (h[s] if layer == 0 or phi is None else phi(h[s]))
+            moments[s].append(h[s].double().square().mean())
+    return {s: torch.stack(m) for s, m in moments.items()}
+
+
+@lru_cache(maxsize=16)
+def _family_draws(family: str, seed: int, draws: int, width: int, depth: int) -> dict:
+    gen = torch.Generator().manual_seed(seed)
+    with one_thread():
+        rows = [network_draw(family, gen, width=width, depth=depth) for _ in range(draws)]
+    out = {s: torch.stack([r[s] for r in rows]).numpy() for s in rows[0]}
+    for values in out.values():
+        values.setflags(write=False)  # cached: a caller must not change what others get
+    return out
+
+
+def network_draws(scheme: str, seed: int, *, draws=DRAWS, width=WIDTH, depth=DEPTH) -> np.ndarray:
+    """``draws`` independent draws of :func:`network_draw` for ``scheme``, shape
+    ``(draws, depth)``; cached, and shared with the other schemes of its weight family.
+
+    >>> network_draws("normal / sqrt(d)", 0, draws=2, width=16, depth=2).shape
+    (2, 2)
+    """
+    if scheme not in NETWORKS:
+        raise ValueError(f"scheme: one of {', '.join(NETWORKS)} is required, got {scheme!r}")
+    family = NETWORKS[scheme][0]
+    return _family_draws(family, seed, _positive(draws, "draws"), width, depth)[scheme]
+
+
+def _replay(values: np.ndarray):
+    """A sampler for the engine that hands out precomputed i.i.d. draws in order."""
+    data, position = torch.tensor(values, dtype=torch.float64), 0  # a copy: values is read-only
+
+    def sampler(n, gen):
+        nonlocal position
+        position += n
+        return data[position - n : position]
+
+    return sampler
+
+
+def _layers_check(claim_id: str, scheme: str):
+    def check(candidate, seed):
+        derived = init.second_moments(scheme, WIDTH, DEPTH)
+        expected = np.asarray(derived if candidate is None else candidate, dtype=float)
+        if expected.shape != (DEPTH,):
+            raise ValueError(f"candidate: {DEPTH} per-layer second moments are required")
+        values = network_draws(scheme, seed)
+        level = LEVEL / DEPTH
+        ests = [
+            mc.estimate(_replay(values[:, i]), DRAWS, seed=seed, level=level) for i in range(DEPTH)
+        ]
+        tests = [mc.compare(e, v) for e, v in zip(ests, expected, strict=True)]
+        worst = int(np.argmin([p for _, p in tests]))
+        passed = all(ok for ok, _ in tests)
+        shown = ", ".join(f"{e.mean:.4g}±{e.half_width:.2g}" for e in ests)
+        verdict = "agree" if passed else f"layer {worst + 1} differs"
+        return Evidence(
+            claim_id,
+            "monte-carlo",
+            passed,
+            expected=[float(v) for v in expected],
+            measured=[e.mean for e in ests],
+            error=float(max(abs(e.mean - v) / abs(v) for e, v in zip(ests, expected, strict=True))),
+            tolerance=float(max(e.rel_half_width for e in ests)),
+            interval=ests[worst].interval,
+            p_value=min(1.0, tests[worst][1] * DEPTH),
+            n=DRAWS * COLUMNS,
+            message=(
+                f"layers 1-{DEPTH}, width {WIDTH}: simulated {shown} vs predicted "
+                f"{', '.join(f'{v:.4g}' for v in expected)}: {verdict} (level {LEVEL:g} split "
+                f"over the layers; {DRAWS} weight draws × {COLUMNS} inputs)"
+            ),
+        )
+
+    return check
+
+
+# --- the unit-normal experiment: overflow ---------------------------------------------------
+@lru_cache(maxsize=8)
+def first_overflow(seed: int, *, seeds=OVERFLOW_SEEDS, width=WIDTH, depth=OVERFLOW_DEPTH, chunk=8):
+    """First layer (1-based) whose float32 output holds inf or nan, for each of ``seeds``
+    independent networks ``u_l = W_l u_{l-1}`` with standard-normal weights; 0 if none.
+
+    Each network is run as torch runs one: a float32 matrix times a vector (``torch.bmm``
+    over a batch of independent networks, each with its own weights).
+
+    >>> first_overflow(0, seeds=2, width=32, depth=40).tolist()
+    [0, 0]
+    >>> first_overflow(0, seeds=2, width=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: width: a positive integer is required, got 0
+    """
+    seeds, width = _positive(seeds, "seeds"), _positive(width, "width")
+    depth, chunk = _positive(depth, "depth"), _positive(chunk, "chunk")
+    gen = torch.Generator().manual_seed(seed)
+    found = np.zeros(seeds, dtype=int)
+    with one_thread():
+        _run_overflow(gen, found, width, depth, chunk)
+    found.setflags(write=False)  # cached: a caller must not change what others get
+    return found
+
+
+def _run_overflow(gen, found, width, depth, chunk):
+    seeds = len(found)
+    for start in range(0, seeds, chunk):
+        idx = np.arange(start, min(start + chunk, seeds))
+        u = torch.randn(len(idx), width, 1, generator=gen)
+        for layer in range(1, depth + 1):
+            u = torch.bmm(torch.randn(len(idx), width, width, generator=gen), u)
+            bad = (~torch.isfinite(u)).any(dim=(1, 2)).numpy()
+            found[idx[bad]] = layer
+            idx, u = idx[~bad], u[torch.as_tensor(~bad)]
+            if len(idx) == 0:
+                break
+
+
+def _as_distribution(candidate) -> dict:
+    probs = {k: float(v) for k, v in dict(candidate).items()}
+    if any(v < 0 for v in probs.values()) or not math.isclose(sum(probs.values()), 1, abs_tol=1e-9):
+        raise ValueError("candidate: probabilities (non-negative, summing to 1) are required")
+    return probs
+
+
+def _pooled(expected: list[float], observed: list[int], minimum: float = 5.0):
+    """Merge neighbouring categories until each expects at least ``minimum`` counts."""
+    groups, exp_acc, obs_acc = [], 0.0, 0
+    for e, o in zip(expected, observed, strict=True):
+        exp_acc, obs_acc = exp_acc + e, obs_acc + o
+        if exp_acc >= minimum:
+            groups.append([exp_acc, obs_acc])
+            exp_acc, obs_acc = 0.0, 0
+    if groups:
+        groups[-1][0] += exp_acc
+        groups[-1][1] += obs_acc
+    return [g[0] for g in groups], [g[1] for g in groups]
+
+
+def frequency_test(probs: dict, observed: np.ndarray) -> tuple[float, str]:
+    """p-value of observed first-overflow layers (0 = none) against ``probs``.
+
+    A layer observed outside the predicted support (probability below ``1e-12``) rejects
+    outright. Otherwise neighbouring layers are pooled until each expects five counts; two
+    groups get the exact binomial test, more get the G-test (chi-square, groups − 1 degrees
+    of freedom).
+
+    >>> frequency_test({28: 0.1, 29: 0.9}, np.array([29] * 90 + [28] * 10))[0]
+    1.0
+    >>> frequency_test({29: 1.0}, np.array([29] * 99 + [28]))[0]
+    0.0
+    """
+    n = len(observed)
+    keys = sorted(k for k in probs if k is not None) + ([None] if None in probs else [])
+    layer_of = [0 if k is None else k for k in keys]
+    counts = {k: int(np.sum(observed == lay)) for k, lay in zip(keys, layer_of, strict=True)}
+    outside = n - sum(counts.values()) + sum(c for k, c in counts.items() if probs[k] < 1e-12)
+    if outside:
+        return 0.0, f"{outside} seeds overflowed where the prediction gives probability < 1e-12"
+    live = [k for k in keys if probs[k] >= 1e-12]
+    expected, got = _pooled([n * probs[k] for k in live], [counts[k] for k in live])
+    if len(expected) < 2:
+        return 1.0, "one pooled group: nothing left to compare"
+    if len(expected) == 2:
+        p = stats.binomtest(got[0], n, expected[0] / n).pvalue
+        return float(p), f"exact binomial test on {len(expected)} pooled groups"
+    g = 2 * sum(o * math.log(o / e) for o, e in zip(got, expected, strict=True) if o)
+    return float(stats.chi2.sf(g, len(expected) - 1)), f"G = {g:.3g} on {len(expected)} groups"
+
+
+def _frequencies(observed: np.ndarray) -> str:
+    values, counts = np.unique(observed, return_counts=True)
+    return ", ".join(f"{'none' if v == 0 else v}: {c}" for v, c in zip(values, counts, strict=True))
+
+
+def _overflow_layer_check(candidate, seed):
+    derived = init.overflow_layer(WIDTH, "float32", depth=OVERFLOW_DEPTH)
+    expected = derived if candidate is None else candidate
+    observed = first_overflow(seed)
+    values, counts = np.unique(observed, return_counts=True)
+    mode = int(values[np.argmax(counts)])
+    passed = mode == (0 if expected is None else expected)
+    return Evidence(
+        "initialization.overflow.layer",
+        "monte-carlo",
+        passed,
+        expected=expected,
+        measured=mode,
+        n=len(observed),
+        message=(
+            f"most frequent first inf/nan layer over {len(observed)} independent width-{WIDTH} "
+            f"float32 networks: {mode} (frequencies {_frequencies(observed)}); predicted {expected}"
+        ),
+    )
+
+
+def _overflow_distribution_check(candidate, seed):
+    derived = init.overflow_distribution(WIDTH, OVERFLOW_DEPTH, "float32")
+    probs = _as_distribution(derived if candidate is None else candidate)
+    observed = first_overflow(seed)
+    p, how = frequency_test(probs, observed)
+    shown = ", ".join(
+        f"{'none' if k is None else k}: {v:.3f}" for k, v in probs.items() if v > 1e-4
+    )
+    return Evidence(
+        "initialization.overflow.distribution",
+        "monte-carlo",
+        p > LEVEL,
+        expected=probs,
+        measured=_frequencies(observed),
+        p_value=p,
+        n=len(observed),
+        message=(
+            f"observed first inf/nan layers ({_frequencies(observed)}) vs predicted "
+            f"probabilities ({shown}): {how}, p = {p:.3g} (level {LEVEL:g})"
+        ),
+    )
+
+
+# --- torch.nn.init against the derived bound and std ----------------------------------------
+def _function_candidate(candidate, default):
+    chosen = default if candidate is None else candidate
+    if not callable(chosen):
+        raise TypeError(f"candidate: a function is required, got {type(chosen).__name__}")
+    return chosen
+
+
+#: Layer shapes (fan_out, fan_in) for the bound: square, wide, narrow.
+BOUND_SHAPES = ((512, 512), (FAN_OUT, FAN_IN), (30, 100))
+
+
+def _xavier_bound_check(candidate, seed):
+    bound = _function_candidate(candidate, init.xavier_uniform_bound)
+    gen = torch.Generator().manual_seed(seed)
+    problems, worst, total = [], 0.0, 0
+    for fan_out, fan_in in BOUND_SHAPES:
+        w = torch.cat(
+            [
+                torch.nn.init.xavier_uniform_(torch.empty(fan_out, fan_in), generator=gen)
+                .double()
+                .flatten()
+                for _ in range(max(1, 2**18 // (fan_out * fan_in)))
+            ]
+        )
+        a, top = float(bound(fan_in, fan_out)), float(w.abs().max())
+        # N i.i.d. U(-a, a): P(max|w| < a(1 - eps)) = (1 - eps)^N <= 1e-7 / 3 for this eps;
+        # the upper end allows float32 rounding of a (2^-24 relative).
+        eps = math.log(3e7) / w.numel()
+        total += w.numel()
+        worst = max(worst, abs(top - a) / a)
+        if top > a * (1 + 2**-23):
+            problems.append(f"{fan_in}→{fan_out}: max |w| = {top:.6g} exceeds {a:.6g}")
+        elif top < a * (1 - eps):
+            problems.append(f"{fan_in}→{fan_out}: max |w| = {top:.6g} never nears {a:.6g}")
+    return Evidence(
+        "initialization.xavier_uniform.bound",
+        "torch-reference",
+        not problems,
+        error=worst,
+        n=total,
+        message="; ".join(problems)
+        or f"torch's xavier_uniform_ stays within ±bound and reaches it (to {worst:.1e}) on "
+        f"{len(BOUND_SHAPES)} shapes",
+    )
+
+
+def _squares_sampler(fill, fan_out, fan_in):
+    def sampler(n, gen):
+        chunks, have = [], 0
+        while have < n:
+            w = fill(torch.empty(fan_out, fan_in), gen).double().flatten()
+            chunks.append(w.square())
+            have += w.numel()
+        return torch.cat(chunks)[:n]
+
+    return sampler
+
+
+def _init_variance_check(claim_id, fill, expected_of, cv):
+    # Draws sized to detect a 1 % error at level 1e-6 with miss probability 1e-6 (cv is the
+    # coefficient of variation of w², exact for the law torch draws from).
+    n = mc.required_draws(cv)
+
+    def check(candidate, seed):
+        value = float(expected_of(candidate))
+        est = mc.estimate(
+            _squares_sampler(fill, FAN_OUT, FAN_IN), n, seed=seed, level=LEVEL, batch=2**20
+        )
+        return mc.evidence(
+            claim_id,
+            est,
+            value,
+            message=f"E[w²] for a {FAN_IN}→{FAN_OUT} layer: {est} vs {value:.6g}",
+        )
+
+    return check
+
+
+def _xavier_variance(candidate):
+    var = _function_candidate(candidate, lambda fi, fo: init.xavier_uniform_bound(fi, fo) ** 2 / 3)
+    return var(FAN_IN, FAN_OUT)
+
+
+def _kaiming_variance(candidate):
+    return _function_candidate(candidate, init.kaiming_normal_std)(FAN_IN) ** 2
+
+
+# --- ReLU factor and the unit-normal RMS ----------------------------------------------------
+def _relu_check(candidate, seed):
+    factor = (
+        float(init.relu_by_gaussian_integral().result.subs(init.s, 1))
+        if candidate is None
+        else float(candidate)
+    )
+    # cv of ReLU(z)²: E = 1/2, E ReLU(z)^4 = 3/2, so cv = sqrt(5); n detects 1 %.
+    n = mc.required_draws(math.sqrt(5))
+
+    def sampler(k, gen):
+        return torch.relu(torch.randn(k, generator=gen, dtype=torch.float64)).square()
+
+    est = mc.estimate(sampler, n, seed=seed, level=LEVEL, batch=2**20)
+    return mc.evidence(
+        "initialization.relu.second_moment",
+        est,
+        factor,
+        message=f"E[ReLU(z)²] for z ~ N(0, 1) with torch.relu: {est} vs {factor:.6g}·E[z²]",
+    )
+
+
+RMS_DRAWS, RMS_INPUTS = 1000, 10
+
+
+def _rms_check(candidate, seed):
+    expected = init.expected_rms(WIDTH) if candidate is None else float(candidate)
+
+    def sampler(n, gen):
+        # One matrix a per draw, RMS_INPUTS inputs x through it: 10,000 (a, x) pairs.
+        a = torch.randn(n, WIDTH, WIDTH, generator=gen)
+        y = torch.bmm(a, torch.randn(n, WIDTH, RMS_INPUTS, generator=gen)).double()
+        return y.square().mean(dim=1).sqrt().mean(dim=1)
+
+    with one_thread():
+        est = mc.estimate(sampler, RMS_DRAWS, seed=seed, level=LEVEL, batch=50)
+    return mc.evidence(
+        "initialization.unit_normal.rms",
+        est,
+        expected,
+        message=(
+            f"RMS of y = a x, a ~ N(0, I) {WIDTH}×{WIDTH}, over {RMS_DRAWS * RMS_INPUTS} (a, x) "
+            f"pairs: {est} vs {expected:.6g} (sqrt({WIDTH}) = {math.sqrt(WIDTH):.6g})"
+        ),
+    )
+
+
+# --- registry -------------------------------------------------------------------------------
+_T = "initialization"
+for _claim in (
+    Claim(
+        "initialization.xavier_uniform.bound",
+        _T,
+        "torch's xavier_uniform_ draws from U(-a, a) with a = sqrt(6/(fan_in + fan_out))",
+        "torch-reference",
+        _xavier_bound_check,
+        answer="function",
+        variables=("fan_in", "fan_out"),
+    ),
+    Claim(
+        "initialization.xavier_uniform.variance",
+        _T,
+        "torch's xavier_uniform_ has variance a²/3 = 2/(fan_in + fan_out)",
+        "monte-carlo",
+        _init_variance_check(
+            "initialization.xavier_uniform.variance",
+            lambda t, g: torch.nn.init.xavier_uniform_(t, generator=g),
+            _xavier_variance,
+            3 / math.sqrt(5),
+        ),
+        answer="function",
+        variables=("fan_in", "fan_out"),
+    ),
+    Claim(
+        "initialization.kaiming_normal.std",
+        _T,
+        "torch's kaiming_normal_ (ReLU, fan-in) has std sqrt(2/fan_in)",
+        "monte-carlo",
+        _init_variance_check(
+            "initialization.kaiming_normal.std",
+            lambda t, g: torch.nn.init.kaiming_normal_(t, nonlinearity="relu", generator=g),
+            _kaiming_variance,
+            math.sqrt(2),
+        ),
+        answer="function",
+        variables=("fan_in",),
+    ),
+    Claim(
+        "initialization.relu.second_moment",
+        _T,
+        "E[ReLU(u)²] = ½ E[u²] for u ~ N(0, s²)",
+        "monte-carlo",
+        _relu_check,
+        answer="number",
+        variables=(),
+    ),
+    Claim(
+        "initialization.unit_normal.rms",
+        _T,
+        "the RMS of y = a x (a, x standard normal, width 512) is about sqrt(512); exactly E[χ_512]²/sqrt(512)",
+        "monte-carlo",
+        _rms_check,
+        answer="number",
+        variables=(),
+    ),
+    Claim(
+        "initialization.overflow.layer",
+        _T,
+        "the most likely first float32 inf/nan layer of the unit-normal 512-wide network",
+        "monte-carlo",
+        _overflow_layer_check,
+        answer="number",
+        variables=(),
+    ),
+    Claim(
+        "initialization.overflow.distribution",
+        _T,
+        "the predicted distribution of the first float32 inf/nan layer matches the frequencies over seeds",
+        "monte-carlo",
+        _overflow_distribution_check,
+        answer="distribution",
+        variables=(),
+    ),
+    Claim(
+        "initialization.scaled.second_moments",
+        _T,
+        "weights N(0, 1/d), no activation: E[u_l²] stays 1",
+        "monte-carlo",
+        _layers_check("initialization.scaled.second_moments", "normal / sqrt(d)"),
+        answer="sequence",
+        variables=(),
+    ),
+    Claim(
+        "initialization.tanh.second_moments",
+        _T,
+        "weights N(0, 1/d) with tanh: E[u_l²] follows the variance map",
+        "monte-carlo",
+        _layers_check("initialization.tanh.second_moments", "tanh, normal / sqrt(d)"),
+        answer="sequence",
+        variables=(),
+    ),
+    Claim(
+        "initialization.xavier_tanh.second_moments",
+        _T,
+        "Xavier uniform with tanh: E[u_l²] follows the variance map",
+        "monte-carlo",
+        _layers_check("initialization.xavier_tanh.second_moments", "tanh, Xavier uniform"),
+        answer="sequence",
+        variables=(),
+    ),
+    Claim(
+        "initialization.kaiming_relu.second_moments",
+        _T,
+        "Kaiming normal with ReLU keeps E[u_l²] = 2",
+        "monte-carlo",
+        _layers_check("initialization.kaiming_relu.second_moments", "ReLU, Kaiming normal"),
+        answer="sequence",
+        variables=(),
+    ),
+    Claim(
+        "initialization.xavier_relu.second_moments",
+        _T,
+        "Xavier uniform with ReLU halves E[u_l²] every layer",
+        "monte-carlo",
+        _layers_check("initialization.xavier_relu.second_moments", "ReLU, Xavier uniform"),
+        answer="sequence",
+        variables=(),
+    ),
+):
+    register(_claim)

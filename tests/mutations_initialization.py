@@ -1,0 +1,88 @@
+"""Plausible wrong answers to the initialization claims (collected by test_mutations.py)."""
+
+import math
+
+import numpy as np
+
+from derivations import initialization as init
+
+D = 512
+LAYERS = np.arange(1, 5)  # the claims check layers 1-4
+
+
+def _tanh_map(q1, var, depth=4, *, squash=lambda q: init.SECOND_MOMENT["tanh"](q)):
+    q = [q1]
+    for _ in range(depth - 1):
+        q.append(D * var * squash(q[-1]))
+    return q
+
+
+def _shifted(probs, by):
+    return {None if k is None else k + by: v for k, v in probs.items()}
+
+
+OVERFLOW = init.overflow_distribution(D)
+
+MUTATIONS = {
+    "initialization.xavier_uniform.bound": {
+        "3 instead of 6": lambda fi, fo: math.sqrt(3 / (fi + fo)),
+        "fan_in only": lambda fi, fo: math.sqrt(6 / fi),
+        "the std sqrt(2/(n_in + n_out)) used as the bound": lambda fi, fo: math.sqrt(2 / (fi + fo)),
+    },
+    "initialization.xavier_uniform.variance": {
+        "3 instead of 6 (variance 1/(n_in + n_out))": lambda fi, fo: 1 / (fi + fo),
+        "LeCun's 1/fan_in": lambda fi, fo: 1 / fi,
+        "a² instead of a²/3": lambda fi, fo: 6 / (fi + fo),
+    },
+    "initialization.kaiming_normal.std": {
+        "ReLU factor 1 instead of ½": lambda fan_in: math.sqrt(1 / fan_in),
+        "fan_out instead of fan_in": lambda fan_in: math.sqrt(2 / (fan_in / 3)),
+        "the variance 2/fan_in given as the std": lambda fan_in: 2 / fan_in,
+    },
+    "initialization.relu.second_moment": {
+        "ReLU factor 1 instead of ½": 1.0,
+        "¼ (squared the ½)": 0.25,
+        "1/sqrt 2": 1 / math.sqrt(2),
+    },
+    "initialization.unit_normal.rms": {
+        "512: the mean square, not its root": 512.0,
+        "1: the scale thought to stay put": 1.0,
+        "sqrt(512) · 1.02: a 2 % error": math.sqrt(512) * 1.02,
+    },
+    "initialization.overflow.layer": {
+        "off by one (early)": 28,
+        "off by one (late)": 30,
+        "two layers late": 31,
+    },
+    "initialization.overflow.distribution": {
+        "off by one (late)": _shifted(OVERFLOW, 1),
+        "off by one (early)": _shifted(OVERFLOW, -1),
+        "the most likely layer only": {init.overflow_layer(D): 1.0},
+    },
+    "initialization.scaled.second_moments": {
+        "σ_w² instead of σ_w²/d": [float(D) ** k for k in LAYERS],
+        "weights scaled by 1/d, not 1/sqrt(d)": [float(D) ** -k for k in LAYERS],
+        "2 % too large": [1.02] * 4,
+    },
+    "initialization.tanh.second_moments": {
+        "tanh ignored (linear map)": [1.0] * 4,
+        "tanh² of the RMS, no average over z": _tanh_map(
+            1.0, 1 / D, squash=lambda q: math.tanh(math.sqrt(q)) ** 2
+        ),
+        "2 % too small after layer 1": [1.0, *(0.98 * v for v in _tanh_map(1.0, 1 / D)[1:])],
+    },
+    "initialization.xavier_tanh.second_moments": {
+        "Xavier with 3 instead of 6": _tanh_map(0.5, 1 / (2 * D)),
+        "tanh ignored (linear map)": [1.0] * 4,
+    },
+    "initialization.kaiming_relu.second_moments": {
+        "ReLU factor 1 instead of ½": [2.0 * 2.0**k for k in range(4)],
+        "σ_w² instead of σ_w²/d": [2.0 * D**k for k in range(4)],
+        "the post-activation 1 taken for the pre-activation 2": [1.0] * 4,
+    },
+    "initialization.xavier_relu.second_moments": {
+        "ReLU factor 1 instead of ½": [1.0] * 4,
+        "halving from layer 3 (off by one)": [1.0, 1.0, 0.5, 0.25],
+        "Xavier with 3 instead of 6": [0.5 * 0.5 ** (k - 1) for k in LAYERS],
+    },
+}
