@@ -3,7 +3,8 @@
 
 An ID names a derivation: ``activations.<name>`` (its derivative, step by step),
 ``activations.<name>.range`` (how its range follows), ``activations.softmax``, or one of the
-other topics' derivations (``mlp.*``, ``layers.*``, ``optimizers.*``; ``ids()`` lists them). ``answer-key`` prints a worked solution of the
+other topics' derivations (``mlp.*``, ``layers.*``, ``optimizers.*``, ``initialization.*``,
+``ridge.*``; ``ids()`` lists them). ``answer-key`` prints a worked solution of the
 course's SGD step for one student: each quantity's formula, substituted values and result.
 """
 
@@ -17,7 +18,7 @@ from functools import partial
 import sympy as sp
 
 from derivations import activations as act
-from derivations import layers_derivations, mlp, mlp_key, optimizers
+from derivations import initialization, layers_derivations, mlp, mlp_key, optimizers, ridge
 from derivations.core import Derivation
 from derivations.mlp_solution import FORMATS as KEY_FORMATS
 from derivations.mlp_solution import worked_solution
@@ -43,6 +44,13 @@ def _topic_derivations() -> dict[str, Callable[[], Derivation]]:
     for name in layers_derivations.NAMES:
         table[f"layers.{name}"] = partial(layers_derivations.get, name)
     table.update(optimizers.DERIVATIONS)
+    for key, derivation in initialization.derivations().items():
+        table[key] = lambda d=derivation: d
+    table["ridge.concrete_risk.n3"] = partial(ridge.concrete_risk, 3)
+    table["ridge.concrete_risk.n1"] = partial(ridge.concrete_risk, 1)
+    table["ridge.quadratic_form_mean"] = ridge.quadratic_form_mean
+    table["ridge.per_direction"] = ridge.per_direction
+    table["ridge.optimum"] = lambda: ridge.optimum()[0]
     return table
 
 

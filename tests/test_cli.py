@@ -113,7 +113,7 @@ def test_answer_key_bad_input_exits_2(args, message):
     assert result.returncode == 2 and message in result.stderr
 
 
-@pytest.mark.parametrize("topic", ["layers", "optimizers"])
+@pytest.mark.parametrize("topic", ["mlp", "layers", "optimizers", "initialization", "ridge"])
 def test_derivations_show_lists_and_renders_every_topic(topic):
     from derivations.__main__ import ids, render
 
