@@ -121,3 +121,12 @@ def test_derivations_show_lists_and_renders_every_topic(topic):
     assert mine, f"no {topic} derivation is showable"
     text = render(mine[0], "markdown")
     assert " 0 failed" in text and "proved" in text
+
+
+def test_verify_reruns_claims_over_several_seeds():
+    result = _run("verify", "--only", "activations.relu.kink", "--seed", "3", "--seeds", "2")
+    assert result.returncode == 0, result.stderr
+    assert "seed 3: 1 passed" in result.stdout and "seed 4: 1 passed" in result.stdout
+    assert "2 passed, 0 failed" in result.stdout
+    none = _run("verify", "--only", "activations", "--method", "monte-carlo")
+    assert none.returncode == 2 and "--method" in none.stderr
