@@ -380,8 +380,8 @@ def sgd_first_order() -> Derivation:
         "The SGD step lowers the loss to first order",
         [*h, eta],
         [
-            Step(sp.Subs(sp.Derivative(loss_at, eta), eta, 0), "rate of change of $l(h - \\eta g)$ at $\\eta = 0$, $g = \\partial l/\\partial h$"),
-            Step(-sp.Add(*[sp.Pow(g[i], 2, evaluate=False) for i in range(M)]), "chain rule: $\\sum_i \\frac{\\partial l}{\\partial h_i} \\cdot (-g_i) = -\\lVert g \\rVert^2$"),
+            Step(sp.Subs(sp.Derivative(loss_at, eta), eta, 0), "slope at $\\eta = 0$; $g = \\partial l/\\partial h$"),
+            Step(-sp.Add(*[sp.Pow(g[i], 2, evaluate=False) for i in range(M)]), "chain rule: $-\\sum_i g_i^2$"),
         ],
         lhs=sp.Symbol(r"\frac{d}{d\eta} l(h - \eta g)\big|_{\eta=0}"),
         display=_shown(h, p, total),
