@@ -1,5 +1,6 @@
 """``python -m derivations show ID [--format text|markdown|latex]`` and
-``python -m derivations answer-key --student-id N [--label-smoothing A] [--format …]``.
+``python -m derivations answer-key (--student-id N | --params FILE) [--label-smoothing A]
+[--format …]``.
 
 An ID names a derivation: ``activations.<name>`` (its derivative, step by step),
 ``activations.<name>.range`` (how its range follows), ``activations.softmax``, or one of the
@@ -11,10 +12,13 @@ course's SGD step for one student: each quantity's formula, substituted values a
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
+import numpy as np
 import sympy as sp
 
 from derivations import activations as act
@@ -95,6 +99,26 @@ def _interval_text(interval) -> str:
     return f"{lo}{interval.inf}, {interval.sup}{hi}"
 
 
+def _read_params(path: str) -> dict:
+    """The weights in a JSON file: an object with ``W1, b1, W2, b2`` as nested lists.
+
+    >>> _read_params("/nonexistent.json")
+    Traceback (most recent call last):
+    ...
+    ValueError: params: cannot read /nonexistent.json: ...
+    """
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"params: cannot read {path}: {exc}") from None
+    if not isinstance(data, dict) or set(data) != {"W1", "b1", "W2", "b2"}:
+        raise ValueError(f"params: {path} must hold a JSON object with keys W1, b1, W2, b2")
+    try:
+        return {k: np.asarray(v, dtype=float) for k, v in data.items()}
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"params: {path}: the weights must be numbers ({exc})") from None
+
+
 def main(argv=None) -> int:
     """Entry point; returns the exit code (2 for bad arguments).
 
@@ -111,7 +135,16 @@ def main(argv=None) -> int:
     key = sub.add_parser(
         "answer-key", help="worked solution of the course's SGD step for one student id"
     )
-    key.add_argument("--student-id", type=int, required=True)
+    source = key.add_mutually_exclusive_group(required=True)
+    source.add_argument("--student-id", type=int, help="weights from the course's generator")
+    source.add_argument(
+        "--params",
+        metavar="FILE",
+        help="weights read off a diagram: a JSON object with W1, b1, W2, b2 as nested lists",
+    )
+    key.add_argument(
+        "--x", type=float, nargs="+", default=list(mlp_key.X), help="the input, e.g. --x 1 -1 1.5"
+    )
     key.add_argument("--label", type=int, default=mlp_key.LABEL, help="1-based class")
     key.add_argument("--lr", type=float, default=mlp_key.LR, help="learning rate η")
     key.add_argument("--label-smoothing", type=float, default=0.0, help="α in [0, 1)")
@@ -123,6 +156,8 @@ def main(argv=None) -> int:
             print(
                 worked_solution(
                     args.student_id,
+                    params=None if args.params is None else _read_params(args.params),
+                    x=tuple(args.x),
                     fmt=args.format,
                     digits=args.digits,
                     label=args.label,

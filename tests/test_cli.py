@@ -1,6 +1,7 @@
 """The command lines: python -m verify, python -m derivations."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,25 @@ def test_verify_reruns_claims_over_several_seeds():
     assert "2 passed, 0 failed" in result.stdout
     none = _run("verify", "--only", "activations", "--method", "monte-carlo")
     assert none.returncode == 2 and "--method" in none.stderr
+
+
+def test_answer_key_from_weights_read_off_a_diagram(tmp_path):
+    # W1 picks x1 and x2, W2 is the identity: by hand h̄¹ = (1, −1), h¹ = (1, −0.01), and
+    # with label 1 the loss is log(1 + e^{−1.01}).
+    weights = {"W1": [[1, 0, 0], [0, 1, 0]], "b1": [[0], [0]], "W2": [[1, 0], [0, 1]]}
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({**weights, "b2": [[0], [0]]}))
+    result = _run(
+        "derivations", "answer-key", "--params", str(path), "--label", "1", "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    values = {q["key"]: q["value"] for q in json.loads(result.stdout)["quantities"]}
+    assert values["h1_bar"] == [[1.0], [-1.0]]
+    assert values["h1"] == [[1.0], [-0.01]]
+    assert math.isclose(values["loss"], math.log1p(math.exp(-1.01)), rel_tol=1e-12)
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps(weights))
+    bad = _run("derivations", "answer-key", "--params", str(short))
+    assert bad.returncode == 2 and "W1, b1, W2, b2" in bad.stderr
+    both = _run("derivations", "answer-key", "--params", str(path), "--student-id", "3")
+    assert both.returncode == 2 and "not allowed" in both.stderr
