@@ -253,19 +253,28 @@ def estimate(
     """
     _check_count(n, "n", minimum=2)
     gen, device = _setup(sampler, seed, batch, device, level)
-    moments = _Moments()
-    bar = _bar(progress, n)
     start = time.perf_counter()
+    moments, _ = _collect(sampler, gen, n, batch, progress, None)
+    return moments.result(seed, level, time.perf_counter() - start, device)
+
+
+def _collect(sampler, gen, total, batch, progress, done) -> tuple[_Moments, bool]:
+    """Draw up to ``total`` in batches, stopping early once ``done(moments)`` holds;
+    returns the moments and whether ``done`` stopped the run."""
+    moments = _Moments()
+    bar = _bar(progress, total)
     try:
-        while moments.n < n:
-            size = min(batch, n - moments.n)
+        while moments.n < total:
+            size = min(batch, total - moments.n)
             moments.add(_draw(sampler, size, gen))
             if bar is not None:
                 bar.update(size)
+            if done is not None and done(moments):
+                return moments, True
     finally:
         if bar is not None:
             bar.close()
-    return moments.result(seed, level, time.perf_counter() - start, device)
+    return moments, False
 
 
 def sequential(
@@ -298,25 +307,14 @@ def sequential(
     _check_count(budget, "budget", minimum=2)
     gen, device = _setup(sampler, seed, batch, device, level)
     z = critical_z(level)
-    moments = _Moments()
-    bar = _bar(progress, budget)
+
+    def narrow(m: _Moments) -> bool:
+        return len(m.batches) >= 2 and m.mean != 0 and z * m.std_error() <= rel_width * abs(m.mean)
+
     start = time.perf_counter()
-    stopped = "budget"
-    try:
-        while moments.n < budget:
-            size = min(batch, budget - moments.n)
-            moments.add(_draw(sampler, size, gen))
-            if bar is not None:
-                bar.update(size)
-            if len(moments.batches) >= 2 and moments.mean != 0:
-                if z * moments.std_error() <= rel_width * abs(moments.mean):
-                    stopped = "width"
-                    break
-    finally:
-        if bar is not None:
-            bar.close()
+    moments, narrowed = _collect(sampler, gen, budget, batch, progress, narrow)
     est = moments.result(seed, level, time.perf_counter() - start, device)
-    est.details["stopped"] = stopped
+    est.details["stopped"] = "width" if narrowed else "budget"
     return est
 
 
