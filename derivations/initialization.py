@@ -23,6 +23,7 @@ import sympy as sp
 from scipy import signal, special, stats
 from sympy import stats as sps
 
+from derivations.arguments import count
 from derivations.core import Derivation, Step
 
 # --- symbols ------------------------------------------------------------------------------
@@ -249,12 +250,6 @@ def derivations() -> dict[str, Derivation]:
 
 
 # --- closed forms ---------------------------------------------------------------------------
-def _width(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise ValueError(f"{name}: a positive integer is required, got {value!r}")
-    return int(value)
-
-
 def _variance(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
         raise TypeError(f"{name}: a real number is required, got {type(value).__name__}")
@@ -277,7 +272,7 @@ def xavier_uniform_bound(fan_in: int, fan_out: int) -> float:
     ...
     ValueError: fan_in: a positive integer is required, got 0
     """
-    return _XAVIER(_width(fan_in, "fan_in"), _width(fan_out, "fan_out"))
+    return _XAVIER(count(fan_in, "fan_in"), count(fan_out, "fan_out"))
 
 
 def kaiming_normal_std(fan_in: int) -> float:
@@ -286,7 +281,7 @@ def kaiming_normal_std(fan_in: int) -> float:
     >>> kaiming_normal_std(8)
     0.5
     """
-    return _KAIMING(_width(fan_in, "fan_in"))
+    return _KAIMING(count(fan_in, "fan_in"))
 
 
 # --- second moments through a deep network --------------------------------------------------
@@ -325,7 +320,7 @@ def variance_map(q_prev: float, *, activation: str, fan_in: int, weight_var: flo
         )
     q_prev = _variance(q_prev, "q_prev")
     return (
-        _width(fan_in, "fan_in")
+        count(fan_in, "fan_in")
         * _variance(weight_var, "weight_var")
         * SECOND_MOMENT[activation](q_prev)
     )
@@ -355,7 +350,7 @@ def second_moments(scheme: str, width: int = 512, depth: int = 10) -> np.ndarray
     if scheme not in SCHEMES:
         raise ValueError(f"scheme: one of {', '.join(SCHEMES)} is required, got {scheme!r}")
     activation, var = SCHEMES[scheme]
-    width, depth = _width(width, "width"), _width(depth, "depth")
+    width, depth = count(width, "width"), count(depth, "depth")
     q = [width * var(width) * 1.0]  # E[x_j²] = 1
     for _ in range(depth - 1):
         q.append(variance_map(q[-1], activation=activation, fan_in=width, weight_var=var(width)))
@@ -371,7 +366,7 @@ def expected_rms(width: int = 512) -> float:
     >>> round(expected_rms(512), 6), round(math.sqrt(512), 6)
     (22.605331, 22.627417)
     """
-    width = _width(width, "width")
+    width = count(width, "width")
     e_chi = math.sqrt(2) * math.exp(special.gammaln((width + 1) / 2) - special.gammaln(width / 2))
     return e_chi**2 / math.sqrt(width)
 
@@ -409,7 +404,7 @@ def overflow_estimate(width: int = 512, dtype: str = "float32") -> dict:
     >>> round(e["growth"], 3), round(e["step_sd"], 4), round(e["layer"], 2)
     (22.605, 0.0313, 28.08)
     """
-    width = _width(width, "width")
+    width = count(width, "width")
     mean_log_chi2 = float(special.digamma(width / 2) + math.log(2))
     sd_log_chi2 = math.sqrt(float(special.polygamma(1, width / 2)))
     t = np.linspace(-6.0, 4.0, 20001)  # log M: its mass lies well inside for any width
@@ -479,7 +474,7 @@ def overflow_distribution(
     ...
     ValueError: width: a positive integer is required, got -3
     """
-    width, depth = _width(width, "width"), _width(depth, "depth")
+    width, depth = count(width, "width"), count(depth, "depth")
     _log_threshold(dtype)
     if not (isinstance(margin, int | float) and 0 < margin <= 1):
         raise ValueError(f"margin: a number in (0, 1] is required, got {margin!r}")

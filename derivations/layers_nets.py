@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from derivations.arguments import count
 from derivations.layers_basic import (
     affine_backward,
     affine_forward,
@@ -25,12 +26,6 @@ from derivations.layers_basic import (
     relu_forward,
     softmax_loss,
 )
-
-
-def _positive_int(name: str, value) -> int:
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name}: a positive integer is required, got {value!r}")
-    return int(value)
 
 
 def _non_negative(name: str, value) -> float:
@@ -74,9 +69,9 @@ class FullyConnectedNet:
     ):
         if isinstance(hidden_dims, int | str) or not hasattr(hidden_dims, "__iter__"):
             raise ValueError(f"hidden_dims: a sequence of widths is required, got {hidden_dims!r}")
-        widths = [_positive_int(f"hidden_dims[{i}]", h) for i, h in enumerate(hidden_dims)]
-        dims = [_positive_int("input_dim", input_dim), *widths]
-        dims.append(_positive_int("num_classes", num_classes))
+        widths = [count(h, f"hidden_dims[{i}]") for i, h in enumerate(hidden_dims)]
+        dims = [count(input_dim, "input_dim"), *widths]
+        dims.append(count(num_classes, "num_classes"))
         scale = _non_negative("weight_scale", weight_scale)
         self.reg = _non_negative("reg", reg)
         self.num_layers = len(dims) - 1

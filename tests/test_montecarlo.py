@@ -145,7 +145,7 @@ def test_tail_error_is_small_for_the_sizes_used():
     [
         ({"n": 1}, "n: an integer >= 2"),
         ({"n": 10, "seed": -1}, "seed: an integer >= 0"),
-        ({"n": 10, "batch": 0}, "batch: an integer >= 1"),
+        ({"n": 10, "batch": 0}, "batch: a positive integer"),
         ({"n": 10, "level": 1.5}, "level: a probability"),
         ({"n": 10, "device": "nowhere"}, "device: not a torch device"),
     ],

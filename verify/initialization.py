@@ -40,12 +40,12 @@ import numpy as np
 import torch
 
 from derivations import initialization as init
+from derivations.arguments import count
 from verify import montecarlo as mc
 from verify.claims import Claim, Evidence, get, register  # noqa: F401 - get: doctest
 from verify.initialization_overflow import (  # noqa: F401 - first_overflow, frequency_test: API
     LEVEL,
     WIDTH,
-    _positive,
     first_overflow,
     frequency_test,
     one_thread,
@@ -109,9 +109,9 @@ def network_draw(family: str, gen, *, width=WIDTH, depth=DEPTH, columns=COLUMNS)
     """
     if family not in WEIGHTS:
         raise ValueError(f"family: one of {', '.join(WEIGHTS)} is required, got {family!r}")
-    width, depth = _positive(width, "width"), _positive(depth, "depth")
+    width, depth = count(width, "width"), count(depth, "depth")
     schemes = [s for s, (f, _) in NETWORKS.items() if f == family]
-    x = torch.randn(width, _positive(columns, "columns"), generator=gen)
+    x = torch.randn(width, count(columns, "columns"), generator=gen)
     h = dict.fromkeys(schemes, x)
     moments = {s: [] for s in schemes}
     for layer in range(depth):
@@ -144,7 +144,7 @@ def network_draws(scheme: str, seed: int, *, draws=DRAWS, width=WIDTH, depth=DEP
     if scheme not in NETWORKS:
         raise ValueError(f"scheme: one of {', '.join(NETWORKS)} is required, got {scheme!r}")
     family = NETWORKS[scheme][0]
-    return _family_draws(family, seed, _positive(draws, "draws"), width, depth)[scheme]
+    return _family_draws(family, seed, count(draws, "draws"), width, depth)[scheme]
 
 
 def _replay(values: np.ndarray):

@@ -26,6 +26,7 @@ import torch
 from scipy import stats
 
 from derivations import initialization as init
+from derivations.arguments import count
 from verify.claims import Evidence
 
 WIDTH = 512
@@ -55,12 +56,6 @@ def one_thread():
         torch.set_num_threads(before)
 
 
-def _positive(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name}: a positive integer is required, got {value!r}")
-    return value
-
-
 @lru_cache(maxsize=8)
 def first_overflow(seed: int, *, seeds=OVERFLOW_SEEDS, width=WIDTH, depth=OVERFLOW_DEPTH, chunk=8):
     """First layer (1-based) whose float32 output holds inf or nan, for each of ``seeds``
@@ -76,8 +71,8 @@ def first_overflow(seed: int, *, seeds=OVERFLOW_SEEDS, width=WIDTH, depth=OVERFL
     ...
     ValueError: width: a positive integer is required, got 0
     """
-    seeds, width = _positive(seeds, "seeds"), _positive(width, "width")
-    depth, chunk = _positive(depth, "depth"), _positive(chunk, "chunk")
+    seeds, width = count(seeds, "seeds"), count(width, "width")
+    depth, chunk = count(depth, "depth"), count(chunk, "chunk")
     gen = torch.Generator().manual_seed(seed)
     found = np.zeros(seeds, dtype=int)
     with one_thread():

@@ -52,6 +52,7 @@ from statistics import NormalDist
 
 import torch
 
+from derivations.arguments import count
 from verify.claims import Evidence
 
 #: ``sampler(n, gen) -> tensor`` of shape ``(n,)``, float64, on ``gen.device``.
@@ -251,7 +252,7 @@ def estimate(
     ...
     ValueError: n: an integer >= 2 is required, got 0
     """
-    _check_count(n, "n", minimum=2)
+    count(n, "n", minimum=2)
     gen, device = _setup(sampler, seed, batch, device, level)
     start = time.perf_counter()
     moments, _ = _collect(sampler, gen, n, batch, progress, None)
@@ -304,7 +305,7 @@ def sequential(
     """
     if not (isinstance(rel_width, int | float) and math.isfinite(rel_width) and rel_width > 0):
         raise ValueError(f"rel_width: a positive finite number is required, got {rel_width!r}")
-    _check_count(budget, "budget", minimum=2)
+    count(budget, "budget", minimum=2)
     gen, device = _setup(sampler, seed, batch, device, level)
     z = critical_z(level)
 
@@ -378,8 +379,8 @@ def _setup(sampler, seed, batch, device, level):
         raise TypeError(
             f"sampler: a callable (n, generator) -> tensor is required, got {sampler!r}"
         )
-    _check_count(seed, "seed", minimum=0)
-    _check_count(batch, "batch", minimum=1)
+    count(seed, "seed", minimum=0)
+    count(batch, "batch", minimum=1)
     _check_level(level)
     try:
         device = torch.device(device)
@@ -406,11 +407,6 @@ def _bar(progress, total):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="draw", unit_scale=True, leave=False)
-
-
-def _check_count(value, name, *, minimum):
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}: an integer >= {minimum} is required, got {value!r}")
 
 
 def _check_level(level, name="level"):
