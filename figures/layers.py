@@ -58,7 +58,12 @@ def errors(case: str, steps=STEPS, seed: int = 0) -> np.ndarray:
 
 def step_size():
     """Measured error of the centered difference against h, the bound used as the tolerance,
-    its two parts, and the chosen h."""
+    its two parts, and the chosen h.
+
+    >>> fig = step_size()
+    >>> fig.axes[0].get_xscale(), fig.axes[0].get_yscale(), plt.close(fig)
+    ('log', 'log', None)
+    """
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7.0, 4.2))
         for case, color in (("softmax_loss", "C0"), ("batchnorm", "C2")):

@@ -46,6 +46,10 @@ def risk_curve(*, draws: int = 20_000, mus=MUS):
 
     The intervals are those the claims use (level 1e-6); the dotted line marks
     ``μ* = optimal_mu(d, σ_w², σ_ε²)``, the minimum of every curve.
+
+    >>> fig = risk_curve(draws=200, mus=(1.0, 100.0))
+    >>> fig.axes[0].get_xscale(), plt.close(fig)
+    ('log', None)
     """
     grid = np.geomspace(min(mus) / 2, max(mus) * 2, 200)
     with plt.rc_context(STYLE):

@@ -153,6 +153,11 @@ def _frequencies(observed: np.ndarray) -> str:
 
 
 def overflow_layer_check(candidate, seed):
+    """Check of the claim ``initialization.overflow.layer`` (``candidate``: a layer or None).
+
+    >>> overflow_layer_check(None, 0).passed, overflow_layer_check(30, 0).passed
+    (True, False)
+    """
     derived = init.overflow_layer(WIDTH, "float32", depth=OVERFLOW_DEPTH)
     expected = derived if candidate is None else candidate
     observed = first_overflow(seed)
@@ -174,6 +179,11 @@ def overflow_layer_check(candidate, seed):
 
 
 def overflow_distribution_check(candidate, seed):
+    """Check of ``initialization.overflow.distribution`` (``candidate``: layer -> probability).
+
+    >>> overflow_distribution_check({30: 1.0}, 0).passed
+    False
+    """
     derived = init.overflow_distribution(WIDTH, OVERFLOW_DEPTH, "float32")
     probs = _as_distribution(derived if candidate is None else candidate)
     observed = first_overflow(seed)
