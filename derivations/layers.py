@@ -8,6 +8,7 @@ formula derived on a small symbolic instance in :mod:`derivations.layers_derivat
 networks chain the layers; their gradients are the chain rule applied layer by layer, plus the
 gradient ``reg·W`` of the penalty ``0.5·reg·Σ‖W‖²``.
 
+>>> import numpy as np
 >>> x = np.array([[1.0, -2.0], [3.0, 0.5]])
 >>> out, cache = relu_forward(x)
 >>> relu_backward(np.ones_like(x), cache)
@@ -16,8 +17,6 @@ array([[1., 0.],
 """
 
 from __future__ import annotations
-
-import numpy as np  # noqa: F401 - the module doctest uses it
 
 from derivations.layers_basic import (
     affine_backward,
