@@ -22,10 +22,12 @@ import numpy as np
 import sympy as sp
 
 from derivations import activations as act
-from derivations import initialization, layers_derivations, mlp, mlp_key, optimizers, ridge
+from derivations import initialization, mlp, optimizers, ridge
+from derivations.layers import chains as layers_derivations
+from derivations.mlp import key as mlp_key
 from derivations.core import Derivation
-from derivations.mlp_solution import FORMATS as KEY_FORMATS
-from derivations.mlp_solution import worked_solution
+from derivations.mlp.solution import FORMATS as KEY_FORMATS
+from derivations.mlp.solution import worked_solution
 
 FORMATS = ("text", "markdown", "latex")
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from derivations import mlp, mlp_key
+from derivations import mlp
+from derivations.mlp import key as mlp_key
 from figures import STYLE
 
 BLUE, RED, GREY = "#1f4e9a", "#b2182b", "#9a9a9a"

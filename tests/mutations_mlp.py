@@ -7,7 +7,7 @@ implementation) makes; the slips are written out here, not borrowed from the der
 import numpy as np
 
 from derivations import mlp
-from derivations.mlp_key import SHAPES
+from derivations.mlp.key import SHAPES
 
 X = (1.0, -1.0, 1.5)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from derivations import layers as L
-from derivations import layers_derivations as D
+from derivations.layers import chains as D
 from derivations.core import PROVED, Derivation, Step
 from verify import claims
 

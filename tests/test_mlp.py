@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivations import mlp
-from derivations.core import FAILED, NUMERIC_ONLY
-from derivations.mlp_solution import worked_solution
+from derivations.core import FAILED, NUMERIC_ONLY, Derivation
+from derivations.mlp.solution import worked_solution
 from verify import mlp as vm
 
 X = (1.0, -1.0, 1.5)
@@ -25,7 +25,7 @@ def test_every_step_is_proved(derivation_id):
 def test_a_wrong_rule_fails_its_check():
     """The steps are really checked: δ² h¹ᵀ with W² in place of h¹ (a slip) is refused."""
     d = mlp.derivation("mlp.backprop.dl_dh1")
-    slip = mlp.Derivation(
+    slip = Derivation(
         d.title, d.symbols, [*d.steps[:-1], mlp.Step(mlp.W2.T * mlp.onehot(3), "slip")]
     )
     assert not slip.check().ok

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from derivations.layers_basic import _array, _mismatch, _same_shape
+from derivations.layers.basic import _array, _mismatch, _same_shape
 
 
 # --- convolution -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ For ``W¹, b¹`` (:func:`whole_network`) it differentiates the loss written in a
 and inputs at once, and the whole recursion ``((W²)ᵀ δ² ⊙ φ′(h̄¹)) xᵀ`` falls out.
 The rules are local, which is why they hold for any depth (:data:`RULES`).
 
-The numbers of an answer key follow these rules in plain NumPy (:mod:`derivations.mlp_key`,
+The numbers of an answer key follow these rules in plain NumPy (:mod:`derivations.mlp.key`,
 re-exported here: :func:`student_parameters`, :func:`answer_key`).
 
 >>> d = derivation("mlp.backprop.dl_dW2")
@@ -27,7 +27,7 @@ from functools import cache
 import sympy as sp
 
 from derivations.core import Derivation, Step
-from derivations.mlp_key import KEYS, answer_key, backprop, student_parameters
+from derivations.mlp.key import KEYS, answer_key, backprop, student_parameters
 
 __all__ = ["KEYS", "RULES", "answer_key", "backprop", "derivation", "ids", "student_parameters"]
 

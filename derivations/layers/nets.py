@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from derivations.arguments import count
-from derivations.layers_basic import (
+from derivations.layers.basic import (
     affine_backward,
     affine_forward,
     l2_penalty,

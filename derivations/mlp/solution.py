@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from derivations.mlp_key import LABEL, LR, SLOPE, X, answer_key, student_parameters, target
+from derivations.mlp.key import LABEL, LR, SLOPE, X, answer_key, student_parameters, target
 
 FORMATS = ("markdown", "latex", "text", "json")
 
@@ -122,7 +122,7 @@ def solution(
     slope=SLOPE,
 ) -> dict:
     """The inputs and, per quantity, formula, substitution template and value (same arguments
-    as :func:`~derivations.mlp_key.answer_key`).
+    as :func:`~derivations.mlp.key.answer_key`).
 
     >>> s = solution(3)
     >>> [q["key"] for q in s["quantities"]][:3]
@@ -184,7 +184,7 @@ def _heading(inputs, latex: bool) -> str:
 def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, **kwargs) -> str:
     """The worked solution as text in ``fmt`` (one of :data:`FORMATS`).
 
-    Other keyword arguments are those of :func:`~derivations.mlp_key.answer_key`.
+    Other keyword arguments are those of :func:`~derivations.mlp.key.answer_key`.
 
     >>> print(worked_solution(0, fmt="text").splitlines()[7])
     h̄¹ = W¹ x + b¹

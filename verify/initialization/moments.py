@@ -24,7 +24,7 @@ Sizes, chosen for a test suite on two busy cores (the book's figure runs deeper 
   With 256 draws the engine's normal critical value is slightly optimistic: Student's t
   with 255 degrees of freedom puts 5e-7 rather than 2.5e-7 beyond it, so a four-layer claim
   has a false-alarm rate of at most 2e-6.
-* overflow (experiment i): simulated and tested in :mod:`verify.initialization_overflow`,
+* overflow (experiment i): simulated and tested in :mod:`verify.initialization.overflow`,
   whose two claims are registered here with the others.
 
 >>> get("initialization.relu.second_moment").check().passed
@@ -43,7 +43,7 @@ from derivations import initialization as init
 from derivations.arguments import count
 from verify import montecarlo as mc
 from verify.claims import Claim, Evidence, get, register  # noqa: F401 - get: doctest
-from verify.initialization_overflow import (  # noqa: F401 - first_overflow, frequency_test: API
+from verify.initialization.overflow import (  # noqa: F401 - first_overflow, frequency_test: API
     LEVEL,
     WIDTH,
     first_overflow,

@@ -1,10 +1,10 @@
 """Modular layers in NumPy: forward returns ``(out, cache)``, backward takes ``(dout, cache)``.
 
 The public API of the layers topic, gathered from one module per concept:
-:mod:`derivations.layers_basic` (affine, ReLU, softmax loss, L2, batch normalization,
-dropout), :mod:`derivations.layers_spatial` (convolution, max pooling) and
-:mod:`derivations.layers_nets` (the two networks). Every backward pass is the general form of a
-formula derived on a small symbolic instance in :mod:`derivations.layers_derivations`. The
+:mod:`derivations.layers.basic` (affine, ReLU, softmax loss, L2, batch normalization,
+dropout), :mod:`derivations.layers.spatial` (convolution, max pooling) and
+:mod:`derivations.layers.nets` (the two networks). Every backward pass is the general form of a
+formula derived on a small symbolic instance in :mod:`derivations.layers.chains`. The
 networks chain the layers; their gradients are the chain rule applied layer by layer, plus the
 gradient ``reg·W`` of the penalty ``0.5·reg·Σ‖W‖²``.
 
@@ -18,7 +18,7 @@ array([[1., 0.],
 
 from __future__ import annotations
 
-from derivations.layers_basic import (
+from derivations.layers.basic import (
     affine_backward,
     affine_forward,
     batchnorm_backward,
@@ -32,8 +32,8 @@ from derivations.layers_basic import (
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
 )
-from derivations.layers_nets import FullyConnectedNet, TwoLayerNet
-from derivations.layers_spatial import (
+from derivations.layers.nets import FullyConnectedNet, TwoLayerNet
+from derivations.layers.spatial import (
     conv_backward,
     conv_forward,
     conv_input_gradient,

@@ -3,7 +3,7 @@
 Forward returns ``(out, cache)``, backward takes ``(dout, cache)``.
 
 Every backward pass here is the general form of a formula derived and checked on a small
-symbolic instance in :mod:`derivations.layers_derivations` (the derivation is named in each
+symbolic instance in :mod:`derivations.layers.chains` (the derivation is named in each
 docstring).
 
 >>> x = np.array([[1.0, -2.0], [3.0, 0.5]])

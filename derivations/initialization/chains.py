@@ -1,0 +1,243 @@
+"""Initialization: how the second moment travels through a deep network, and what keeps it.
+
+For ``u_l = W_l φ(u_{l-1})`` with i.i.d. zero-mean weights of variance ``σ²``, independent of
+``u_{l-1}``, every pre-activation has ``E[u_l[i]²] = d σ² E[φ(u_{l-1}[j])²]``. The derivations
+below prove that step, the ReLU factor ½ twice (by symmetry, and by the Gaussian integral),
+``σ = sqrt(2/d)``, the Xavier uniform bound and the Kaiming normal std. The closed forms are
+plain functions; the tanh variance map is evaluated by numerical quadrature, and the first
+float32 overflow layer of the unit-normal experiment by numerical convolution.
+
+>>> round(xavier_uniform_bound(512, 512), 6), round(kaiming_normal_std(512), 6)
+(0.076547, 0.0625)
+>>> overflow_layer(512)
+29
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import stats as sps
+
+from derivations.core import Derivation, Step
+
+# --- symbols ------------------------------------------------------------------------------
+sigma, s, q = sp.symbols("sigma s q", positive=True)
+d, n_in, n_out, a = sp.symbols("d n_in n_out a", positive=True)
+u, x = sp.symbols("u x", real=True)
+b_lap, c_mix = sp.symbols("b c", positive=True)
+Var_u = sp.Symbol(r"\operatorname{Var}(u_l[i])")
+E_relu2 = sp.Symbol(r"\mathbb{E}[\operatorname{ReLU}(u)^2]")
+p_u = sp.Function("p")(u)
+
+
+def _relu_squared(v):
+    """``ReLU(v)² = v² θ(v)``: the Heaviside form integrates fast in SymPy."""
+    return v**2 * sp.Heaviside(v)
+
+
+def _normal_pdf(v, scale):
+    return sp.exp(-(v**2) / (2 * scale**2)) / (scale * sp.sqrt(2 * sp.pi))
+
+
+def variance_propagation() -> Derivation:
+    r"""``Var(u_l[i]) = d σ² E[φ²]``, every term written out for ``d = 2``.
+
+    The weights are ``sympy.stats`` normals, so ``E[W_ij W_ik]`` is computed, not asserted.
+    ``m_jk = E[φ_j φ_k]``; the diagonal is ``q = E[φ_j²]`` for every ``j`` (identically
+    distributed), the off-diagonal entry stays a free symbol: independence of the
+    activations is never used, only independence of the weights from them.
+
+    >>> variance_propagation().check().ok
+    True
+    """
+    w = [sps.Normal(f"W_i{j}", 0, sigma) for j in (1, 2)]
+    m12 = sp.Symbol("m_12")
+    m = {(0, 0): q, (0, 1): m12, (1, 0): m12, (1, 1): q}
+    terms = [sps.Expectation(w[j] * w[k]) * m[j, k] for j in range(2) for k in range(2)]
+    return Derivation(
+        "variance propagation (d = 2)",
+        [sigma, q, m12],
+        [
+            Step(
+                sp.Add(*terms, evaluate=False), r"expand the square; $W$ independent of $\varphi$"
+            ),
+            Step(
+                sp.Mul(sigma**2, sp.Add(q, q, evaluate=False), evaluate=False),
+                r"$E[W_{ij} W_{ik}] = \sigma^2 \delta_{jk}$",
+            ),
+            Step(2 * sigma**2 * q, r"$d$ equal terms: $d\,\sigma^2\,E[\varphi^2]$"),
+        ],
+        lhs=Var_u,
+        notes=("Any d: the double sum keeps its d diagonal terms, so Var = d σ² E[φ²].",),
+    )
+
+
+def relu_by_symmetry() -> Derivation:
+    r"""``E[ReLU(u)²] = ½ E[u²]`` for any symmetric density ``p``.
+
+    Checked with ``p`` a three-parameter family of symmetric densities (the mixture
+    ``c N(0, s²) + (1 - c) N(0, b²)``, heavier-tailed than a normal, shown as ``p(u)``); the
+    argument itself uses only ``p(-u) = p(u)``.
+
+    >>> relu_by_symmetry().check().ok
+    True
+    """
+    p = c_mix * _normal_pdf(u, s) + (1 - c_mix) * _normal_pdf(u, b_lap)
+    half = sp.Integral(u**2 * p, (u, 0, sp.oo))
+    mirror = sp.Integral(u**2 * p, (u, -sp.oo, 0))
+    return Derivation(
+        "ReLU by symmetry",
+        [s, b_lap, c_mix],
+        [
+            Step(
+                sp.Integral(_relu_squared(u) * p, (u, -sp.oo, sp.oo)),
+                r"$\operatorname{ReLU}(u)^2 = u^2 \theta(u)$",
+            ),
+            Step(half, r"$\operatorname{ReLU}(u) = 0$ for $u \le 0$"),
+            Step((half + mirror) / 2, r"$u \to -u$, $p(-u) = p(u)$"),
+            Step(sp.Integral(u**2 * p, (u, -sp.oo, sp.oo)) / 2, r"$\frac{1}{2} E[u^2]$"),
+        ],
+        domain={c_mix: (0.1, 0.9)},
+        lhs=E_relu2,
+        display={p: p_u},
+    )
+
+
+def relu_by_gaussian_integral() -> Derivation:
+    r"""For ``u ~ N(0, s²)`` the integral gives ``s²/2`` (SymPy ``integrate``).
+
+    >>> relu_by_gaussian_integral().result
+    s**2/2
+    """
+    pdf = _normal_pdf(u, s)
+    return Derivation(
+        "ReLU by the Gaussian integral",
+        [s],
+        [
+            Step(sp.Integral(_relu_squared(u) * pdf, (u, -sp.oo, sp.oo)), r"$u \sim N(0, s^2)$"),
+            Step(
+                sp.Integral(u**2 * pdf, (u, 0, sp.oo)),
+                r"$\operatorname{ReLU}(u) = 0$ for $u \le 0$",
+            ),
+            Step(sp.integrate(u**2 * pdf, (u, 0, sp.oo)), "SymPy integrate"),
+        ],
+        lhs=E_relu2,
+    )
+
+
+def kaiming_sigma() -> Derivation:
+    r"""Unit second moment after a ReLU layer needs ``σ = sqrt(2/d)``; SymPy solves for it.
+
+    >>> kaiming_sigma().result
+    sqrt(2)/sqrt(d)
+    """
+    z = sp.Symbol("z", real=True)
+    e_relu2 = sp.Integral(_relu_squared(z) * _normal_pdf(z, 1), (z, -sp.oo, sp.oo))
+    half = relu_by_gaussian_integral().result.subs(s, 1)
+    (root,) = sp.solve(sp.Eq(d * sigma**2 * half, 1), sigma)
+    return Derivation(
+        "Kaiming σ for ReLU",
+        [d],
+        [
+            Step(1 / sp.sqrt(d * e_relu2), r"$d\,\sigma^2\,E[\operatorname{ReLU}(z)^2] = 1$"),
+            Step(
+                sp.Pow(sp.Mul(d, half, evaluate=False), sp.Rational(-1, 2), evaluate=False),
+                r"$E[\operatorname{ReLU}(z)^2] = \frac{1}{2}$ (above)",
+            ),
+            Step(root, "solved by SymPy"),
+        ],
+        lhs=sigma,
+        notes=("PyTorch's kaiming_normal_ (fan_in mode, ReLU gain sqrt 2) uses this std.",),
+    )
+
+
+def uniform_variance() -> Derivation:
+    r"""``Var U(-a, a) = a²/3``.
+
+    >>> uniform_variance().result
+    a**2/3
+    """
+    return Derivation(
+        "variance of U(-a, a)",
+        [a],
+        [
+            Step(sp.Integral(x**2 / (2 * a), (x, -a, a)), "zero mean; density $1/(2a)$"),
+            Step(sp.integrate(x**2 / (2 * a), (x, -a, a)), "SymPy integrate"),
+        ],
+        lhs=sp.Symbol(r"\operatorname{Var} U(-a, a)"),
+    )
+
+
+def xavier_bound() -> Derivation:
+    r"""Matching ``a²/3`` to ``2/(n_in + n_out)`` gives the Xavier uniform bound.
+
+    >>> xavier_bound().result
+    sqrt(6)/sqrt(n_in + n_out)
+    """
+    variance = uniform_variance().result
+    roots = sp.solve(sp.Eq(variance, 2 / (n_in + n_out)), a)
+    (root,) = [r for r in roots if r.is_positive]
+    return Derivation(
+        "Xavier uniform bound",
+        [n_in, n_out],
+        [
+            Step(
+                sp.sqrt(sp.Mul(3, 2 / (n_in + n_out), evaluate=False), evaluate=False),
+                r"$a^2/3 = 2/(n_{in} + n_{out})$",
+            ),
+            Step(root, "solved by SymPy (the positive root)"),
+        ],
+        lhs=a,
+    )
+
+
+def relu_layer_maps() -> dict[str, Derivation]:
+    r"""One ReLU layer of width ``d``: Kaiming keeps ``q``, Xavier (square layers) halves it.
+
+    >>> {k: v.result for k, v in relu_layer_maps().items()}
+    {'Kaiming normal': q, 'Xavier uniform': q/2}
+    """
+    half_q = relu_by_gaussian_integral().result.subs(s, sp.sqrt(q))  # E[ReLU(u)²], u ~ N(0, q)
+    var = {
+        "Kaiming normal": kaiming_sigma().result ** 2,
+        "Xavier uniform": uniform_variance()
+        .result.subs(a, xavier_bound().result)
+        .subs({n_in: d, n_out: d}),
+    }
+    return {
+        name: Derivation(
+            f"ReLU layer, {name}",
+            [d, q],
+            [
+                Step(
+                    sp.Mul(d, v, half_q, evaluate=False),
+                    r"$d\,\sigma^2\,E[\operatorname{ReLU}(u)^2]$ with $E = q/2$",
+                ),
+                Step(sp.simplify(d * v * half_q), "simplify"),
+            ],
+            lhs=sp.Symbol("q_l"),
+        )
+        for name, v in var.items()
+    }
+
+
+def derivations() -> dict[str, Derivation]:
+    """Every derivation of the topic, by id.
+
+    >>> sorted(derivations())[:2]
+    ['initialization.kaiming_sigma', 'initialization.relu_by_gaussian_integral']
+    """
+    out = {
+        f"initialization.{f.__name__}": f()
+        for f in (
+            variance_propagation,
+            relu_by_symmetry,
+            relu_by_gaussian_integral,
+            kaiming_sigma,
+            uniform_variance,
+            xavier_bound,
+        )
+    }
+    for name, derivation in relu_layer_maps().items():
+        out[f"initialization.relu_layer.{name.split()[0].lower()}"] = derivation
+    return out

@@ -1,0 +1,52 @@
+"""Backpropagation through the course network, and the per-student answer keys.
+
+:mod:`.chains` derives the rules (softmax with cross-entropy, label smoothing, the layer
+rules read off the whole network, the SGD step); :mod:`.key` computes a student's answer key
+in NumPy; :mod:`.solution` writes it out as a worked solution.
+
+>>> answer_key(80)["loss"].round(4)
+np.float64(...)
+"""
+
+from derivations.mlp.chains import (
+    LABEL,
+    POINTS,
+    RULES,
+    SLOPE,
+    cross_entropy_gradient,
+    derivation,
+    ids,
+    label_smoothing_gradient,
+    leaky_relu,
+    leaky_relu_abs,
+    leaky_relu_abs_prime,
+    leaky_relu_prime,
+    onehot,
+    sgd_first_order,
+    whole_network,
+    x,
+)
+from derivations.mlp.key import KEYS, answer_key, backprop, student_parameters
+
+__all__ = [
+    "KEYS",
+    "LABEL",
+    "POINTS",
+    "RULES",
+    "SLOPE",
+    "answer_key",
+    "backprop",
+    "cross_entropy_gradient",
+    "derivation",
+    "ids",
+    "label_smoothing_gradient",
+    "leaky_relu",
+    "leaky_relu_abs",
+    "leaky_relu_abs_prime",
+    "leaky_relu_prime",
+    "onehot",
+    "sgd_first_order",
+    "student_parameters",
+    "whole_network",
+    "x",
+]
