@@ -23,9 +23,9 @@ import sympy as sp
 
 from derivations import activations as act
 from derivations import initialization, mlp, optimizers, ridge
+from derivations.core import Derivation
 from derivations.layers import chains as layers_derivations
 from derivations.mlp import key as mlp_key
-from derivations.core import Derivation
 from derivations.mlp.solution import FORMATS as KEY_FORMATS
 from derivations.mlp.solution import worked_solution
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from derivations import layers as L
-from derivations.layers import chains as D
 from derivations.core import PROVED, Derivation, Step
+from derivations.layers import chains as D
 from verify import claims
 
 

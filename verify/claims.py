@@ -1,14 +1,16 @@
-"""Claims, their evidence, and the registry that runs them.
+"""Claims, and the registry that finds them topic by topic.
 
-A :class:`Claim` has a stable dotted id, a topic, a one-line statement and a check. Calling
-``claim.check()`` confronts the derived result with independent numbers; calling
-``claim.check(candidate)`` confronts a supplied candidate instead (a mutation test or a
-student's answer) with the very same numbers. Topic modules register their claims on import;
-:func:`all` imports every topic listed in :data:`TOPICS`.
+A :class:`Claim` has a stable dotted id, a one-line statement, the method that checks it, the
+kind of answer it takes, its derived result, and a check. Calling ``claim.check()`` confronts
+the derived result with independent numbers; ``claim.check(candidate)`` confronts a supplied
+candidate (a mutation test, a student's answer) with the very same numbers. Each topic module
+``verify.<topic>`` declares its claims once each with :func:`claim`; the registry imports a
+topic only when one of its claims is asked for, so :func:`get` and :func:`select` load just
+the topics they name and :func:`all` loads every topic of :data:`derivations.topics.TOPICS`.
 
 >>> c = get("activations.relu.derivative")
->>> c.topic
-'activations'
+>>> c.topic, c.answer
+('activations', 'expression')
 >>> c.check().passed
 True
 """
@@ -19,96 +21,131 @@ import difflib
 import importlib
 import math
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-#: Topic modules under ``verify/`` whose claims the registry holds, in book order.
-TOPICS: tuple[str, ...] = ("activations", "mlp", "layers", "optimizers", "initialization", "ridge")
-
-METHODS = (
-    "autograd",
-    "finite-difference",
-    "monte-carlo",
-    "enumeration",
-    "torch-reference",
-    "exact",
+from derivations.topics import TOPICS, topics_matching
+from verify.evidence import (  # noqa: F401 - re-exported: the registry's public names
+    CANNOT_CHECK,
+    EQUIVALENT,
+    METHODS,
+    NOT_EQUIVALENT,
+    VERDICTS,
+    Evidence,
+    Witness,
+    table,
 )
 
+#: The kinds of answer a claim takes (the closed set):
+#:
+#: - ``expression``: a SymPy expression in the claim's ``variables``;
+#: - ``matrix``: a SymPy matrix of such expressions;
+#: - ``number``: a real constant;
+#: - ``interval``: a SymPy ``Interval``;
+#: - ``sequence``: one real number per item (per layer, per step), in order;
+#: - ``distribution``: a mapping outcome -> probability;
+#: - ``function``: a SymPy expression in the named arguments ``variables`` (``fan_in``, …);
+#: - ``implementation``: Python code standing in for the derived one (a backward pass, an
+#:   optimizer step); it cannot be typed as text.
+ANSWER_KINDS = (
+    "expression",
+    "matrix",
+    "number",
+    "interval",
+    "sequence",
+    "distribution",
+    "function",
+    "implementation",
+)
+#: The kinds that a person can type as text.
+TYPED_KINDS = ANSWER_KINDS[:-1]
+#: Threads each check runs with, whatever else runs at once: its numbers never depend on it.
+THREADS = 1
 
-@dataclass
-class Evidence:
-    """What one check found. ``passed`` is the verdict; the rest says why.
-
-    >>> e = Evidence("t.x", "exact", True, expected=1, measured=1, message="equal")
-    >>> e.summary()
-    'PASS t.x [exact] equal'
-    """
-
-    claim_id: str
-    method: str
-    passed: bool
-    expected: Any = None
-    measured: Any = None
-    error: float | None = None
-    tolerance: float | None = None
-    interval: tuple[float, float] | None = None
-    p_value: float | None = None
-    n: int | None = None
-    seed: int | None = None
-    seconds: float = 0.0
-    message: str = ""
-    details: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        if self.method not in METHODS:
-            raise ValueError(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
-        self.passed = bool(self.passed)
-
-    def summary(self) -> str:
-        """One line: verdict, id, method, message (see the class example)."""
-        return f"{'PASS' if self.passed else 'FAIL'} {self.claim_id} [{self.method}] {self.message}"
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dict (numbers as floats, everything else as text).
-
-        >>> Evidence("t.x", "exact", True, error=0.0).to_dict()["error"]
-        0.0
-        """
-        return {k: _jsonable(v) for k, v in asdict(self).items()}
-
-
-def _jsonable(value):
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    try:
-        return _jsonable(float(value))
-    except (TypeError, ValueError):
-        return str(value)
-
-
-#: A check takes (candidate, seed) and returns Evidence without timing or seed filled in.
+#: A check takes (candidate, seed); the candidate is never None (the core puts the derived
+#: result in its place) and has been coerced to the claim's answer kind.
 CheckFn = Callable[[Any, int], Evidence]
+
+
+class ClaimFailure(AssertionError):
+    """Raised by :func:`publish` when a claim fails: a page must not build on false evidence."""
+
+
+def _coerce(kind: str, candidate, claim_id: str):
+    """The candidate in the form every check of ``kind`` receives; a clear error otherwise."""
+    import sympy as sp
+
+    def refuse(wanted):
+        raise TypeError(
+            f"candidate: {claim_id} takes {wanted}, got {type(candidate).__name__} "
+            f"{str(candidate)[:60]!r}"
+        )
+
+    if kind in ("expression", "function"):
+        if isinstance(candidate, sp.MatrixBase) or not (
+            isinstance(candidate, sp.Expr | int | float) or callable(candidate)
+        ):
+            refuse("a SymPy expression (or a function of NumPy arrays)")
+        if isinstance(candidate, bool):
+            refuse("a SymPy expression")
+        return sp.sympify(candidate) if isinstance(candidate, int | float) else candidate
+    if kind == "matrix":
+        if not isinstance(candidate, sp.MatrixBase):
+            refuse("a SymPy matrix")
+        return candidate
+    if kind == "interval":
+        if not isinstance(candidate, sp.Interval):
+            refuse("a SymPy Interval")
+        return candidate
+    if kind == "number":
+        if isinstance(candidate, bool) or not isinstance(candidate, int | float | sp.Expr):
+            refuse("a real number")
+        if isinstance(candidate, sp.Expr) and not candidate.is_number:
+            refuse("a constant, not an expression in variables")
+        return candidate
+    if kind == "sequence":
+        if isinstance(candidate, str | bytes | Mapping) or not isinstance(candidate, Iterable):
+            refuse("a sequence of numbers")
+        items = tuple(candidate)
+        if any(isinstance(v, bool) for v in items):
+            refuse("a sequence of numbers")
+        return items
+    if kind == "distribution":
+        if not isinstance(candidate, Mapping):
+            refuse("a mapping outcome -> probability")
+        probabilities = list(candidate.values())
+        if any(isinstance(p, bool) for p in probabilities):
+            refuse("a mapping outcome -> probability")
+        try:
+            values = [float(p) for p in probabilities]
+        except (TypeError, ValueError):
+            refuse("a mapping outcome -> probability")
+        if any(not math.isfinite(v) or v < 0 for v in values):
+            raise ValueError(f"candidate: {claim_id}: probabilities must be finite and >= 0")
+        return dict(candidate)
+    if kind == "implementation":
+        if not callable(candidate):
+            refuse("a function or class")
+        return candidate
+    raise AssertionError(kind)
 
 
 @dataclass
 class Claim:
     """One checkable statement.
 
-    ``answer`` names what a candidate for :meth:`check` is: ``"expression"`` (a SymPy
-    expression in the claim's ``variables``), ``"interval"`` (a SymPy ``Interval``),
-    ``"number"``, ``"matrix"`` or ``"function"``.
+    ``answer`` is one of :data:`ANSWER_KINDS`; ``variables`` names the symbols of an
+    expression answer (or the named arguments of a function answer); ``derived`` returns the
+    derived result, which :meth:`check` checks when no candidate is given; ``domain`` maps a
+    variable to the ``(low, high)`` range it ranges over (the whole real line if absent).
 
     >>> c = Claim("demo.one", "demo", "one is one", "exact",
-    ...           lambda cand, seed: Evidence("demo.one", "exact", (cand or 1) == 1))
-    >>> c.check().passed, c.check(2).passed
-    (True, False)
+    ...           lambda cand, seed: Evidence(passed=cand == 1), answer="number",
+    ...           variables=(), derived=lambda: 1)
+    >>> c.check().passed, c.check(2).passed, c.check().claim_id
+    (True, False, 'demo.one')
     """
 
     id: str
@@ -118,6 +155,31 @@ class Claim:
     fn: CheckFn
     answer: str = "expression"
     variables: tuple[str, ...] = ("x",)
+    derived: Callable[[], Any] | None = None
+    domain: Mapping[str, tuple] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not isinstance(self.id, str) or not self.id or self.id.split(".")[0] != self.topic:
+            raise ValueError(f"id: {self.id!r} must be a dotted id starting with its topic")
+        if self.method not in METHODS:
+            raise ValueError(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
+        if self.answer not in ANSWER_KINDS:
+            raise ValueError(f"answer: {self.answer!r} is not one of {', '.join(ANSWER_KINDS)}")
+        if isinstance(self.variables, str):
+            self.variables = (self.variables,)
+        self.variables = tuple(self.variables)
+        if not isinstance(self.statement, str) or not self.statement:
+            raise ValueError(f"statement: a non-empty string is required for {self.id}")
+
+    def reference(self):
+        """The derived result that :meth:`check` checks when given no candidate.
+
+        >>> get("ridge.optimal_mu").reference()
+        d*se2/sw2
+        """
+        if self.derived is None:
+            raise ValueError(f"claim_id: {self.id} declares no derived result")
+        return self.derived()
 
     def check(self, candidate=None, *, seed: int = 0) -> Evidence:
         """Check the derived result, or ``candidate`` in its place; timed and seeded.
@@ -125,17 +187,48 @@ class Claim:
         >>> get("activations.relu.kink").check(1).passed
         False
         """
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"seed: a non-negative integer is required, got {seed!r}")
+        from derivations.arguments import seed as valid_seed
+
+        seed = valid_seed(seed)
+        chosen = candidate
+        if chosen is None and self.derived is not None:
+            chosen = self.reference()
+        if chosen is not None:
+            chosen = _coerce(self.answer, chosen, self.id)
         start = time.perf_counter()
-        evidence = self.fn(candidate, seed)
-        evidence.seconds = time.perf_counter() - start
-        evidence.seed = seed
-        return evidence
+        with fixed_threads():
+            evidence = self.fn(chosen, seed)
+        if not isinstance(evidence, Evidence):
+            raise TypeError(f"the check of {self.id} returned {type(evidence).__name__}")
+        if evidence.claim_id not in ("", self.id):
+            raise ValueError(f"the check of {self.id} reported for {evidence.claim_id}")
+        return replace(
+            evidence,
+            claim_id=self.id,
+            method=evidence.method or self.method,
+            seed=seed,
+            seconds=time.perf_counter() - start,
+        )
+
+
+@contextmanager
+def fixed_threads(threads: int = THREADS):
+    """Run torch (if the check uses it) on ``threads`` threads, then restore the count."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 _REGISTRY: dict[str, Claim] = {}
-_loaded = False
+_LOADED: set[str] = set()
 
 
 def register(claim: Claim) -> Claim:
@@ -146,65 +239,156 @@ def register(claim: Claim) -> Claim:
     ...
     ValueError: claim id 'activations.relu.derivative' is registered twice
     """
+    if not isinstance(claim, Claim):
+        raise TypeError(f"claim: a Claim is required, got {type(claim).__name__}")
     if claim.id in _REGISTRY:
         raise ValueError(f"claim id {claim.id!r} is registered twice")
-    if claim.method not in METHODS:
-        raise ValueError(f"method: {claim.method!r} is not one of {', '.join(METHODS)}")
     _REGISTRY[claim.id] = claim
     return claim
 
 
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for topic in TOPICS:
-            importlib.import_module(f"verify.{topic}")
+def claim(
+    claim_id: str,
+    statement: str,
+    *,
+    method: str,
+    answer: str,
+    variables: Iterable[str] = (),
+    derived: Callable[[], Any] | None = None,
+    domain: Mapping[str, tuple] | None = None,
+):
+    """Declare a claim: decorates its check ``fn(candidate, seed) -> Evidence``.
+
+    The check need not fill in the claim id, the method, the seed or the timing, nor handle a
+    missing candidate: :meth:`Claim.check` does all of that once.
+
+    >>> @claim("demo.two", "two is two", method="exact", answer="number", derived=lambda: 2)
+    ... def _two(candidate, seed):
+    ...     return Evidence(passed=candidate == 2, message=f"got {candidate}")
+    >>> get("demo.two").check(3).message
+    'got 3'
+    """
+
+    def declare(fn: CheckFn) -> CheckFn:
+        register(
+            Claim(
+                claim_id,
+                claim_id.split(".")[0] if isinstance(claim_id, str) else "",
+                statement,
+                method,
+                fn,
+                answer=answer,
+                variables=tuple(variables),
+                derived=derived,
+                domain=dict(domain or {}),
+            )
+        )
+        return fn
+
+    return declare
+
+
+def load(topic: str):
+    """Import the claims of one topic (once) and return its module.
+
+    >>> load("ridge").__name__
+    'verify.ridge'
+    """
+    if topic not in TOPICS:
+        raise ValueError(f"topic: unknown topic {topic!r}; topics: {', '.join(TOPICS)}")
+    module = importlib.import_module(f"verify.{topic}")
+    _LOADED.add(topic)
+    return module
 
 
 def all() -> list[Claim]:  # noqa: A001 - the public API name is `all`
-    """Every registered claim, in registration order.
+    """Every claim of every topic, in book order.
 
     >>> len(all()) > 0
     True
     """
-    _load()
-    return list(_REGISTRY.values())
+    for topic in TOPICS:
+        load(topic)
+    return _ordered(_REGISTRY.values())
+
+
+def _ordered(chosen: Iterable[Claim]) -> list[Claim]:
+    rank = {t: i for i, t in enumerate(TOPICS)}
+    return sorted(chosen, key=lambda c: rank.get(c.topic, len(rank)))
 
 
 def get(claim_id: str) -> Claim:
-    """The claim with this id; a ``ValueError`` lists close ids when there is none.
+    """The claim with this id (loading its topic only); a ``ValueError`` lists close ids.
 
     >>> get("activations.softplus.derivativ")
     Traceback (most recent call last):
     ...
-    ValueError: claim_id: unknown claim 'activations.softplus.derivativ'; did you mean activations.softplus.derivative, ...? known ids: ...
+    ValueError: claim_id: unknown claim 'activations.softplus.derivativ'; did you mean activations.softplus.derivative, ...?
     """
-    _load()
     if not isinstance(claim_id, str):
-        raise ValueError(f"claim_id: a string is required, got {type(claim_id).__name__}")
+        raise TypeError(f"claim_id: a string is required, got {type(claim_id).__name__}")
     if claim_id in _REGISTRY:
         return _REGISTRY[claim_id]
-    close = difflib.get_close_matches(claim_id, list(_REGISTRY), n=3, cutoff=0.6)
-    hint = f"did you mean {', '.join(close)}? " if close else ""
-    raise ValueError(
-        f"claim_id: unknown claim {claim_id!r}; {hint}known ids: {', '.join(_REGISTRY)}"
-    )
+    head = claim_id.split(".", 1)[0]
+    if head in TOPICS:
+        load(head)
+        if claim_id in _REGISTRY:
+            return _REGISTRY[claim_id]
+        pool = [c for c in _REGISTRY if c.startswith(head + ".")]
+    else:
+        pool = [*TOPICS, *_REGISTRY]
+    close = difflib.get_close_matches(claim_id, pool, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; topics: {', '.join(TOPICS)}"
+    raise ValueError(f"claim_id: unknown claim {claim_id!r}{hint}")
 
 
 def select(prefix: str = "") -> list[Claim]:
-    """Claims whose id starts with ``prefix``; an unmatched prefix is a ``ValueError``.
+    """Claims whose id starts with ``prefix`` (loading only the topics it can name).
 
     >>> [c.id for c in select("activations.relu.range")]
     ['activations.relu.range']
     """
     if not isinstance(prefix, str):
-        raise ValueError(f"prefix: a string is required, got {type(prefix).__name__}")
-    chosen = [c for c in all() if c.id.startswith(prefix)]
+        raise TypeError(f"prefix: a string is required, got {type(prefix).__name__}")
+    for topic in topics_matching(prefix):
+        load(topic)
+    chosen = _ordered(c for c in _REGISTRY.values() if c.id.startswith(prefix))
     if not chosen:
-        topics = sorted({c.topic for c in all()})
-        raise ValueError(f"prefix: no claim id starts with {prefix!r}; topics: {', '.join(topics)}")
+        raise ValueError(f"prefix: no claim id starts with {prefix!r}; topics: {', '.join(TOPICS)}")
     return chosen
+
+
+def wrong_answers(topic: str) -> dict[str, dict[str, Any]]:
+    """The plausible wrong answers of one topic: claim id -> {label: candidate}.
+
+    They live beside the claims (``verify.<topic>.WRONG_ANSWERS``), so pages and tests use
+    the same ones.
+
+    >>> "ridge.optimal_mu" in wrong_answers("ridge")
+    True
+    """
+    return dict(getattr(load(topic), "WRONG_ANSWERS", {}))
+
+
+def check_one(claim_id: str, seed: int = 0) -> Evidence:
+    """Check one claim by id; a check that raises becomes a failed piece of evidence.
+
+    This is the unit of work that :func:`run` hands to worker processes.
+
+    >>> check_one("activations.relu.range").passed
+    True
+    """
+    found = get(claim_id)
+    try:
+        return found.check(seed=seed)
+    except Exception as exc:  # noqa: BLE001 - reported as a failed claim, not swallowed
+        return Evidence(
+            found.id,
+            found.method,
+            False,
+            seed=seed,
+            message=f"check raised {type(exc).__name__}: {exc}",
+        )
 
 
 def run(
@@ -213,88 +397,28 @@ def run(
     seed: int = 0,
     progress: bool = False,
     claims: Iterable[Claim] | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> list[Evidence]:
-    """Check every claim whose id starts with ``prefix``; returns their evidence.
+    """Check every claim whose id starts with ``prefix``; returns their evidence in order.
 
-    A check that raises is recorded as a failed claim with the exception as its message,
-    so one broken claim never hides the others.
+    ``workers`` processes share the work (``None``: one per core); ``scheduler`` sends it to
+    a running Dask distributed scheduler instead. A check that raises is recorded as a failed
+    claim with the exception as its message, so one broken claim never hides the others.
 
     >>> ev = run("activations.relu.range")
     >>> [e.passed for e in ev]
     [True]
     """
+    from verify import runner
+
     chosen = list(claims) if claims is not None else select(prefix)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(chosen), unit="claim", leave=False)
-    out = []
-    for claim in chosen:
-        if bar is not None:
-            bar.set_description(claim.id[-40:])
-        try:
-            evidence = claim.check(seed=seed)
-        except Exception as exc:  # noqa: BLE001 - reported as a failed claim, not swallowed
-            evidence = Evidence(
-                claim.id,
-                claim.method,
-                False,
-                seed=seed,
-                message=f"check raised {type(exc).__name__}: {exc}",
-            )
-        out.append(evidence)
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
-    return out
+    return runner.run_claims(
+        chosen, seeds=[seed], workers=workers, scheduler=scheduler, progress=progress
+    )
 
 
-def table(evidence: Iterable[Evidence], *, markdown: bool = False) -> str:
-    """A summary table: claim, method, verdict, error/tolerance, points, message.
-
-    >>> print(table([Evidence("t.x", "exact", True, error=0.0, tolerance=0.0, n=1,
-    ...                       message="equal")]))
-    claim  method  result  error    tolerance  n  message
-    t.x    exact   PASS    0        0          1  equal
-    """
-    rows = [
-        (
-            e.claim_id,
-            e.method,
-            "PASS" if e.passed else "FAIL",
-            _num(e.error),
-            _num(e.tolerance),
-            "" if e.n is None else str(e.n),
-            e.message,
-        )
-        for e in evidence
-    ]
-    head = ("claim", "method", "result", "error", "tolerance", "n", "message")
-    if markdown:
-        esc = [tuple(c.replace("|", "\\|") for c in r) for r in rows]
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(r) + " |" for r in esc]
-        return "\n".join(lines)
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-    return "\n".join(fmt.format(*r).rstrip() for r in [head, *rows])
-
-
-def _num(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value == 0:
-        return "0"
-    return f"{value:.2g}" if isinstance(value, float) else str(value)
-
-
-class ClaimFailure(AssertionError):
-    """Raised by :func:`publish` when a claim fails: a page must not build on false evidence."""
-
-
-def publish(prefix: str = "", *, seed: int = 0) -> str:
+def publish(prefix: str = "", *, seed: int = 0, workers: int | None = 1) -> str:
     """Run the claims under ``prefix`` and return their Markdown evidence table.
 
     Raises :class:`ClaimFailure` if any of them fails, so a book page that calls it cannot
@@ -303,7 +427,7 @@ def publish(prefix: str = "", *, seed: int = 0) -> str:
     >>> print(publish("activations.relu.range").splitlines()[0])
     | claim | method | result | error | tolerance | n | message |
     """
-    evidence = run(prefix, seed=seed)
+    evidence = run(prefix, seed=seed, workers=workers)
     failed = [e for e in evidence if not e.passed]
     if failed:
         raise ClaimFailure("\n".join(e.summary() for e in failed))

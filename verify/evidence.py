@@ -1,0 +1,157 @@
+"""What a check found: :class:`Evidence`, its :class:`Witness`, and the evidence table.
+
+>>> e = Evidence("t.x", "exact", True, expected=1, measured=1, message="equal")
+>>> e.summary()
+'PASS t.x [exact] equal'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+METHODS = (
+    "autograd",
+    "finite-difference",
+    "monte-carlo",
+    "enumeration",
+    "torch-reference",
+    "exact",
+)
+
+#: The three verdicts on a person's answer.
+EQUIVALENT, NOT_EQUIVALENT, CANNOT_CHECK = "equivalent", "not equivalent", "cannot check"
+VERDICTS = (EQUIVALENT, NOT_EQUIVALENT, CANNOT_CHECK)
+
+
+@dataclass(frozen=True)
+class Witness:
+    """Where a candidate was compared with the reference: the point and both values.
+
+    ``point`` maps variable names to values (empty for a number); the values are whatever the
+    claim compares (floats, tuples, matrices as nested tuples).
+
+    >>> Witness({"x": 0.5}, 0.25, 0.5).point["x"]
+    0.5
+    """
+
+    point: dict
+    candidate: Any
+    reference: Any
+
+    def to_dict(self) -> dict:
+        """JSON-ready.
+
+        >>> Witness({"x": 1.0}, 2.0, 3.0).to_dict()
+        {'point': {'x': 1.0}, 'candidate': 2.0, 'reference': 3.0}
+        """
+        return {k: _jsonable(v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class Evidence:
+    """What one check found. ``passed`` is the verdict; the rest says why.
+
+    A check may leave ``claim_id`` and ``method`` empty: :meth:`verify.claims.Claim.check`
+    fills them in from the claim, so they are written once, in the claim's declaration.
+    ``witness`` holds the point where values were compared (the worst one, or the first that
+    differs) for every check that compares values.
+
+    >>> Evidence("t.x", "exact", True, error=0.0).to_dict()["error"]
+    0.0
+    """
+
+    claim_id: str = ""
+    method: str = ""
+    passed: bool = False
+    expected: Any = None
+    measured: Any = None
+    error: float | None = None
+    tolerance: float | None = None
+    interval: tuple[float, float] | None = None
+    p_value: float | None = None
+    n: int | None = None
+    seed: int | None = None
+    seconds: float = 0.0
+    message: str = ""
+    details: dict = field(default_factory=dict)
+    witness: Witness | None = None
+    #: For a person's answer: one of :data:`VERDICTS` (empty for a plain claim run).
+    verdict: str = ""
+
+    def __post_init__(self):
+        if self.method and self.method not in METHODS:
+            raise ValueError(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
+        self.passed = bool(self.passed)
+        if self.witness is None and all(
+            k in self.details for k in ("point", "candidate_value", "reference_value")
+        ):
+            d = self.details
+            point = d["point"] if isinstance(d["point"], dict) else {"point": d["point"]}
+            self.witness = Witness(point, d["candidate_value"], d["reference_value"])
+
+    def summary(self) -> str:
+        """One line: verdict, id, method, message (see the module example)."""
+        return f"{'PASS' if self.passed else 'FAIL'} {self.claim_id} [{self.method}] {self.message}"
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (numbers as floats, non-finite ones and the rest as text)."""
+        out = {k: _jsonable(v) for k, v in asdict(self).items() if k != "witness"}
+        out["witness"] = None if self.witness is None else self.witness.to_dict()
+        return out
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    try:
+        return _jsonable(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return str(value)
+
+
+def table(evidence: Iterable[Evidence], *, markdown: bool = False) -> str:
+    """A summary table: claim, method, verdict, error/tolerance, points, message.
+
+    >>> print(table([Evidence("t.x", "exact", True, error=0.0, tolerance=0.0, n=1,
+    ...                       message="equal")]))
+    claim  method  result  error    tolerance  n  message
+    t.x    exact   PASS    0        0          1  equal
+    """
+    rows = [
+        (
+            e.claim_id,
+            e.method,
+            "PASS" if e.passed else "FAIL",
+            _num(e.error),
+            _num(e.tolerance),
+            "" if e.n is None else str(e.n),
+            e.message,
+        )
+        for e in evidence
+    ]
+    head = ("claim", "method", "result", "error", "tolerance", "n", "message")
+    if markdown:
+        esc = [tuple(c.replace("|", "\\|") for c in r) for r in rows]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in esc]
+        return "\n".join(lines)
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
+    return "\n".join(fmt.format(*r).rstrip() for r in [head, *rows])
+
+
+def _num(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value == 0:
+        return "0"
+    return f"{value:.2g}" if isinstance(value, float) else str(value)
