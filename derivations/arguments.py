@@ -48,7 +48,5 @@ def seed(value, name: str = "seed") -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: an integer is required, got {type(value).__name__} {value!r}")
     if not 0 <= value < SEED_LIMIT:
-        raise ValueError(
-            f"{name}: an integer with 0 <= {name} < 2**63 is required, got {value!r}"
-        )
+        raise ValueError(f"{name}: an integer with 0 <= {name} < 2**63 is required, got {value!r}")
     return int(value)

@@ -1,9 +1,8 @@
 """Gradient checking: the centered difference, the directional check, and localization of the
-wrong backward passes of tests/mutations_layers.py to the parameter block at fault."""
+wrong backward passes of verify/layers/wrong.py to the parameter block at fault."""
 
 import math
 
-import mutations_layers as M
 import numpy as np
 import pytest
 
@@ -11,6 +10,7 @@ from derivations import layers as L
 from verify import gradcheck as G
 from verify.bench import gradcheck as bench
 from verify.layers import problem
+from verify.layers import wrong as M
 
 
 def test_centered_difference_of_a_cubic_is_exact_up_to_rounding():

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivations import mlp
-from derivations.core import FAILED, NUMERIC_ONLY, Derivation
+from derivations.core import FAILED, NUMERIC_ONLY, Derivation, Step
 from derivations.mlp.solution import worked_solution
 from verify import mlp as vm
 
@@ -26,7 +26,7 @@ def test_a_wrong_rule_fails_its_check():
     """The steps are really checked: δ² h¹ᵀ with W² in place of h¹ (a slip) is refused."""
     d = mlp.derivation("mlp.backprop.dl_dh1")
     slip = Derivation(
-        d.title, d.symbols, [*d.steps[:-1], mlp.Step(mlp.W2.T * mlp.onehot(3), "slip")]
+        d.title, d.symbols, [*d.steps[:-1], Step(mlp.W2.T * mlp.onehot(3), "slip")]
     )
     assert not slip.check().ok
 
@@ -272,7 +272,7 @@ def test_network_figure_shows_torchs_numbers():
 def test_student_ids_alone_expose_the_phi_prime_slips():
     """Without the explicit-weight instances, the claim's student ids still catch a missing
     φ′ and ReLU′ — through the ids whose pre-activation is negative, and only those."""
-    from mutations_mlp import MUTATIONS
+    from verify.mlp.wrong import WRONG_ANSWERS as MUTATIONS
 
     muts = MUTATIONS["mlp.answer_key.autograd"]
     negative = {sid for sid in vm.STUDENTS if (vm.course_parameters(sid)["W1"] @ np.array(X)

@@ -10,10 +10,12 @@ import math
 
 import numpy as np
 import sympy as sp
-from scipy import special
 
 from derivations.arguments import count
 from derivations.initialization.chains import d, kaiming_sigma, n_in, n_out, xavier_bound
+from derivations.lazy import lazy
+
+special = lazy("scipy.special")
 
 
 # --- closed forms ---------------------------------------------------------------------------

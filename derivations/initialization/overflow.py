@@ -10,9 +10,12 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal, special, stats
 
 from derivations.arguments import count
+from derivations.lazy import lazy
+
+# SciPy loads when a distribution is computed, not when the topic is imported.
+signal, special, stats = lazy("scipy.signal"), lazy("scipy.special"), lazy("scipy.stats")
 
 
 # --- the first float32 overflow in the unit-normal experiment -------------------------------

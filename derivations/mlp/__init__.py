@@ -9,12 +9,22 @@ np.float64(...)
 """
 
 from derivations.mlp.chains import (
+    D0,
+    D1,
     LABEL,
     POINTS,
     RULES,
     SLOPE,
+    W1,
+    W2,
+    M,
+    b1,
+    b2,
     cross_entropy_gradient,
     derivation,
+    h1,
+    h1_bar,
+    h2,
     ids,
     label_smoothing_gradient,
     leaky_relu,
@@ -29,6 +39,16 @@ from derivations.mlp.chains import (
 from derivations.mlp.key import KEYS, answer_key, backprop, student_parameters
 
 __all__ = [
+    "D0",
+    "D1",
+    "M",
+    "W1",
+    "W2",
+    "b1",
+    "b2",
+    "h1",
+    "h1_bar",
+    "h2",
     "KEYS",
     "LABEL",
     "POINTS",

@@ -14,12 +14,11 @@ True
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from derivations import layers as L
-from verify.claims import Claim, Evidence, register
+from verify.claims import Evidence, claim
 from verify.gradcheck import centered_difference, relative_error, tolerance
+from verify.lazy import F, torch
 
 REGS = (0.0, 0.7)
 # Entries are sums of ≤ 42 products of O(1) numbers computed in different orders by NumPy and
@@ -66,7 +65,7 @@ def torch_loss(params: dict, X: np.ndarray, y: np.ndarray, reg: float):
 
 def _run(name: str, candidate, reg: float, seed: int):
     cls, build, x_shape, classes = NETS[name]
-    net = build(cls if candidate is None else candidate, reg, seed)
+    net = build(candidate, reg, seed)
     rng = np.random.default_rng(seed + 1)
     X = rng.standard_normal(x_shape)
     y = rng.integers(0, classes, x_shape[0])
@@ -148,28 +147,25 @@ def _check(name: str, method: str):
     return check
 
 
-for _name in NETS:
-    register(
-        Claim(
-            f"layers.{_name}.autograd",
-            "layers",
-            f"{_name}: loss and gradients (data loss + 0.5·reg·Σ‖W‖²) equal torch autograd's, "
+def _declare():
+    for name in NETS:
+        cls = NETS[name][0]
+        claim(
+            f"layers.{name}.autograd",
+            f"{name}: loss and gradients (data loss + 0.5·reg·Σ‖W‖²) equal torch autograd's, "
             "with and without regularization",
-            "autograd",
-            _check(_name, "autograd"),
-            answer="function",
-            variables=(),
-        )
-    )
-    register(
-        Claim(
-            f"layers.{_name}.finite_difference",
-            "layers",
-            f"{_name}: gradients equal centered differences of torch's loss, with and without "
+            method="autograd",
+            answer="implementation",
+            derived=lambda c=cls: c,
+        )(_check(name, "autograd"))
+        claim(
+            f"layers.{name}.finite_difference",
+            f"{name}: gradients equal centered differences of torch's loss, with and without "
             "regularization",
-            "finite-difference",
-            _check(_name, "finite-difference"),
-            answer="function",
-            variables=(),
-        )
-    )
+            method="finite-difference",
+            answer="implementation",
+            derived=lambda c=cls: c,
+        )(_check(name, "finite-difference"))
+
+
+_declare()

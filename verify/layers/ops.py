@@ -22,12 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from derivations import layers as L
-from verify.claims import Claim, Evidence, get, register  # noqa: F401 - get for doctests
+from verify.claims import Evidence, claim, get  # noqa: F401 - get for doctests
 from verify.gradcheck import centered_difference, relative_error, tolerance
+from verify.lazy import F, torch
 
 EPS = float(np.finfo(np.float64).eps)
 # Both sides add the same products in different orders. A sum of n products, each at most m in
@@ -56,6 +55,9 @@ class LayerCase:
     #: How a candidate replaces the derived pass: None means it is a backward
     #: ``(dout, cache) -> gradients``; else ``(candidate, inputs) -> (out, cache, backward)``.
     adapt: Callable | None = None
+    #: What a candidate is when none is given: the derived backward, or for an adapted case
+    #: the derived function that ``adapt`` takes.
+    derived: Callable | None = None
     #: Magnitude of the terms f = Σ dout·out adds up (sets the finite-difference tolerance).
     scale: Callable = lambda inputs, dout, out: max(1.0, float(np.sum(np.abs(dout * out))))
 
@@ -132,6 +134,7 @@ CASES = {
             lambda t: F.cross_entropy(t["x"], torch.as_tensor(t["y"])),
             "F.cross_entropy",
             adapt=lambda candidate, i: _softmax_pass(candidate, i),
+            derived=lambda: L.softmax_loss,
             # Rounding of x ± h itself is relative to |x| (scores up to 800 here).
             scale=lambda i, dout, out: max(
                 1.0, abs(float(dout)) * (abs(float(out)) + float(np.max(np.abs(i["x"]))))
@@ -230,9 +233,11 @@ def problem(name: str, candidate: Callable | None = None, *, seed: int = 0) -> L
     rng = np.random.default_rng(seed)
     inputs = case.draw(rng)
     settings = {k: v for k, v in inputs.items() if k not in case.grads}
-    backward = case.backward if candidate is None else candidate
+    if candidate is None:
+        candidate = case.derived() if case.derived is not None else case.backward
+    backward = candidate
     try:
-        if candidate is not None and case.adapt is not None:
+        if case.adapt is not None:
             out, cache, backward = case.adapt(candidate, inputs)
         else:
             out, cache = case.forward(inputs)
@@ -375,29 +380,23 @@ def _fd_check(name: str):
     return check
 
 
-for _name, _case in CASES.items():
-    register(
-        Claim(
-            f"layers.{_name}.autograd",
-            "layers",
-            f"{_name}: the derived backward equals torch autograd of {_case.op}",
-            "autograd",
-            _autograd_check(_name),
-            answer="function",
-            variables=(),
-        )
-    )
-    register(
-        Claim(
-            f"layers.{_name}.finite_difference",
-            "layers",
-            f"{_name}: the derived backward equals centered differences of {_case.op}",
-            "finite-difference",
-            _fd_check(_name),
-            answer="function",
-            variables=(),
-        )
-    )
+def _declare():
+    for name, case in CASES.items():
+        default = case.derived or (lambda b=case.backward: b)
+        claim(
+            f"layers.{name}.autograd",
+            f"{name}: the derived backward equals torch autograd of {case.op}",
+            method="autograd",
+            answer="implementation",
+            derived=default,
+        )(_autograd_check(name))
+        claim(
+            f"layers.{name}.finite_difference",
+            f"{name}: the derived backward equals centered differences of {case.op}",
+            method="finite-difference",
+            answer="implementation",
+            derived=default,
+        )(_fd_check(name))
 
 
-# The networks' claims live in their own module; importing it registers them here.
+_declare()

@@ -17,11 +17,10 @@ by default), so a wrong implementation meets the same numbers.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from derivations import mlp
-from verify.claims import Claim, Evidence, register
+from verify.claims import Evidence, claim
+from verify.lazy import F, torch
 
 X = (1.0, -1.0, 1.5)
 LABEL, LR, SLOPE = 3, 0.01, 0.01
@@ -166,7 +165,7 @@ def _key_check(
     claim_id, keys, *, smoothing=(0.0,), rates=(LR,), module=False, what="", method="autograd"
 ):
     def check(candidate, seed):
-        fn = mlp.answer_key if candidate is None else candidate
+        fn = candidate
         worst = (0.0, None, None)
         loss_error, failing = 0.0, 0
         cases = _cases(smoothing, rates)
@@ -209,7 +208,7 @@ def _key_check(
             method,
             passed,
             expected="torch autograd / optim.SGD",
-            measured="candidate" if candidate is not None else "derivations.mlp.answer_key",
+            measured=getattr(candidate, "__qualname__", "candidate"),
             error=ratio * ATOL if np.isfinite(ratio) else float("inf"),
             tolerance=ATOL,
             n=len(cases),
@@ -221,7 +220,7 @@ def _key_check(
 
 
 def _parameters_check(candidate, seed):
-    fn = mlp.student_parameters if candidate is None else candidate
+    fn = candidate
     ids = [*range(0, 200), 2**31, 2**32 - 1]
     state = np.random.get_state()
     bad = None
@@ -285,7 +284,7 @@ def deep_reference(weights, biases, x, label, *, slope=SLOPE):
 
 
 def _deep_check(candidate, seed):
-    fn = mlp.backprop if candidate is None else candidate
+    fn = candidate
     rng = np.random.default_rng(seed)
     worst, where = 0.0, None
     for widths in DEEP:
@@ -323,68 +322,55 @@ def _deep_check(candidate, seed):
     )
 
 
-register(
-    Claim(
-        "mlp.student_parameters",
-        "mlp",
-        "student_parameters(id) draws exactly the course's W1, b1, W2, b2",
-        "exact",
-        _parameters_check,
-        answer="function",
-    )
+def _declare(claim_id, statement, method, check, derived):
+    claim(claim_id, statement, method=method, answer="implementation", derived=derived)(check)
+
+
+_declare(
+    "mlp.student_parameters",
+    "student_parameters(id) draws exactly the course's W1, b1, W2, b2",
+    "exact",
+    _parameters_check,
+    lambda: mlp.student_parameters,
 )
-register(
-    Claim(
-        "mlp.answer_key.autograd",
-        "mlp",
-        "every forward value and gradient of the answer key equals torch autograd's",
-        "autograd",
-        _key_check(
-            "mlp.answer_key.autograd", GRADIENT_KEYS, what="h̄¹, h¹, h², p, l and all gradients"
-        ),
-        answer="function",
-    )
+_declare(
+    "mlp.answer_key.autograd",
+    "every forward value and gradient of the answer key equals torch autograd's",
+    "autograd",
+    _key_check("mlp.answer_key.autograd", GRADIENT_KEYS, what="h̄¹, h¹, h², p, l and all gradients"),
+    lambda: mlp.answer_key,
 )
-register(
-    Claim(
+_declare(
+    "mlp.answer_key.label_smoothing",
+    "with label smoothing α the loss and every gradient equal those of "
+    "torch.nn.CrossEntropyLoss(label_smoothing=α)",
+    "autograd",
+    _key_check(
         "mlp.answer_key.label_smoothing",
-        "mlp",
-        "with label smoothing α the loss and every gradient equal those of "
-        "torch.nn.CrossEntropyLoss(label_smoothing=α)",
-        "autograd",
-        _key_check(
-            "mlp.answer_key.label_smoothing",
-            GRADIENT_KEYS,
-            smoothing=SMOOTHING,
-            module=True,
-            what=f"loss and gradients for α in {SMOOTHING}",
-        ),
-        answer="function",
-    )
+        GRADIENT_KEYS,
+        smoothing=SMOOTHING,
+        module=True,
+        what=f"loss and gradients for α in {SMOOTHING}",
+    ),
+    lambda: mlp.answer_key,
 )
-register(
-    Claim(
+_declare(
+    "mlp.sgd_step",
+    "the updated W², b², W¹, b¹ equal one step of torch.optim.SGD",
+    "torch-reference",
+    _key_check(
         "mlp.sgd_step",
-        "mlp",
-        "the updated W², b², W¹, b¹ equal one step of torch.optim.SGD",
-        "torch-reference",
-        _key_check(
-            "mlp.sgd_step",
-            UPDATE_KEYS,
-            rates=LEARNING_RATES,
-            what=f"updated parameters for η in {LEARNING_RATES}",
-            method="torch-reference",
-        ),
-        answer="function",
-    )
+        UPDATE_KEYS,
+        rates=LEARNING_RATES,
+        what=f"updated parameters for η in {LEARNING_RATES}",
+        method="torch-reference",
+    ),
+    lambda: mlp.answer_key,
 )
-register(
-    Claim(
-        "mlp.backprop.depth",
-        "mlp",
-        "the layer rules hold at any depth and width",
-        "autograd",
-        _deep_check,
-        answer="function",
-    )
+_declare(
+    "mlp.backprop.depth",
+    "the layer rules hold at any depth and width",
+    "autograd",
+    _deep_check,
+    lambda: mlp.backprop,
 )
