@@ -302,3 +302,40 @@ def softmax(n: int = 3) -> Softmax:
     return Softmax(
         "softmax", r"\mathrm{softmax}", n, z, p, jacobian, derivation, sp.Interval.open(0, 1)
     )
+
+
+@dataclass(frozen=True)
+class RangeView:
+    """How the range of an activation follows, as ``python -m derivations show`` renders it.
+
+    >>> print(RangeView("relu").render("text").splitlines()[0])
+    Range of relu: [0, oo)
+    """
+
+    name: str
+
+    def render(self, fmt: str) -> str:
+        """The range and the facts it follows from, as ``text``, ``markdown`` or ``latex``."""
+        a = get(self.name)
+        if fmt == "text":
+            r = a.output_range
+            ends = f"{'(' if r.left_open else '['}{r.inf}, {r.sup}{')' if r.right_open else ']'}"
+            head = f"Range of {self.name}: {ends}"
+            return "\n".join([head, *(f"  {line}" for line in a.range_facts.lines())])
+        facts = [f"- {line}" for line in a.range_facts.lines(latex=True)]
+        interval = sp.latex(a.output_range)
+        return "\n".join([f"**Range of {self.name}:** ${interval}$, from:", "", *facts])
+
+
+#: Every derivation of the topic: id -> zero-argument builder (a range renders its facts).
+DERIVATIONS = {
+    **{
+        key: builder
+        for name in TABLE
+        for key, builder in (
+            (f"activations.{name}", lambda n=name: get(n).derivation),
+            (f"activations.{name}.range", lambda n=name: RangeView(n)),
+        )
+    },
+    "activations.softmax": lambda: get("softmax").derivation,
+}

@@ -420,3 +420,13 @@ def _eigenvalues(eigenvalues) -> np.ndarray:
             f"below the round-off level {-floor:g}"
         )
     return np.where(lams < 0, 0.0, lams)
+
+
+#: Every derivation of the topic: id -> zero-argument builder.
+DERIVATIONS = {
+    "ridge.concrete_risk.n3": lambda: concrete_risk(3),
+    "ridge.concrete_risk.n1": lambda: concrete_risk(1),
+    "ridge.quadratic_form_mean": quadratic_form_mean,
+    "ridge.per_direction": per_direction,
+    "ridge.optimum": lambda: optimum()[0],
+}

@@ -239,3 +239,21 @@ def derivations() -> dict[str, Derivation]:
     for name, derivation in relu_layer_maps().items():
         out[f"initialization.relu_layer.{name.split()[0].lower()}"] = derivation
     return out
+
+
+#: Every derivation of the topic: id -> zero-argument builder.
+DERIVATIONS = {
+    **{
+        f"initialization.{f.__name__}": f
+        for f in (
+            variance_propagation,
+            relu_by_symmetry,
+            relu_by_gaussian_integral,
+            kaiming_sigma,
+            uniform_variance,
+            xavier_bound,
+        )
+    },
+    "initialization.relu_layer.kaiming": lambda: relu_layer_maps()["Kaiming normal"],
+    "initialization.relu_layer.xavier": lambda: relu_layer_maps()["Xavier uniform"],
+}

@@ -318,3 +318,7 @@ def get(name: str) -> Derivation:
     if name not in _BUILDERS:
         raise ValueError(f"name: unknown layer derivation {name!r}; allowed: {', '.join(NAMES)}")
     return _BUILDERS[name]()
+
+
+#: Every derivation of the topic: id -> zero-argument builder.
+DERIVATIONS = {f"layers.{name}": (lambda n=name: get(n)) for name in NAMES}
