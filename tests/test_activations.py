@@ -173,9 +173,9 @@ def test_a_callable_candidate_is_checked_the_same_way():
 def test_failure_shows_a_point_with_both_values():
     e = claims.get("activations.tanh.derivative").check(1 - sp.tanh(x))
     assert not e.passed and "differs at x =" in e.message
-    point = e.details["point"]
-    assert abs(e.details["candidate_value"] - (1 - math.tanh(point))) < 1e-12
-    assert abs(e.details["reference_value"] - (1 - math.tanh(point) ** 2)) < 1e-12
+    point = e.witness.point["x"]
+    assert abs(e.witness.candidate - (1 - math.tanh(point))) < 1e-12
+    assert abs(e.witness.reference - (1 - math.tanh(point) ** 2)) < 1e-12
 
 
 def test_seeds_change_the_random_points_but_not_the_verdict():

@@ -24,6 +24,8 @@ CASES = [(cid, label, cand) for cid, muts in MUTATIONS.items() for label, cand i
 def test_wrong_answer_is_rejected(claim_id, label, candidate):
     evidence = claims.get(claim_id).check(candidate)
     assert not evidence.passed, f"{label} was accepted: {evidence.message}"
+    raised = evidence.message.startswith(("the backward raised", "the network raised"))
+    assert raised or evidence.witness is not None, f"{claim_id} shows no witness for {label}"
 
 
 def test_every_claim_has_two_mutations():

@@ -229,6 +229,9 @@ class Claim:
             raise TypeError(f"the check of {self.id} returned {type(evidence).__name__}")
         if evidence.claim_id not in ("", self.id):
             raise ValueError(f"the check of {self.id} reported for {evidence.claim_id}")
+        if evidence.witness is None and _plain(evidence.expected) and _plain(evidence.measured):
+            # a check that compared one value with another: that pair is its witness
+            evidence = replace(evidence, witness=Witness({}, evidence.expected, evidence.measured))
         return replace(
             evidence,
             claim_id=self.id,
@@ -236,6 +239,13 @@ class Claim:
             seed=seed,
             seconds=time.perf_counter() - start,
         )
+
+
+def _plain(value) -> bool:
+    """A number, or a flat sequence of numbers: something a witness can show as a value."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    return isinstance(value, list | tuple) and bool(value) and all(map(_plain, value))
 
 
 @contextmanager

@@ -53,7 +53,7 @@ from statistics import NormalDist
 import torch
 
 from derivations.arguments import count
-from verify.claims import Evidence
+from verify.evidence import Evidence, Witness
 
 #: ``sampler(n, gen) -> tensor`` of shape ``(n,)``, float64, on ``gen.device``.
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
@@ -343,8 +343,13 @@ def compare(est: Estimate, expected: float, *, level: float | None = None) -> tu
     return p > level, p
 
 
-def evidence(claim_id: str, est: Estimate, expected: float, *, message: str = "") -> Evidence:
+def evidence(
+    claim_id: str, est: Estimate, expected: float, *, message: str = "", point: dict | None = None
+) -> Evidence:
     """Evidence of the ``monte-carlo`` method: the test of ``est`` against ``expected``.
+
+    Its witness is ``point`` (the setting simulated), the candidate's ``expected`` value and
+    the simulated mean.
 
     >>> e = Estimate(1.0, 0.1, (0.5, 1.5), 100, 3, 1e-6, 0.25)
     >>> ev = evidence("demo.mc", e, 1.02)
@@ -371,6 +376,7 @@ def evidence(claim_id: str, est: Estimate, expected: float, *, message: str = ""
         seconds=est.seconds,
         message=text,
         details={"std_error": est.std_error, "level": est.level, "skewness": est.skewness},
+        witness=Witness(dict(point or {}), expected, est.mean),
     )
 
 

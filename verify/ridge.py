@@ -241,7 +241,14 @@ def _risk_check(name: str):
     def check(candidate, seed: int) -> Evidence:
         risk = _risk_function(candidate)
         expected = float(risk(config.eigenvalues(), config.mu, config.sigma_w2, config.sigma_eps2))
-        return mc.evidence(claim_id, simulated_risk(name, seed), expected)
+        point = {
+            "N": config.N,
+            "d": config.d,
+            "mu": config.mu,
+            "sw2": config.sigma_w2,
+            "se2": config.sigma_eps2,
+        }
+        return mc.evidence(claim_id, simulated_risk(name, seed), expected, point=point)
 
     return check
 
@@ -265,7 +272,8 @@ def _optimum_check(candidate, seed: int) -> Evidence:
         return Evidence(passed=False, measured=mu_c, message=f"μ = {mu_c} ≤ 0")
     # three independent streams from one seed: the slope at mu_c/2, mu_c and 2 mu_c
     at = {k: simulated_slope(k * mu_c, 3 * seed + i) for i, k in enumerate((0.5, 1.0, 2.0))}
-    ev = mc.evidence("ridge.optimal_mu", at[1.0], 0.0)
+    setting = {"d": c.d, "sw2": c.sigma_w2, "se2": c.sigma_eps2, "mu": mu_c}
+    ev = mc.evidence("ridge.optimal_mu", at[1.0], 0.0, point=setting)
     falls = at[0.5].interval[1] < 0
     rises = at[2.0].interval[0] > 0
     ev.passed = ev.passed and falls and rises

@@ -17,6 +17,7 @@ import sympy as sp
 
 from derivations import activations as act
 from verify.claims import Evidence, claim, get
+from verify.evidence import Witness
 from verify.lazy import F, lazy, torch
 
 # torch and the SymPy-to-torch translation load when a check runs, not when the claims are
@@ -85,7 +86,6 @@ def _candidate_values(candidate, pts: np.ndarray) -> np.ndarray:
 
 def _derivative_check(name: str):
     def check(candidate, seed):
-        derived = act.get(name).derivative
         chosen = candidate
         pts = points(name, seed)
         reference = autograd.autograd_derivative(TORCH[name], pts)
@@ -112,9 +112,6 @@ def _derivative_check(name: str):
             details["threshold_gap"] = upper.max_error
         where = pts[~above][main.worst_index]
         cand_v, ref_v = values[~above][main.worst_index], reference[~above][main.worst_index]
-        details.update(
-            point=float(where), candidate_value=float(cand_v), reference_value=float(ref_v)
-        )
         if passed:
             message += (
                 f"agrees with autograd of torch's {name} on {len(pts)} float64 points in "
@@ -128,13 +125,14 @@ def _derivative_check(name: str):
             f"activations.{name}.derivative",
             "autograd",
             passed,
-            expected=sp.sstr(derived),
+            expected=sp.sstr(chosen) if isinstance(chosen, sp.Basic) else repr(chosen),
             measured=f"torch autograd of {name}",
             error=main.max_error,
             tolerance=ATOL,
             n=len(pts),
             message=message,
             details=details,
+            witness=Witness({"x": float(where)}, float(cand_v), float(ref_v)),
         )
 
     return check
@@ -184,7 +182,6 @@ def _end_checks(interval, inner_vals, outer_vals, mid_vals):
 
 def _range_check(name: str):
     def check(candidate, seed):
-        derived = act.get(name).output_range
         chosen = candidate
         inner = np.concatenate([np.linspace(-INNER, INNER, 300_001), [0.0]])
         outer = np.linspace(-OUTER, OUTER, 200_001)
@@ -205,11 +202,13 @@ def _range_check(name: str):
                 inner_vals < float(hi) if chosen.right_open else inner_vals <= float(hi) + 1e-12
             )
         problems = []
+        extremes = (float(outer_vals.min()), float(outer_vals.max()))
+        witness = Witness({}, str(chosen), f"[{extremes[0]:.17g}, {extremes[1]:.17g}] sampled")
         if not inside.all():
             i = int(np.argmin(inside))
+            witness = Witness({"x": float(inner[i])}, str(chosen), float(inner_vals[i]))
             problems.append(f"{name}({inner[i]:.6g}) = {inner_vals[i]:.10g} lies outside {chosen}")
         problems += _end_checks(chosen, inner_vals, outer_vals, mid_vals)
-        extremes = (float(outer_vals.min()), float(outer_vals.max()))
         msg = (
             (
                 f"sampled extremes {extremes[0]:.6g} .. {extremes[1]:.6g} on "
@@ -223,10 +222,11 @@ def _range_check(name: str):
             f"activations.{name}.range",
             "enumeration",
             not problems,
-            expected=str(derived),
+            expected=str(chosen),
             measured=f"[{extremes[0]:.6g}, {extremes[1]:.6g}]",
             n=len(inner) + len(mid) + len(outer),
             message=msg,
+            witness=witness,
         )
 
     return check
@@ -267,7 +267,7 @@ def _kink_check(name: str):
             tolerance=ATOL,
             n=3,
             message=msg,
-            details={"point": b, "candidate_value": expected_at, "reference_value": got[1]},
+            witness=Witness({"x": b}, expected_at, got[1]),
         )
 
     return check
@@ -318,6 +318,11 @@ def _softmax_check(candidate, seed):
         tolerance=ATOL,
         n=len(logits),
         message=msg,
+        witness=Witness(
+            {f"z{i + 1}": float(v) for i, v in enumerate(z)},
+            tuple(map(tuple, got.tolist())),
+            tuple(map(tuple, ref.tolist())),
+        ),
     )
 
 

@@ -42,6 +42,7 @@ import sympy as sp
 from derivations import initialization as init
 from derivations.arguments import count
 from verify.claims import Evidence, claim, get  # noqa: F401 - get: doctest
+from verify.evidence import Witness
 from verify.initialization.overflow import (  # noqa: F401 - first_overflow, frequency_test: API
     LEVEL,
     OVERFLOW_DEPTH,
@@ -186,6 +187,7 @@ def _layers_check(claim_id: str, scheme: str):
             error=float(max(abs(e.mean - v) / abs(v) for e, v in zip(ests, expected, strict=True))),
             tolerance=float(max(e.rel_half_width for e in ests)),
             interval=ests[worst].interval,
+            witness=Witness({"layer": worst + 1}, float(expected[worst]), ests[worst].mean),
             p_value=min(1.0, tests[worst][1] * DEPTH),
             n=DRAWS * COLUMNS,
             message=(
@@ -206,7 +208,7 @@ BOUND_SHAPES = ((512, 512), (FAN_OUT, FAN_IN), (30, 100))
 def _xavier_bound_check(candidate, seed):
     bound = candidate
     gen = torch.Generator().manual_seed(seed)
-    problems, worst, total = [], 0.0, 0
+    problems, worst, total, witness = [], 0.0, 0, None
     for fan_out, fan_in in BOUND_SHAPES:
         w = torch.cat(
             [
@@ -221,6 +223,8 @@ def _xavier_bound_check(candidate, seed):
         # the upper end allows float32 rounding of a (2^-24 relative).
         eps = math.log(3e7) / w.numel()
         total += w.numel()
+        if witness is None or abs(top - a) / a >= worst:
+            witness = Witness({"fan_in": fan_in, "fan_out": fan_out}, a, top)
         worst = max(worst, abs(top - a) / a)
         if top > a * (1 + 2**-23):
             problems.append(f"{fan_in}→{fan_out}: max |w| = {top:.6g} exceeds {a:.6g}")
@@ -232,6 +236,7 @@ def _xavier_bound_check(candidate, seed):
         not problems,
         error=worst,
         n=total,
+        witness=witness,
         message="; ".join(problems)
         or f"torch's xavier_uniform_ stays within ±bound and reaches it (to {worst:.1e}) on "
         f"{len(BOUND_SHAPES)} shapes",
@@ -265,6 +270,7 @@ def _init_variance_check(claim_id, fill, expected_of, cv):
             est,
             value,
             message=f"E[w²] for a {FAN_IN}→{FAN_OUT} layer: {est} vs {value:.6g}",
+            point={"fan_in": FAN_IN, "fan_out": FAN_OUT},
         )
 
     return check

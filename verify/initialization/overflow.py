@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from derivations.arguments import count
-from verify.claims import Evidence
+from verify.evidence import Evidence, Witness
 from verify.lazy import lazy, torch
 
 stats = lazy("scipy.stats")
@@ -152,6 +152,13 @@ def _frequencies(observed: np.ndarray) -> str:
     return ", ".join(f"{'none' if v == 0 else v}: {c}" for v, c in zip(values, counts, strict=True))
 
 
+def _observed_shares(observed: np.ndarray) -> dict:
+    values, counts = np.unique(observed, return_counts=True)
+    return {
+        None if v == 0 else int(v): c / len(observed) for v, c in zip(values, counts, strict=True)
+    }
+
+
 def overflow_layer_check(candidate, seed):
     """Check of the claim ``initialization.overflow.layer`` (``candidate``: a layer or None).
 
@@ -169,6 +176,7 @@ def overflow_layer_check(candidate, seed):
         passed,
         expected=expected,
         measured=mode,
+        witness=Witness({}, expected, mode),
         n=len(observed),
         message=(
             f"most frequent first inf/nan layer over {len(observed)} independent width-{WIDTH} "
@@ -195,6 +203,7 @@ def overflow_distribution_check(candidate, seed):
         p > LEVEL,
         expected=probs,
         measured=_frequencies(observed),
+        witness=Witness({}, probs, _observed_shares(observed)),
         p_value=p,
         n=len(observed),
         message=(

@@ -17,6 +17,7 @@ import numpy as np
 
 from derivations import layers as L
 from verify.claims import Evidence, claim
+from verify.evidence import Witness, worst_entry
 from verify.gradcheck import centered_difference, relative_error, tolerance
 from verify.lazy import F, torch
 
@@ -88,6 +89,7 @@ def _check(name: str, method: str):
 
     def check(candidate, seed):
         worst_ratio, worst_msg, n, error, tol_used = 0.0, "", 0, 0.0, 0.0
+        witness = None
         for reg in REGS:
             try:
                 net, X, y, loss, grads, params = _run(name, candidate, reg, seed)
@@ -97,11 +99,17 @@ def _check(name: str, method: str):
                     method,
                     False,
                     message=f"reg={reg}: the network raised {type(exc).__name__}: {exc}",
+                    witness=Witness({"reg": reg}, f"raised {type(exc).__name__}", "a loss"),
                 )
             trouble = _shape_trouble(params, grads)
             if trouble:
                 return Evidence(
-                    cid, method, False, error=float("inf"), message=f"reg={reg}: {trouble}"
+                    cid,
+                    method,
+                    False,
+                    error=float("inf"),
+                    message=f"reg={reg}: {trouble}",
+                    witness=Witness({"reg": reg}, trouble, "gradients with the params' shapes"),
                 )
             tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
             t_loss = torch_loss(tensors, X, y, reg)
@@ -135,6 +143,13 @@ def _check(name: str, method: str):
                         else gap
                     )
                     worst_msg = f"{what} at reg={reg}: gap {gap:.3g} (relative {rel:.2g})"
+                    witness = (
+                        Witness({"reg": reg, "value": "loss"}, loss, t_value)
+                        if what == "loss"
+                        else worst_entry(
+                            grads[what[1:]], reference[what[1:]], {"reg": reg, "gradient": what}
+                        )
+                    )
         passed = worst_ratio <= 1.0
         ref = "torch autograd" if method == "autograd" else "centered differences of torch's loss"
         message = (
@@ -142,7 +157,16 @@ def _check(name: str, method: str):
             if passed
             else f"differs from {ref}: {worst_msg}"
         )
-        return Evidence(cid, method, passed, error=error, tolerance=tol_used, n=n, message=message)
+        return Evidence(
+            cid,
+            method,
+            passed,
+            error=error,
+            tolerance=tol_used,
+            n=n,
+            message=message,
+            witness=witness,
+        )
 
     return check
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from derivations import layers as L
 from verify.claims import Evidence, claim, get  # noqa: F401 - get for doctests
+from verify.evidence import Witness, worst_entry
 from verify.gradcheck import centered_difference, relative_error, tolerance
 from verify.lazy import F, torch
 
@@ -282,6 +283,11 @@ def _shape_problem(params: dict, grads: dict) -> str | None:
     return None
 
 
+def _fault(trouble) -> Witness:
+    """The witness of a candidate that could not be compared entry by entry."""
+    return Witness({}, str(trouble), "gradients with the inputs' shapes")
+
+
 def _autograd_check(name: str):
     case = CASES[name]
 
@@ -290,13 +296,21 @@ def _autograd_check(name: str):
         try:
             p = problem(name, candidate, seed=seed)
         except ValueError as exc:
-            return Evidence(cid, "autograd", False, error=float("inf"), message=str(exc))
+            return Evidence(
+                cid, "autograd", False, error=float("inf"), message=str(exc), witness=_fault(exc)
+            )
         trouble = p.error or _shape_problem(p.params, p.grads)
         ref_size = max(1.0, max(float(np.max(np.abs(g))) for g in p.torch_grads.values()))
         tol = AUTOGRAD_RTOL * ref_size
         if trouble:
             return Evidence(
-                cid, "autograd", False, error=float("inf"), tolerance=tol, message=trouble
+                cid,
+                "autograd",
+                False,
+                error=float("inf"),
+                tolerance=tol,
+                message=trouble,
+                witness=_fault(trouble),
             )
         gaps = {k: _gap(p.grads[k], p.torch_grads[k]) for k in case.grads}
         worst = max(gaps, key=gaps.get)
@@ -322,6 +336,7 @@ def _autograd_check(name: str):
             n=n,
             message=message,
             details=gaps,
+            witness=worst_entry(p.grads[worst], p.torch_grads[worst], {"gradient": f"d{worst}"}),
         )
 
     return check
@@ -335,14 +350,27 @@ def _fd_check(name: str):
         try:
             p = problem(name, candidate, seed=seed)
         except ValueError as exc:
-            return Evidence(cid, "finite-difference", False, error=float("inf"), message=str(exc))
+            return Evidence(
+                cid,
+                "finite-difference",
+                False,
+                error=float("inf"),
+                message=str(exc),
+                witness=_fault(exc),
+            )
         # Each coordinate's centered difference is off by at most F (c·eps/h + h²), F the
         # magnitude of the summed terms (verify.gradcheck.tolerance).
         tol = tolerance(p.scale)
         trouble = p.error or _shape_problem(p.params, p.grads)
         if trouble:
             return Evidence(
-                cid, "finite-difference", False, error=float("inf"), tolerance=tol, message=trouble
+                cid,
+                "finite-difference",
+                False,
+                error=float("inf"),
+                tolerance=tol,
+                message=trouble,
+                witness=_fault(trouble),
             )
         numeric = centered_difference(p.f, p.params)
         gaps = {k: _gap(p.grads[k], numeric[k]) for k in case.grads}
@@ -358,6 +386,7 @@ def _fd_check(name: str):
                 error=p.out_gap,
                 tolerance=out_tol,
                 message=f"the forward differs from {case.op} by {p.out_gap:.3g}",
+                witness=_fault(f"a forward {p.out_gap:.3g} away from {case.op}"),
             )
         passed = gaps[worst] <= tol
         message = (
@@ -373,6 +402,7 @@ def _fd_check(name: str):
             error=gaps[worst],
             tolerance=tol,
             n=n,
+            witness=worst_entry(p.grads[worst], numeric[worst], {"gradient": f"d{worst}"}),
             message=message,
             details={"relative_error": rel, **gaps},
         )

@@ -20,6 +20,7 @@ import numpy as np
 
 from derivations import mlp
 from verify.claims import Evidence, claim
+from verify.evidence import Witness, worst_entry
 from verify.lazy import F, torch
 
 X = (1.0, -1.0, 1.5)
@@ -167,6 +168,7 @@ def _key_check(
     def check(candidate, seed):
         fn = candidate
         worst = (0.0, None, None)
+        witness = None
         loss_error, failing = 0.0, 0
         cases = _cases(smoothing, rates)
         for kwargs, (params, x, label) in cases:
@@ -190,6 +192,12 @@ def _key_check(
             failing += gaps[k] > 1.0
             if gaps[k] > worst[0] or worst[1] is None:
                 worst = (gaps[k], k, kwargs)
+                at = {n: v for n, v in kwargs.items() if n not in ("params", "error")}
+                witness = (
+                    Witness({**at, "quantity": k}, kwargs.get("error", "raised"), "a value")
+                    if k == "(raised)"
+                    else worst_entry(got[k], ref[k], {**at, "quantity": k})
+                )
         ratio, key, where = worst
         passed = ratio <= 1.0
         shown = {k: v for k, v in where.items() if k != "params"}
@@ -214,6 +222,7 @@ def _key_check(
             n=len(cases),
             message=message,
             details={"worst_key": key, "worst_case": str(shown), "max_loss_error": loss_error},
+            witness=witness,
         )
 
     return check
@@ -223,7 +232,7 @@ def _parameters_check(candidate, seed):
     fn = candidate
     ids = [*range(0, 200), 2**31, 2**32 - 1]
     state = np.random.get_state()
-    bad = None
+    bad = witness = None
     for sid in ids:
         expected = course_parameters(sid)
         try:
@@ -231,8 +240,19 @@ def _parameters_check(candidate, seed):
             same = list(got) == list(expected) and all(
                 np.array_equal(got[k], expected[k]) for k in expected
             )
-        except Exception:  # noqa: BLE001 - a candidate that crashes is wrong
+            if not same:
+                key = next(
+                    (k for k in expected if k not in got or np.shape(got[k]) != expected[k].shape),
+                    None,
+                ) or next(k for k in expected if not np.array_equal(got[k], expected[k]))
+                witness = (
+                    Witness({"student_id": sid, "parameter": key}, "missing or reshaped", "")
+                    if key not in got or np.shape(got[key]) != expected[key].shape
+                    else worst_entry(got[key], expected[key], {"student_id": sid, "parameter": key})
+                )
+        except Exception as exc:  # noqa: BLE001 - a candidate that crashes is wrong
             same = False
+            witness = Witness({"student_id": sid}, f"raised {type(exc).__name__}", "the weights")
         if not same:
             bad = sid
             break
@@ -242,6 +262,7 @@ def _parameters_check(candidate, seed):
         message = f"differs from np.random.seed({bad}); rand(4,3), rand(4,1), rand(3,4), rand(3,1)"
     elif not untouched:
         message = "equal draws, but the caller's global NumPy state was changed"
+        witness = Witness({}, "the global NumPy state changed", "the global state as it was")
     else:
         message = (
             f"bit-identical to the course's global-seed recipe for {len(ids)} ids; "
@@ -256,6 +277,7 @@ def _parameters_check(candidate, seed):
         tolerance=0.0,
         n=len(ids),
         message=message,
+        witness=witness,
     )
 
 
@@ -286,24 +308,28 @@ def deep_reference(weights, biases, x, label, *, slope=SLOPE):
 def _deep_check(candidate, seed):
     fn = candidate
     rng = np.random.default_rng(seed)
-    worst, where = 0.0, None
+    worst, where, witness = 0.0, None, None
     for widths in DEEP:
         weights = [rng.normal(size=(o, i)) for i, o in zip(widths, widths[1:], strict=False)]
         biases = [rng.normal(size=(o, 1)) for o in widths[1:]]
         x = rng.normal(size=(widths[0], 1))
         label = int(rng.integers(1, widths[-1] + 1))
         ref = deep_reference(weights, biases, x, label)
+        pairs = [(name, k) for name in ("dl_dW", "dl_db") for k in range(len(weights))]
         try:
             got = fn(weights, biases, x, label)
-            gaps = [
-                _gap(got[name][k + 1], ref[name][k])
-                for name in ("dl_dW", "dl_db")
-                for k in range(len(weights))
-            ]
-        except Exception:  # noqa: BLE001 - a candidate that crashes is wrong
-            gaps = [np.inf]
+            gaps = [_gap(got[name][k + 1], ref[name][k]) for name, k in pairs]
+        except Exception as exc:  # noqa: BLE001 - a candidate that crashes is wrong
+            gaps, got = [np.inf], f"raised {type(exc).__name__}"
         if max(gaps) > worst or where is None:
             worst, where = max(gaps), widths
+            at = {"widths": widths}
+            if isinstance(got, str):
+                witness = Witness(at, got, "the gradients")
+            else:
+                name, k = pairs[int(np.argmax(gaps))]
+                quantity = f"{name}[{k + 1}]"
+                witness = worst_entry(got[name][k + 1], ref[name][k], {**at, "quantity": quantity})
     passed = worst <= 1.0
     return Evidence(
         "mlp.backprop.depth",
@@ -313,6 +339,7 @@ def _deep_check(candidate, seed):
         error=worst * ATOL if np.isfinite(worst) else float("inf"),
         tolerance=ATOL,
         n=len(DEEP),
+        witness=witness,
         message=(
             f"the layer rules give every ∂l/∂Wᵏ, ∂l/∂bᵏ of {len(DEEP)} LeakyReLU nets of depth "
             f"1 to {max(len(w) for w in DEEP) - 1} as torch autograd does"

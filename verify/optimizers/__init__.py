@@ -20,6 +20,7 @@ import sympy as sp
 
 from derivations import optimizers as opt
 from verify.claims import Evidence, claim
+from verify.evidence import Witness, worst_entry
 from verify.lazy import torch
 
 DIM = 6
@@ -147,6 +148,7 @@ def _compare(claim_id, runs, what: str, steps: int) -> Evidence:
         n=len(runs) * steps,
         message=message,
         details=errors,
+        witness=worst_entry(*runs[worst_name], {"run": worst_name}) if worst_name else None,
     )
 
 
@@ -241,6 +243,7 @@ def _schedule_check(candidate, seed):
         n=3 * STEPS,
         message=message,
         details={**checks, "final_gap": final_gap},
+        witness=worst_entry(mine, rescaled, {"run": "buffer × η₀/η₁ at the switch"}),
     )
 
 
@@ -287,6 +290,8 @@ def _adam_gap_check(candidate, seed):
         np.asarray(predict(w, g, ADAM_LR, ADAM_DECAY, 1e-8), dtype=np.float64), w.shape
     )
     error = float(np.max(np.abs(predicted - measured)))
+    i = int(np.argmax(np.abs(predicted - measured)))
+    witness = Witness({"w": float(w[i]), "g": float(g[i])}, float(predicted[i]), float(measured[i]))
     # Each side's new w has the size of w (plus a step of size η) and is rounded a handful of
     # times (decay, moments, square root, bias corrections, division); the gap subtracts two
     # of them, so 2**6 roundings of max(1, |w|) bound its error.
@@ -309,6 +314,7 @@ def _adam_gap_check(candidate, seed):
         error=error,
         tolerance=tol,
         n=int(w.size),
+        witness=witness,
         message=message,
     )
 
