@@ -57,9 +57,10 @@ def shown(value) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
         # repr of an int past 4300 digits raises in Python ≥ 3.11; bit_length never does
         digits = len(str(abs(value))) if value.bit_length() < 10_000 else None
+        article = "a negative" if value < 0 else "an"
         if digits is None:
-            return f"an integer of {value.bit_length()} bits"
-        return f"an integer with {digits} digits"
+            return f"{article} integer of {value.bit_length()} bits"
+        return f"{article} integer with {digits} digits"
     text = repr(value)
     return text if len(text) <= SHOWN else text[: SHOWN - 2] + "…" + text[-1]
 

@@ -415,7 +415,7 @@ def _check_level(level, name="level") -> float:
 def _expected(value) -> float:
     """The value tested against, as a float; inf or nan is a wrong answer, not a bad argument
     (a candidate may evaluate to it), but a non-number or an integer past float's range is."""
-    if isinstance(value, bool) or isinstance(value, str | bytes | complex):
+    if isinstance(value, bool | str | bytes | complex):
         raise TypeError(f"expected: a real number is required, got {arg.shown(value)}")
     try:
         return float(value)
