@@ -308,6 +308,18 @@ CASES = [
     ),
     ("worked_solution digits", lambda v: worked_solution(0, digits=v), "digits", COUNT),
     ("worked_solution fmt", lambda v: worked_solution(0, fmt=v), "fmt", CHOICE),
+    (
+        "backprop label",
+        lambda v: mlp.backprop([np.eye(2)], [np.zeros((2, 1))], np.ones((2, 1)), v),
+        "label",
+        [*COUNT, ("3", 3, ValueError)],
+    ),
+    (
+        "backprop x",
+        lambda v: mlp.backprop([np.eye(2)], [np.zeros((2, 1))], v, 1),
+        "x",
+        [*array_values(np.ones((2, 1))), ("(3, 1)", np.ones((3, 1)), ValueError)],
+    ),
     # verify.montecarlo
     ("estimate n", lambda v: ests(n=v), "n", COUNT),
     ("estimate seed", lambda v: ests(n=10, seed=v), "seed", SEED),
@@ -385,9 +397,12 @@ def test_each_call_of_the_table_works_with_a_good_value(label, call, name):
     # otherwise a row could pass because of some other fault in the call
     good = _good(label, name)
     if good is None:
-        good = {"conv_forward x": X4, "answer_key x": [1.0, -1.0, 1.5], "sgd w": X}.get(
-            label, ARRAY_ARGS[name]
-        )
+        good = {
+            "conv_forward x": X4,
+            "answer_key x": [1.0, -1.0, 1.5],
+            "sgd w": X,
+            "backprop x": np.ones((2, 1)),
+        }.get(label, ARRAY_ARGS[name])
     call(good)
 
 

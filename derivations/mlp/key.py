@@ -92,6 +92,24 @@ def _layers(params) -> tuple[np.ndarray, ...]:
     return W1, b1, W2, b2
 
 
+def _network(weights, biases, x):
+    """Layer ``k`` maps ``n_{k-1}`` inputs to ``n_k`` outputs: ``W_k`` is ``(n_k, n_{k-1})``,
+    ``b_k`` a column of ``n_k``, ``x`` a column of ``n_0``."""
+    for name, value in (("weights", weights), ("biases", biases)):
+        if not isinstance(value, list | tuple) or not value:
+            raise TypeError(
+                f"{name}: a non-empty list of arrays is required, got {arg.shown(value)}"
+            )
+    if len(biases) != len(weights):
+        raise ValueError(f"biases: one per layer is required ({len(weights)}), got {len(biases)}")
+    ws, bs = [], []
+    for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        previous = ws[-1].shape[0] if ws else None
+        ws.append(arg.array(w, f"weights[{k}]", shape=(None, previous)))
+        bs.append(arg.array(b, f"biases[{k}]", shape=(ws[-1].shape[0], 1)))
+    return ws, bs, arg.array(x, "x", shape=(ws[0].shape[1], 1))
+
+
 def leaky_relu(u: np.ndarray, slope: float) -> np.ndarray:
     """``u`` where positive, ``slope * u`` elsewhere.
 
@@ -132,7 +150,7 @@ def target(label: int, classes: int, label_smoothing: float = 0.0) -> np.ndarray
 
 
 def backprop(weights, biases, x, label, *, label_smoothing=0.0, slope=SLOPE) -> dict:
-    """Forward and backward pass of a LeakyReLU network of any depth (unvalidated).
+    """Forward and backward pass of a LeakyReLU network of any depth.
 
     Layer ``k`` computes ``h̄ᵏ = Wᵏ hᵏ⁻¹ + bᵏ``; every layer but the last applies
     LeakyReLU; the last layer's output are the logits. Returns lists indexed by layer (0 is
@@ -143,7 +161,15 @@ def backprop(weights, biases, x, label, *, label_smoothing=0.0, slope=SLOPE) -> 
     >>> out = backprop(W, b, np.array([[0.0], [0.0]]), 1)
     >>> out["p"].ravel().tolist(), round(out["loss"], 6)
     ([0.5, 0.5], 0.693147)
+    >>> backprop(W, b, np.zeros((3, 1)), 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: x: a real array of shape (2, 1) is required, got shape (3, 1)
     """
+    weights, biases, x = _network(weights, biases, x)
+    label = arg.integer(label, "label", minimum=1, maximum=weights[-1].shape[0])  # 1-based
+    label_smoothing = arg.probability(label_smoothing, "label_smoothing", open_high=True)
+    slope = arg.probability(slope, "slope", open_high=True)
     depth = len(weights)
     h_bar, h = [None], [x]
     for k in range(1, depth + 1):
