@@ -399,8 +399,10 @@ def _as_array(value, name: str, wanted: str, codes: str) -> np.ndarray:
     items = a.ravel().tolist()
     if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in items):
         raise _refuse(TypeError, name, wanted, a)
-    if "f" not in codes:
-        raise ValueError(f"{name}: {wanted} of entries below 2**63 is required")
+    if "f" not in codes:  # integers past int64, or floats among them
+        if all(_is_integer(v) for v in items):
+            raise ValueError(f"{name}: {wanted} is required, got an entry of 2**63 or more")
+        raise _refuse(TypeError, name, wanted, a)
     try:
         return np.array(items, dtype=np.float64).reshape(a.shape)
     except OverflowError:

@@ -460,6 +460,12 @@ def test_array_conversions():
         arg.array([[1.0], [1.0, 2.0]], "x")  # ragged
     with pytest.raises(TypeError, match="^x: a real array"):
         arg.array(np.array([1, "a"], dtype=object), "x")
+    with pytest.raises(
+        ValueError, match=r"^y: an integer array is required, got an entry of 2\*\*63"
+    ):
+        arg.array([1, 2**64], "y", dtype=int)
+    with pytest.raises(TypeError, match="^y: an integer array"):
+        arg.array([1.5, 2**64], "y", dtype=int)
 
 
 def test_choice_refuses_lookalikes():
