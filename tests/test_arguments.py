@@ -418,7 +418,7 @@ def test_every_public_module_uses_the_one_module():
         source = inspect.getsource(module)
         assert "isinstance(value, bool)" not in source, module.__name__
         for helper in ("def _variance(", "def _array(", "def _real(", "def _number(",
-                       "def _non_negative("):  # fmt: skip
+                       "def _non_negative(", "def _check_id("):  # fmt: skip
             assert helper not in source, (module.__name__, helper)
 
 

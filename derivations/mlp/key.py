@@ -51,10 +51,6 @@ KEYS = (
 ID_LIMIT = 2**32
 
 
-def _check_id(student_id) -> int:
-    return arg.integer(student_id, "student_id", minimum=0, maximum=ID_LIMIT - 1)
-
-
 def student_parameters(student_id) -> dict[str, np.ndarray]:
     """The course's weights for one student: ``W1, b1, W2, b2`` drawn from ``rand``.
 
@@ -72,7 +68,8 @@ def student_parameters(student_id) -> dict[str, np.ndarray]:
     ...
     TypeError: student_id: an integer in [0, 2**32 - 1] is required, got 1.0 (float)
     """
-    rng = np.random.RandomState(_check_id(student_id))
+    student_id = arg.integer(student_id, "student_id", minimum=0, maximum=ID_LIMIT - 1)
+    rng = np.random.RandomState(student_id)
     return {name: rng.rand(*shape) for name, shape in SHAPES.items()}
 
 
