@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.functions import Phi, sigmoid
 from derivations.ranges import RangeFacts, output_range
@@ -177,11 +178,17 @@ def _check_params(name: str, spec: Spec, given: dict) -> dict:
     out = {}
     for key, param in spec.params.items():
         value = given.get(key, param.default)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"{key}: a real number is required, got {value!r}")
-        if not math.isfinite(float(value)) or not param.accepts(float(value)):
-            raise ValueError(f"{key}: {value!r} is out of range; allowed: {param.allowed()}")
-        out[key] = value
+        high = None if math.isinf(param.high) else param.high
+        arg.real(
+            value,
+            key,
+            low=param.low,
+            high=high,
+            open_low=not param.low_closed,
+            open_high=not param.high_closed,
+        )
+        # an int stays an int, so that the expression holds an exact Integer
+        out[key] = int(value) if isinstance(value, numbers.Integral) else float(value)
     return out
 
 
@@ -202,17 +209,17 @@ def get(name: str, **params):
     >>> get("leaky_relu", a=-1)
     Traceback (most recent call last):
     ...
-    ValueError: a: -1 is out of range; allowed: [0, 1)
+    ValueError: a: a real number in [0, 1) is required, got -1
     """
+    if not isinstance(name, str):
+        arg.choice(name, "name", NAMES)  # the TypeError for a non-name
+    if name not in NAMES:
+        raise ValueError(f"name: unknown activation {name!r}; allowed: {', '.join(NAMES)}")
     if name == "softmax":
         n = params.pop("n", 3)
         if params:
             raise ValueError(f"params: softmax takes only n, got {sorted(params)}")
-        if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 6:
-            raise ValueError(f"n: an integer in [2, 6] is required, got {n!r}")
         return softmax(n)
-    if name not in TABLE:
-        raise ValueError(f"name: unknown activation {name!r}; allowed: {', '.join(NAMES)}")
     checked = _check_params(name, TABLE[name], params)
     return _build(name, tuple(sorted(checked.items())))
 
@@ -261,16 +268,29 @@ class Softmax:
     output_range: sp.Interval
 
 
-@lru_cache(maxsize=8)
+#: Most logits of a symbolic softmax: the Jacobian has n² entries, each proved by SymPy.
+SOFTMAX_MAX = 6
+
+
 def softmax(n: int = 3) -> Softmax:
-    """Softmax and its Jacobian ``diag(p) - p pᵀ``, derived entry by entry.
+    """Softmax of ``n`` logits (2 to :data:`SOFTMAX_MAX`) and its Jacobian ``diag(p) - p pᵀ``,
+    derived entry by entry.
 
     >>> s = softmax(2)
     >>> s.derivation.check().ok
     True
     >>> s.output_range
     Interval.open(0, 1)
+    >>> softmax(1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n: an integer in [2, 6] is required, got 1
     """
+    return _softmax(arg.count(n, "n", minimum=2, maximum=SOFTMAX_MAX))
+
+
+@lru_cache(maxsize=8)
+def _softmax(n: int) -> Softmax:
     z = list(sp.symbols(f"z1:{n + 1}", real=True))
     total = sp.Add(*[sp.exp(zi) for zi in z])
     p = sp.Matrix([sp.exp(zi) / total for zi in z])

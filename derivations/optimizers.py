@@ -18,59 +18,31 @@ True
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations.core import Derivation, Step
 
 # --- update rules ----------------------------------------------------------------------------
 
-_INF = float("inf")
-
-
-def _number(config: dict, key: str, low: float, high: float, *, high_open: bool = False):
-    value = config[key]
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise ValueError(f"{key}: a real number is required, got {type(value).__name__}")
-    value = float(value)
-    above = value >= high if high_open else value > high
-    if not math.isfinite(value) or value < low or above:
-        allowed = (
-            f"a finite number ≥ {low:g}"
-            if high == _INF
-            else f"in [{low:g}, {high:g}{')' if high_open else ']'}"
-        )
-        raise ValueError(f"{key}: must be {allowed}, got {value!r}")
-    return value
-
-
-def _array(value, name: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: an array of real numbers is required") from None
-
 
 def _arrays(w, dw) -> tuple[np.ndarray, np.ndarray]:
-    w, dw = _array(w, "w"), _array(dw, "dw")
+    w, dw = arg.array(w, "w"), arg.array(dw, "dw")
     if w.shape != dw.shape:
         raise ValueError(f"dw: shape {dw.shape} does not match w's shape {w.shape}")
     return w, dw
 
 
 def _state(config: dict, key: str, w: np.ndarray) -> np.ndarray:
-    state = np.asarray(config.get(key, np.zeros_like(w)), dtype=np.float64)
+    state = arg.array(config.get(key, np.zeros_like(w)), key)
     if state.shape != w.shape:
         raise ValueError(f"{key}: shape {state.shape} does not match w's shape {w.shape}")
     return state
 
 
 def _config(config, defaults: dict) -> dict:
-    if config is not None and not isinstance(config, dict):
-        raise ValueError(f"config: a dict or None is required, got {type(config).__name__}")
-    return {**defaults, **(config or {})}
+    return {**defaults, **arg.options(config, "config")}
 
 
 def sgd(w, dw, config=None):
@@ -89,8 +61,8 @@ def sgd(w, dw, config=None):
     """
     config = _config(config, {"learning_rate": 1e-2, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     return (1 - lr * decay) * w - lr * dw, config
 
 
@@ -109,13 +81,13 @@ def sgd_momentum(w, dw, config=None):
     >>> sgd_momentum(w, w, {"momentum": 1.0})
     Traceback (most recent call last):
     ...
-    ValueError: momentum: must be in [0, 1), got 1.0
+    ValueError: momentum: a real number in [0, 1) is required, got 1.0
     """
     config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    mu = _number(config, "momentum", 0, 1, high_open=True)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    mu = arg.probability(config["momentum"], "momentum", open_high=True)
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     v = mu * _state(config, "velocity", w) - lr * (dw + decay * w)
     config["velocity"] = v
     return w + v, config
@@ -133,9 +105,9 @@ def sgd_momentum_pytorch(w, dw, config=None):
     """
     config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    mu = _number(config, "momentum", 0, 1, high_open=True)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    mu = arg.probability(config["momentum"], "momentum", open_high=True)
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     b = mu * _state(config, "buffer", w) + (dw + decay * w)
     config["buffer"] = b
     return w - lr * b, config
@@ -146,10 +118,10 @@ _ADAM = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
 
 def _adam_direction(w, dw, config):
     """Advance the moments in ``config`` by the gradient ``dw``; return ``m̂/(√v̂ + ε)``."""
-    b1 = _number(config, "beta1", 0, 1, high_open=True)
-    b2 = _number(config, "beta2", 0, 1, high_open=True)
-    eps = _number(config, "epsilon", 0, _INF)
-    t = int(config.get("t", 0)) + 1
+    b1 = arg.probability(config["beta1"], "beta1", open_high=True)
+    b2 = arg.probability(config["beta2"], "beta2", open_high=True)
+    eps = arg.non_negative(config["epsilon"], "epsilon")
+    t = arg.non_negative_int(config.get("t", 0), "t") + 1
     m = b1 * _state(config, "m", w) + (1 - b1) * dw
     v = b2 * _state(config, "v", w) + (1 - b2) * dw**2
     config.update(m=m, v=v, t=t)
@@ -170,8 +142,8 @@ def adam(w, dw, config=None):
     """
     config = _config(config, {**_ADAM, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     return w - lr * _adam_direction(w, dw + decay * w, config), config
 
 
@@ -186,8 +158,8 @@ def adamw(w, dw, config=None):
     """
     config = _config(config, {**_ADAM, "weight_decay": 1e-2})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     return (1 - lr * decay) * w - lr * _adam_direction(w, dw, config), config
 
 
@@ -352,6 +324,10 @@ def adam_gap_value(w_value, g_value, lr, weight_decay, epsilon):
     >>> round(float(adam_gap_value(1.0, 1.0, 0.1, 0.1, 0.0)), 12)
     0.01
     """
+    w_value, g_value = arg.array(w_value, "w_value"), arg.array(g_value, "g_value")
+    lr = arg.non_negative(lr, "lr")
+    weight_decay = arg.non_negative(weight_decay, "weight_decay")
+    epsilon = arg.non_negative(epsilon, "epsilon")
     gap = sp.lambdify([w, g, eta, lam, eps], adam_first_step_gap().result, "numpy")
     return np.asarray(gap(w_value, g_value, lr, weight_decay, epsilon), dtype=np.float64)
 

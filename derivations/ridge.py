@@ -27,6 +27,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations.core import Derivation, Step
 
 lam = sp.Symbol("lambda", nonnegative=True)
@@ -111,15 +112,14 @@ def _design(n_rows: int):
     SymPy's proof minutes long and adds nothing that the general-``d`` argument lacks. ``N = 1``:
     ``X = (x1, x2)``, rank one, eigenvalues ``x1² + x2²`` and ``0``.
     """
+    n_rows = arg.choice(n_rows, "n_rows", (1, 3))
     if n_rows == 3:
         s1, s2 = sp.symbols("s_1 s_2", positive=True)
         rotation = sp.Matrix([[3, -4], [4, 3]]) / 5
         columns = sp.Matrix([[1, 2], [2, 1], [2, -2]]) / 3
         return columns * sp.diag(s1, s2) * rotation.T, [s1**2, s2**2], [s1, s2]
-    if n_rows == 1:
-        x1, x2 = sp.symbols("x_1 x_2", real=True)
-        return sp.Matrix([[x1, x2]]), [x1**2 + x2**2, sp.Integer(0)], [x1, x2]
-    raise ValueError(f"n_rows: 1 (N < d) or 3 (N > d) is allowed, got {n_rows!r}")
+    x1, x2 = sp.symbols("x_1 x_2", real=True)
+    return sp.Matrix([[x1, x2]]), [x1**2 + x2**2, sp.Integer(0)], [x1, x2]
 
 
 #: The general statement of each step of :func:`concrete_risk` (right-hand sides of
@@ -218,6 +218,7 @@ def quadratic_form_mean(n: int = 3) -> Derivation:
     >>> quadratic_form_mean().check().ok
     True
     """
+    n = arg.count(n, "n", maximum=6)  # SymPy's proof grows like n⁴ terms
     eps = sp.symbols(f"varepsilon_1:{n + 1}", real=True)
     a = {
         (j, k): sp.Symbol(f"a_{min(j, k) + 1}{max(j, k) + 1}", real=True)
@@ -338,13 +339,22 @@ def optimum() -> tuple[Derivation, sp.Expr]:
 _risk_term = sp.lambdify((lam, mu, sigma_w2, sigma_eps2, d), RISK_TERM, "numpy")
 
 
+#: Largest ``μ``, ``σ²`` or eigenvalue accepted: the risk squares and multiplies them, and
+#: ``1e100`` keeps every intermediate below float64's largest number (about ``1.8e308``).
+MAX_SCALE = 1e100
+
+
+def _scale(value, name: str) -> float:
+    return arg.real(value, name, low=0, high=MAX_SCALE)
+
+
 def bayes_risk(eigenvalues, mu, sigma_w2, sigma_eps2) -> float:
     """``Σ_i ((σ_w²/d) μ² + σ_ε² λ_i)/(λ_i + μ)²`` with ``d = len(eigenvalues)``.
 
     ``eigenvalues`` are those of ``H = XᵀX``; round-off-level negatives (above
     ``-EIGEN_RTOL · max|λ|``) count as zero, larger negatives are a ``ValueError``. ``μ = 0``
     is allowed only when every eigenvalue is positive (otherwise the problem has no unique
-    solution).
+    solution). Every number is at most :data:`MAX_SCALE`.
 
     >>> bayes_risk([3.0, -1e-15], 0.5, 2.0, 1.0)  # d = 2: 3.25/12.25 + 0.25/0.25
     1.2653...
@@ -352,17 +362,28 @@ def bayes_risk(eigenvalues, mu, sigma_w2, sigma_eps2) -> float:
     Traceback (most recent call last):
     ...
     ValueError: eigenvalues: must be >= 0 (H = XᵀX is positive semidefinite); got -0.1, below the round-off level 3e-10
+    >>> bayes_risk([3.0], 1e200, 2.0, 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: mu: a real number in [0, 1e+100] is required, got 1e+200
     """
     lams = _eigenvalues(eigenvalues)
-    mu = _number(mu, "mu", minimum=0.0)
-    sw2 = _number(sigma_w2, "sigma_w2", minimum=0.0)
-    se2 = _number(sigma_eps2, "sigma_eps2", minimum=0.0)
+    mu = _scale(mu, "mu")
+    sw2 = _scale(sigma_w2, "sigma_w2")
+    se2 = _scale(sigma_eps2, "sigma_eps2")
     if mu == 0 and np.any(lams == 0):
         raise ValueError(
             "mu: must be > 0 when H has a zero eigenvalue (N < d or a rank-deficient X): "
             "the ridge problem has no unique solution at mu = 0"
         )
-    return float(np.sum(_risk_term(lams, mu, sw2, se2, lams.size)))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # refused below
+        risk = float(np.sum(_risk_term(lams, mu, sw2, se2, lams.size)))
+    if not math.isfinite(risk):  # (λ + μ)² underflows to 0 when both are below about 1e-160
+        raise ValueError(
+            f"eigenvalues, mu: the risk cannot be computed in float64 at mu = {mu!r} and "
+            f"smallest eigenvalue {float(lams.min())!r} (got {risk!r})"
+        )
+    return risk
 
 
 _mu_star = sp.lambdify((d, sigma_w2, sigma_eps2), optimum()[1], "math")
@@ -377,41 +398,36 @@ def optimal_mu(d, sigma_w2, sigma_eps2) -> float:
     Traceback (most recent call last):
     ...
     ValueError: sigma_w2: must be > 0 (with no signal the best mu is infinite), got 0.0
+    >>> optimal_mu(True, 1.0, 0.25)
+    Traceback (most recent call last):
+    ...
+    TypeError: d: a positive integer is required, got True (bool)
     """
-    if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 1:
-        raise ValueError(f"d: a positive integer (the dimension) is required, got {d!r}")
-    sw2 = _number(sigma_w2, "sigma_w2", minimum=0.0)
-    se2 = _number(sigma_eps2, "sigma_eps2", minimum=0.0)
+    d = arg.count(d, "d")
+    sw2 = _scale(sigma_w2, "sigma_w2")
+    se2 = _scale(sigma_eps2, "sigma_eps2")
     if sw2 == 0:
         raise ValueError(
             f"sigma_w2: must be > 0 (with no signal the best mu is infinite), got {sigma_w2!r}"
         )
-    return float(_mu_star(int(d), sw2, se2))
-
-
-def _number(value, name, *, minimum) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: a real number is required, got {value!r}") from None
-    if not math.isfinite(x) or x < minimum:
-        raise ValueError(f"{name}: a finite number >= {minimum:g} is required, got {value!r}")
-    return x
+    best = float(_mu_star(d, sw2, se2))
+    if not math.isfinite(best):
+        raise ValueError(
+            f"sigma_w2: too small against d·sigma_eps2, mu* = d·sigma_eps2/sigma_w2 overflows "
+            f"float64, got {sigma_w2!r}"
+        )
+    return best
 
 
 def _eigenvalues(eigenvalues) -> np.ndarray:
-    try:
-        lams = np.asarray(eigenvalues, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"eigenvalues: a 1-D sequence of real numbers is required, got {eigenvalues!r}"
-        ) from None
-    if lams.ndim != 1 or lams.size == 0:
+    lams = arg.array(eigenvalues, "eigenvalues", ndim=1)
+    if lams.size == 0:
+        raise ValueError("eigenvalues: a non-empty 1-d array is required, got shape (0,)")
+    if float(np.max(np.abs(lams))) > MAX_SCALE:
         raise ValueError(
-            f"eigenvalues: a non-empty 1-D sequence is required, got shape {lams.shape}"
+            f"eigenvalues: entries of magnitude at most {MAX_SCALE:g} are required, "
+            f"got {float(np.max(np.abs(lams))):g}"
         )
-    if not np.all(np.isfinite(lams)):
-        raise ValueError("eigenvalues: must be finite (no inf or nan)")
     floor = -EIGEN_RTOL * float(np.max(np.abs(lams)))
     low = float(lams.min())
     if low < floor:

@@ -7,8 +7,8 @@ below prove that step, the ReLU factor ½ twice (by symmetry, and by the Gaussia
 plain functions; the tanh variance map is evaluated by numerical quadrature, and the first
 float32 overflow layer of the unit-normal experiment by numerical convolution.
 
->>> xavier_bound().result
-sqrt(6)/sqrt(n_in + n_out)
+>>> kaiming_sigma().result, xavier_bound().result
+(sqrt(2)/sqrt(d), sqrt(6)/sqrt(n_in + n_out))
 """
 
 from __future__ import annotations

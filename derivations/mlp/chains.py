@@ -26,6 +26,7 @@ from functools import cache
 
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.mlp.key import KEYS, answer_key, backprop, student_parameters
 
@@ -80,7 +81,14 @@ def onehot(label: int, classes: int = M) -> sp.Matrix:
     >>> onehot(3).T
     Matrix([[0, 0, 1]])
     """
+    label, classes = _label(label, classes, 100)
     return sp.Matrix(classes, 1, lambda i, _: int(i == label - 1))
+
+
+def _label(label, classes, most: int) -> tuple[int, int]:
+    """A 1-based ``label`` of ``classes`` classes, at most ``most`` of them (symbolic size)."""
+    classes = arg.count(classes, "classes", maximum=most)
+    return arg.integer(label, "label", minimum=1, maximum=classes), classes
 
 
 def _softmax(logits: sp.Matrix):
@@ -121,6 +129,7 @@ def cross_entropy_gradient(label: int = LABEL, classes: int = M) -> Derivation:
     >>> cross_entropy_gradient(1, 2).check().ok
     True
     """
+    label, classes = _label(label, classes, M)
     p, total = _softmax(h2[:classes, :])
     h = h2[:classes, :]
     y = onehot(label, classes)
@@ -153,6 +162,7 @@ def label_smoothing_gradient(label: int = LABEL, classes: int = M) -> Derivation
     >>> label_smoothing_gradient().check().ok
     True
     """
+    label, classes = _label(label, classes, M)
     alpha = sp.Symbol("alpha", nonnegative=True)
     h = h2[:classes, :]
     p, total = _softmax(h)
@@ -301,9 +311,13 @@ def whole_network(wrt: str = "W1", widths=(D0, D1, M), label: int = LABEL) -> De
     >>> d.result.doit().shape, d.check().ok
     ((2, 1), True)
     """
-    if wrt not in ("W1", "b1"):
-        raise ValueError(f"wrt: 'W1' or 'b1' expected, got {wrt!r}")
-    d0, d1, m = widths
+    arg.choice(wrt, "wrt", ("W1", "b1"))
+    if not isinstance(widths, tuple | list) or len(widths) != 3:
+        raise TypeError(f"widths: a triple (d0, d1, m) is required, got {arg.shown(widths)}")
+    # each entry is a symbol SymPy differentiates: past these sizes a proof takes minutes
+    d0, d1 = (arg.count(w, f"widths[{i}]", maximum=D1) for i, w in enumerate(widths[:2]))
+    m = arg.count(widths[2], "widths[2]", maximum=M)
+    label = arg.integer(label, "label", minimum=1, maximum=m)
     xs, w1, c1 = _vector("x", d0), _matrix("W^{1}", d1, d0), _vector("b^{1}", d1)
     w2, c2 = _matrix("W^{2}", m, d1), _vector("b^{2}", m)
     pre = w1 * xs + c1
