@@ -80,17 +80,22 @@ def copy_project(root: Path, dest: Path) -> Path:
     return dest
 
 
-def _cache_records(root: Path) -> set[tuple[str, int]]:
+def _cache_records(root: Path) -> dict[tuple[str, int], float]:
+    """jupyter-cache's records: (page, record id) -> seconds its execution took."""
     from jupyter_cache import get_cache
 
     cache = root / "_build" / ".jupyter_cache"
     if not cache.exists():
-        return set()
-    return {(Path(r.uri).name, r.pk) for r in get_cache(cache).list_cache_records()}
+        return {}
+    return {
+        (Path(r.uri).name, r.pk): float(r.data.get("execution_seconds") or 0.0)
+        for r in get_cache(cache).list_cache_records()
+    }
 
 
-def _build(root: Path) -> tuple[float, list[str], str | None]:
-    """Build the book in ``root``: seconds, pages executed, and the log tail if it failed."""
+def _build(root: Path) -> tuple[float, dict[str, float], str | None]:
+    """Build the book in ``root``: seconds, the pages executed (with their execution
+    seconds), and the end of the log if the build failed."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     path = os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])
     before = _cache_records(root)
@@ -103,7 +108,8 @@ def _build(root: Path) -> tuple[float, list[str], str | None]:
         text=True,
     )
     seconds = time.perf_counter() - start
-    executed = sorted({page for page, _ in _cache_records(root) - before})
+    after = _cache_records(root)
+    executed = {page: after[(page, pk)] for page, pk in set(after) - set(before)}
     failure = None if result.returncode == 0 else (result.stdout + result.stderr)[-3000:]
     return seconds, executed, failure
 
@@ -134,6 +140,10 @@ def _topics_read(root: Path, topics) -> dict[str, list[str]]:
     return read
 
 
+def _pages(executed: dict[str, float]) -> str:
+    return ", ".join(f"{page} ({seconds:.0f} s)" for page, seconds in sorted(executed.items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when both builds succeed (whether or not the target is met).
 
@@ -157,9 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         root = copy_project(ROOT, work / "project")
         print(f"copy of the project: {root}  ({os.cpu_count()} cores)")
         cold, cold_pages, failure = _build(root)
-        print(
-            f"cold build: {cold:6.1f} s, {len(cold_pages)} pages executed: {', '.join(cold_pages)}"
-        )
+        print(f"cold build: {cold:6.1f} s, {len(cold_pages)} pages executed: {_pages(cold_pages)}")
         if failure:
             print(f"the cold build failed:\n{failure}", file=sys.stderr)
             return 1
@@ -168,14 +176,12 @@ def main(argv: list[str] | None = None) -> int:
             f.write("# a one-line change made by python -m verify.bench book\n")
         print(f"changed one line of {target.relative_to(root).as_posix()}")
         warm, warm_pages, failure = _build(root)
-        print(
-            f"warm build: {warm:6.1f} s, {len(warm_pages)} pages executed: {', '.join(warm_pages)}"
-        )
+        print(f"warm build: {warm:6.1f} s, {len(warm_pages)} pages executed: {_pages(warm_pages)}")
         if failure:
             print(f"the warm build failed:\n{failure}", file=sys.stderr)
             return 1
         expected = sorted({f"{args.topic}.md", DASHBOARD})
-        if warm_pages == expected:
+        if sorted(warm_pages) == expected:
             print(f"re-executed exactly the topic's page and the dashboard: {', '.join(expected)}")
         else:
             print(f"expected to re-execute {', '.join(expected)}; topics each page imported:")
