@@ -24,19 +24,25 @@ the pages Sphinx would not re-read anyway, so a page is re-read exactly when its
 change: file times play no part (a copy that keeps old mtimes is caught; a touch is not a
 change).
 
-**Why the record is enough.** Python code is deterministic here: given the page's cells and
-the bytes of the files it read, an execution imports the same modules and reads the same
-files again. Take the execution E whose outputs the cache would serve, and its record R. If
-every file of R is unchanged, re-running the page would take the same path through the same
-code: each import it makes or skips is decided by code in R or in the page's cells, which
-are unchanged (they are part of the jupyter-cache key), so it imports nothing outside R and
-produces E's outputs. A module E did not import can therefore only come in through a change
-in a file of R, or in the page itself, and either re-executes the page. Two inputs are not
-file contents, and both are covered: whether a file exists (an ``import`` that fails, or
-``topics.py`` testing for a column) is in the listing of the packages' ``.py`` files; and a
-page is also held to the modules its own cells name, so a record that lacks one is not
-trusted. What no record sees (the installed libraries, files outside the root, the clock)
-is outside this contract, as before: after upgrading a library, build from clean.
+**Why the record is enough.** Which files an execution reads is decided by the page's
+cells and by the bytes of the files it has read so far (a seed or the clock may change the
+numbers a page shows, never which modules it imports). Take the execution E whose outputs
+the cache would serve, and its record R. If every file of R is unchanged, re-running the
+page takes the same path through the same code: each import it makes or skips is decided by
+code in R or in the page's cells, which are unchanged (they are part of the jupyter-cache
+key), so it reads nothing outside R and produces E's outputs. A module E did not import can
+therefore only come in through a change in a file of R, or in the page itself, and either
+one re-executes the page. Two inputs are not file contents, and both are covered: whether a
+module exists (an ``import`` that fails, or ``topics.py`` testing for a column) is in the
+listing of the packages' ``.py`` files; and a page is held to the modules its own cells
+name, so a record that lacks one is not trusted (such a page is always keyed
+conservatively). Outside this contract, as before: the installed libraries, files outside
+the root, whether a non-Python file exists, and a file edited while its page runs (files are
+hashed when the page ends). After upgrading a library, build from clean.
+
+The record lives in the cache entry rather than in a file of its own so that it cannot
+describe any execution but the one whose outputs it stands beside: deleting the cache
+deletes both, and an entry that jupyter-cache drops takes its record with it.
 
 A spurious execution costs seconds; a stale page shows a false result. So every doubt falls
 back to the conservative key, and a key is only ever reused together with the record of the
