@@ -340,6 +340,7 @@ def _topics_used(record: dict | None) -> list[str]:
 
 
 @pytest.mark.build
+@pytest.mark.fullbook
 def test_a_change_in_one_topic_reexecutes_its_page_and_the_dashboard_only(tmp_path):
     root = _copy_project(tmp_path, None, None)
     pages = {p.name for p in (ROOT / "book").glob("*.md")}
