@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from derivations.core import NUMERIC_ONLY, PROVED, Derivation, Step, reason_text
 from derivations.functions import Phi, sigmoid
+from derivations.printing import Equation
 from derivations.steps import RULES, break_points, differentiate
 
 x = sp.Symbol("x", real=True)
@@ -267,3 +268,22 @@ def test_random_trees_every_step_checks(expr):
     report = differentiate(expr, x).check()
     assert report.ok, str(report)
     assert report.counts()[NUMERIC_ONLY] == 0, str(report)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_reason_is_data_that_renders_without_latex_in_text(name):
+    expr, kwargs = CASES[name]
+    for step in differentiate(expr, x, name=name, **kwargs).steps:
+        shown = step.reason.text()
+        assert "\\" not in shown and "$" not in shown, shown
+        for e in step.reason.exprs:  # each quoted formula is typeset by SymPy on pages
+            assert sp.latex(e) in step.reason.latex()
+
+
+def test_chain_rule_quotes_the_rule_in_u_and_the_plain_rule_in_x():
+    u = sp.Symbol("u")
+    chained = differentiate(sp.log(1 + x**2), x).steps[1].reason
+    assert chained.exprs == (Equation(sp.Derivative(sp.log(u), u), 1 / u),)
+    plain = differentiate(sp.log(x), x, domain={x: (0.5, 2)}).steps[1].reason
+    assert plain.exprs == (Equation(sp.Derivative(sp.log(x), x), 1 / x),)
+    assert plain.text() == "log rule: d/dx log(x) = 1/x"
