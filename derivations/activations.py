@@ -27,7 +27,7 @@ import sympy as sp
 
 from derivations.core import Derivation, Step
 from derivations.functions import Phi, sigmoid
-from derivations.printing import Equation, Notation
+from derivations.printing import Equation, Notation, subscript
 from derivations.ranges import RangeFacts, output_range
 from derivations.render import Reason
 from derivations.steps import BreakPoint, break_points, differentiate
@@ -316,6 +316,16 @@ def softmax(n: int = 3) -> Softmax:
     )
     S = sp.Symbol("S", positive=True)  # shown in place of the sum of exponentials
     shown = {total: S, **{pi: sp.Symbol(f"p_{i + 1}") for i, pi in enumerate(p)}}
+    # The pending ∂p_i/∂z_j as one symbol each: shown as a derivative of the symbol p_i,
+    # SymPy would write d/dz_j, as if p_i depended on z_j alone.
+    shown |= {
+        pending[i, j]: Notation(
+            f"∂p{subscript(i + 1)}/∂z{subscript(j + 1)}",
+            rf"\frac{{\partial p_{{{i + 1}}}}}{{\partial z_{{{j + 1}}}}}",
+        )
+        for i in range(n)
+        for j in range(n)
+    }
     i, j, k = sp.symbols("i j k", integer=True, positive=True)
     p_i, p_j = sp.Symbol("p_i"), sp.Symbol("p_j")
     derivation = Derivation(
