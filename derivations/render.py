@@ -77,6 +77,18 @@ def _latex_text(words: str) -> str:
     return words
 
 
+def _expression(e):
+    """A SymPy object to quote; a matrix made immutable, so that a reason can be hashed."""
+    if isinstance(e, sp.MatrixBase):
+        return e.as_immutable()
+    if isinstance(e, sp.Basic):
+        return e
+    try:
+        return sp.sympify(e, strict=True)  # numbers only: a string is never parsed
+    except sp.SympifyError:
+        raise TypeError(f"exprs: SymPy expressions or numbers are required, got {e!r}") from None
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a step holds: words with ``{}`` (or ``{0}``, ``{1}``) slots, and the expressions.
@@ -112,10 +124,7 @@ class Reason:
             )
         if not isinstance(self.exprs, tuple | list):
             raise TypeError(f"exprs: a tuple of SymPy expressions is required, got {self.exprs!r}")
-        exprs = tuple(
-            e if isinstance(e, sp.Basic | sp.MatrixBase) else sp.sympify(e, strict=True)
-            for e in self.exprs
-        )
+        exprs = tuple(_expression(e) for e in self.exprs)
         used = {i for _, i in _pieces(self.rule) if i is not None}
         if used != set(range(len(exprs))):
             raise ValueError(

@@ -155,6 +155,14 @@ def test_reason_refuses_latex_and_mismatched_slots(rule, exprs, message):
         Reason(rule, exprs)
 
 
+def test_reason_quotes_expressions_never_strings():
+    assert Reason("{} and {}", (2, sp.Matrix([x]))).text() == "2 and [x]"
+    with pytest.raises(TypeError, match="exprs"):
+        Reason("{}", ("x**2",))
+    with pytest.raises(TypeError, match="exprs"):
+        Reason("{}", x)
+
+
 def test_step_turns_words_into_a_reason_and_refuses_latex_strings():
     assert Step(x, "expand").reason == Reason("expand")
     assert Step(x, "mask in {0, 1}").reason.text() == "mask in {0, 1}"
