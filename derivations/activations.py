@@ -28,7 +28,9 @@ import sympy as sp
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.functions import Phi, sigmoid
+from derivations.printing import Equation, Notation, subscript
 from derivations.ranges import RangeFacts, output_range
+from derivations.render import Reason
 from derivations.steps import BreakPoint, break_points, differentiate
 
 x = sp.Symbol("x", real=True)
@@ -73,7 +75,7 @@ class Spec:
     symbol: str
     definition: Callable[..., sp.Expr]
     closed_form: Callable[..., sp.Expr] | None = None
-    closed_form_reason: str = "simplify"
+    closed_form_reason: Reason | str = "simplify"
     params: dict[str, Param] = field(default_factory=dict)
     # What PyTorch's autograd returns at a kink: the branch its backward uses there.
     autograd_at_kink: str = ""
@@ -98,14 +100,19 @@ TABLE: dict[str, Spec] = {
         r"\mathrm{Softplus}",
         lambda: sp.log(1 + sp.exp(x)),
         lambda: sigmoid(x),
-        r"$\frac{e^x}{1 + e^x} = \frac{1}{1 + e^{-x}} = \sigma(x)$",
+        Reason(
+            "divide by {}: {}",
+            (sp.exp(x), Equation(sp.exp(x) / (1 + sp.exp(x)), 1 / (1 + sp.exp(-x)), sigmoid(x))),
+        ),
         title="Softplus",
     ),
     "sigmoid": Spec(
         r"\sigma",
         lambda: 1 / (1 + sp.exp(-x)),
         lambda: sigmoid(x) * (1 - sigmoid(x)),
-        r"$\frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x)\,(1 - \sigma(x))$",
+        Reason(
+            "{}", (Equation(sp.exp(-x) / (1 + sp.exp(-x)) ** 2, sigmoid(x) * (1 - sigmoid(x))),)
+        ),
     ),
     "tanh": Spec(r"\tanh", lambda: sp.tanh(x), lambda: 1 - sp.tanh(x) ** 2, "simplify"),
     "relu": Spec(
@@ -129,14 +136,23 @@ TABLE: dict[str, Spec] = {
         r"\mathrm{GELU}",
         lambda: x * Phi(x),
         lambda: Phi(x) + x * sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi),
-        r"$\Phi'(x) = \varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$",
+        Reason(
+            "{}",
+            (
+                Equation(
+                    sp.Derivative(Phi(x), x),
+                    sp.Function("varphi")(x),
+                    sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi),
+                ),
+            ),
+        ),
         title="GELU",
     ),
     "silu": Spec(
         r"\mathrm{SiLU}",
         lambda: x * sigmoid(x),
         lambda: sigmoid(x) * (1 + x * (1 - sigmoid(x))),
-        r"factor out $\sigma(x)$",
+        Reason("factor out {}", (sigmoid(x),)),
         title="SiLU",
     ),
 }
@@ -303,20 +319,80 @@ def _softmax(n: int) -> Softmax:
             / total**2
         ),
     )
-    entries = sp.Matrix(n, n, lambda i, j: p[i] * sp.KroneckerDelta(i, j) - p[i] * p[j])
+    # Unevaluated products keep each p_i whole, so that it is shown as p_i (``display``).
+    entries = sp.Matrix(
+        n,
+        n,
+        lambda i, j: sp.Add(
+            p[i] * sp.KroneckerDelta(i, j), sp.Mul(-1, p[i], p[j], evaluate=False), evaluate=False
+        ),
+    )
     jacobian = sp.diag(*p) - p * p.T
+    column = sp.ImmutableMatrix(p)
+    matrix_form = sp.MatAdd(
+        sp.ImmutableMatrix(sp.diag(*p)),
+        sp.MatMul(-1, column, column.T, evaluate=False),
+        evaluate=False,
+    )
     S = sp.Symbol("S", positive=True)  # shown in place of the sum of exponentials
+    shown = {total: S, **{pi: sp.Symbol(f"p_{i + 1}") for i, pi in enumerate(p)}}
+    # The pending ∂p_i/∂z_j as one symbol each: shown as a derivative of the symbol p_i,
+    # SymPy would write d/dz_j, as if p_i depended on z_j alone.
+    shown |= {
+        pending[i, j]: Notation(
+            f"∂p{subscript(i + 1)}/∂z{subscript(j + 1)}",
+            rf"\frac{{\partial p_{{{i + 1}}}}}{{\partial z_{{{j + 1}}}}}",
+        )
+        for i in range(n)
+        for j in range(n)
+    }
+    i, j, k = sp.symbols("i j k", integer=True, positive=True)
+    p_i, p_j = sp.Symbol("p_i"), sp.Symbol("p_j")
     derivation = Derivation(
         f"Jacobian of softmax ({n} logits)",
         z,
         [
-            Step(pending, "definition: J_ij = ∂p_i/∂z_j with p_i = e^{z_i}/S, S = Σ_k e^{z_k}"),
-            Step(quotient, "quotient rule; ∂S/∂z_j = e^{z_j}", "quotient"),
-            Step(entries, "split the fraction: p_i δ_ij - p_i p_j"),
-            Step(jacobian, "matrix form: diag(p) - p pᵀ"),
+            Step(
+                pending,
+                Reason(
+                    "definition: {} with {}, {}",
+                    (
+                        Equation(
+                            sp.Symbol("J_ij"),
+                            Notation("∂pᵢ/∂zⱼ", r"\frac{\partial p_i}{\partial z_j}"),
+                        ),
+                        Equation(p_i, sp.exp(sp.Symbol("z_i")) / S),
+                        Equation(S, sp.Sum(sp.exp(sp.Symbol("z_k")), (k, 1, n))),
+                    ),
+                ),
+            ),
+            Step(
+                quotient,
+                Reason(
+                    "quotient rule; {}",
+                    (
+                        Equation(
+                            Notation("∂S/∂zⱼ", r"\frac{\partial S}{\partial z_j}"),
+                            sp.exp(sp.Symbol("z_j")),
+                        ),
+                    ),
+                ),
+                "quotient",
+            ),
+            Step(
+                entries,
+                Reason("split the fraction: {}", (p_i * sp.KroneckerDelta(i, j) - p_i * p_j,)),
+            ),
+            Step(
+                matrix_form,
+                Reason(
+                    "matrix form: {}",
+                    (Notation("diag(p) - p·pᵀ", r"\operatorname{diag}(p) - p\,p^{T}"),),
+                ),
+            ),
         ],
         lhs=sp.Symbol("J"),
-        display={total: S},
+        display=shown,
         points=6,
     )
     return Softmax(

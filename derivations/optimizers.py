@@ -23,6 +23,8 @@ import sympy as sp
 
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
+from derivations.printing import Equation
+from derivations.render import Reason
 
 # --- update rules ----------------------------------------------------------------------------
 
@@ -169,6 +171,8 @@ w, g, v_B = sp.symbols("w g v_B", real=True)
 eta, eta_0, eta_1, lam, eps, a = sp.symbols("eta eta_0 eta_1 lambda epsilon a", positive=True)
 mu = sp.Symbol("mu", nonnegative=True)
 _UNIT = {mu: (0, 0.99)}
+# Quoted in reasons and shown on the left-hand side.
+_v_A, _v_B_next, _w_B_next = sp.symbols("v_A v'_B w'_B")
 
 
 def momentum_conventions() -> Derivation:
@@ -186,11 +190,21 @@ def momentum_conventions() -> Derivation:
         "Conventions A and B: one step preserves v_A = −η v_B",
         [w, g, v_B, eta, mu],
         [
-            Step(sp.Matrix([v_A_next, w_A_next]), "A's step, hypothesis $v_A = -η v_B$"),
+            Step(
+                sp.Matrix([v_A_next, w_A_next]),
+                Reason("A's step, hypothesis {}", (Equation(_v_A, -eta * v_B),)),
+            ),
             Step(sp.Matrix([-eta * mu * v_B - eta * g, w - eta * mu * v_B - eta * g]), "expand"),
             Step(
                 sp.Matrix([-eta * v_B_next, w - eta * v_B_next]),
-                "factor $-η$: B's step $v_B' = μ v_B + g$, $w_B' = w - η v_B'$",
+                Reason(
+                    "factor {}: B's step {}, {}",
+                    (
+                        -eta,
+                        Equation(_v_B_next, mu * v_B + g),
+                        Equation(_w_B_next, w - eta * _v_B_next),
+                    ),
+                ),
             ),
         ],
         domain=_UNIT,
@@ -218,8 +232,14 @@ def momentum_schedule_gap() -> Derivation:
         "Conventions A and B after the rate changes from η₀ to η₁",
         [w, g, v_B, eta_0, eta_1, mu],
         [
-            Step(sp.Add(w_A_next, -w_B_next, evaluate=False), "both steps; $v_A = -η_0 v_B$"),
-            Step(eta_1 * mu * v_B - eta_0 * mu * v_B, "expand; $w$ and $η_1 g$ cancel"),
+            Step(
+                sp.Add(w_A_next, -w_B_next, evaluate=False),
+                Reason("both steps; {}", (Equation(_v_A, -eta_0 * v_B),)),
+            ),
+            Step(
+                eta_1 * mu * v_B - eta_0 * mu * v_B,
+                Reason("expand; {} and {} cancel", (w, eta_1 * g)),
+            ),
             Step(mu * v_B * (eta_1 - eta_0), "factor"),
         ],
         domain=_UNIT,
@@ -252,7 +272,7 @@ def quadratic_schedule_example() -> Derivation:
             Step(a * mu * w_0 * (eta_1 - eta_0), "factor"),
         ],
         domain=_UNIT,
-        lhs=sp.Symbol("w_A^{(2)}") - sp.Symbol("w_B^{(2)}"),
+        lhs=sp.Symbol("w_A^(2)") - sp.Symbol("w_B^(2)"),
         notes=("The same gap as the one-step lemma with v_B = a w₀, B's velocity after step 1.",),
     )
 
@@ -267,9 +287,12 @@ def sgd_weight_decay() -> Derivation:
         "An L2 penalty in SGD is decoupled weight decay",
         [w, g, eta, lam],
         [
-            Step(w - eta * (g + sp.Derivative(lam * w**2 / 2, w)), "SGD on $f + (λ/2) w^2$"),
+            Step(
+                w - eta * (g + sp.Derivative(lam * w**2 / 2, w)),
+                Reason("SGD on {}", (sp.Symbol("f") + lam / 2 * w**2,)),
+            ),
             Step(w - eta * (g + lam * w), "power rule"),
-            Step((1 - eta * lam) * w - eta * g, "collect $w$"),
+            Step((1 - eta * lam) * w - eta * g, Reason("collect {}", (w,))),
         ],
         lhs=sp.Symbol("w'"),
         notes=("Coordinate-wise, so the same holds for vectors: w ← (1 − ηλ)w − ηg.",),
@@ -292,24 +315,41 @@ def adam_first_step_gap() -> Derivation:
         return eta * grad / (sp.sqrt(grad**2) + eps)
 
     l2, decoupled = w - first_step(g_l2), (1 - eta * lam) * w - first_step(g)
+    m_hat, g_hat = sp.symbols("mhat ghat")
     return Derivation(
         "First step of Adam with an L2 penalty minus the first step of AdamW",
         [w, g, eta, lam, eps],
         [
             Step(
-                sp.Add(l2, -decoupled, evaluate=False), "one step each; at t = 1, m̂ = ĝ, √v̂ = |ĝ|"
+                sp.Add(l2, -decoupled, evaluate=False),
+                Reason(
+                    "one step each; at {}, {}, {}",
+                    (
+                        Equation(sp.Symbol("t"), 1),
+                        Equation(m_hat, g_hat),
+                        Equation(sp.sqrt(sp.Symbol("vhat")), sp.Abs(g_hat)),
+                    ),
+                ),
             ),
             Step(
                 eta * lam * w + eta * g / (sp.Abs(g) + eps) - eta * g_l2 / (sp.Abs(g_l2) + eps),
-                "$w - (1 - ηλ) w = ηλ w$",
+                Reason(
+                    "{}",
+                    (
+                        Equation(
+                            sp.Add(w, sp.Mul(-1, 1 - eta * lam, w, evaluate=False), evaluate=False),
+                            eta * lam * w,
+                        ),
+                    ),
+                ),
             ),
             Step(
                 eta * (lam * w + g / (sp.Abs(g) + eps) - g_l2 / (sp.Abs(g_l2) + eps)),
-                "collect $η$",
+                Reason("collect {}", (eta,)),
             ),
         ],
         domain={**_UNIT, eps: (1e-3, 1)},
-        lhs=sp.Symbol("w'_{L2}") - sp.Symbol("w'_{AdamW}"),
+        lhs=sp.Symbol("w'_L2") - sp.Symbol("w'_AdamW"),
         notes=(
             "With ε → 0 and g, g + λw of one sign, the normalised directions cancel and the gap "
             "is ηλw: the size of AdamW's decay, which Adam's normalisation removes from the L2 "

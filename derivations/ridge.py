@@ -29,6 +29,8 @@ import sympy as sp
 
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
+from derivations.printing import Equation
+from derivations.render import Reason
 
 lam = sp.Symbol("lambda", nonnegative=True)
 mu = sp.Symbol("mu", positive=True)
@@ -80,6 +82,11 @@ class GaussianMean(sp.Function):
 
     def _sympystr(self, printer):
         return f"E[{printer._print(self.args[0])}]"
+
+
+def _mean(expr):
+    """``E[expr]`` as written in a reason or on the left of a chain (never evaluated)."""
+    return GaussianMean(expr, sp.Tuple())
 
 
 def _check_quadratic(expr, zs):
@@ -164,32 +171,49 @@ def concrete_risk(n_rows: int = 3) -> Derivation:
     H_mu_inv2 = H_mu_inv * H_mu_inv
     w_mu = H_mu_inv * X.T * (X * w + eps)
     noise_part = H_mu_inv * X.T * eps
+    # The general matrices the reasons quote (any N and d).
+    N = sp.Symbol("N", positive=True, integer=True)
+    X_, H_, H_mu_ = (
+        sp.MatrixSymbol("X", N, d),
+        sp.MatrixSymbol("H", d, d),
+        sp.MatrixSymbol("H_mu", d, d),
+    )
+    w_, y_, eps_ = (
+        sp.MatrixSymbol("w", d, 1),
+        sp.MatrixSymbol("y", N, 1),
+        sp.MatrixSymbol("varepsilon", N, 1),
+    )
+    A_, s_ = sp.MatrixSymbol("A", N, N), sp.Symbol("s")
+    z_ = sp.MatrixSymbol("z", N, 1)
     steps = [
         Step(
             mean(_norm2(w_mu - w)),
-            "definition of $w_\\mu$, $y = Xw + \\varepsilon$",
+            Reason("definition of {}, {}", (sp.Symbol("w_mu"), Equation(y_, X_ * w_ + eps_))),
         ),
         Step(
             mean(_norm2((H_mu_inv * H - sp.eye(dim)) * w + noise_part)),
-            "$X^\\top y = Hw + X^\\top\\varepsilon$",
+            Reason("{}", (Equation(X_.T * y_, H_ * w_ + X_.T * eps_),)),
         ),
         Step(
             mean(_norm2(-mu * H_mu_inv * w + noise_part)),
-            "$H_\\mu^{-1}(H - H_\\mu) = -\\mu H_\\mu^{-1}$",
+            Reason("{}", (Equation(H_mu_.I * (H_ - H_mu_), -mu * H_mu_.I),)),
         ),
         Step(
             mu**2 * mean((w.T * H_mu_inv2 * w)[0])
             - 2 * mu * mean((w.T * H_mu_inv2 * X.T * eps)[0])
             + mean((eps.T * X * H_mu_inv2 * X.T * eps)[0]),
-            "expand; $H_\\mu$ symmetric",
+            Reason("expand; {} symmetric", (H_mu_,)),
         ),
         Step(
             mu**2 * mean((w.T * H_mu_inv2 * w)[0]) + mean((eps.T * X * H_mu_inv2 * X.T * eps)[0]),
-            "cross term: mean $0$",
+            "cross term: mean 0",
         ),
         Step(
             mu**2 * prior * H_mu_inv2.trace() + sigma_eps2 * (X * H_mu_inv2 * X.T).trace(),
-            "$\\mathbb{E}[z^\\top A z] = s^2 \\operatorname{tr} A$",
+            Reason(
+                "{}",
+                (Equation(GaussianMean(z_.T * A_ * z_, sp.Tuple()), s_**2 * sp.Trace(A_)),),
+            ),
         ),
         Step(
             mu**2 * prior * H_mu_inv2.trace() + sigma_eps2 * (H_mu_inv2 * H).trace(),
@@ -197,7 +221,7 @@ def concrete_risk(n_rows: int = 3) -> Derivation:
         ),
         Step(
             sum((prior * mu**2 + sigma_eps2 * e) / (e + mu) ** 2 for e in eigenvalues),
-            "eigenvalues $\\lambda_i$ of $H$",
+            Reason("eigenvalues {} of {}", (sp.Symbol("lambda_i"), H_)),
         ),
     ]
     shape = "N > d" if n_rows > dim else "N < d"
@@ -229,6 +253,8 @@ def quadratic_form_mean(n: int = 3) -> Derivation:
     laws = sp.Tuple(*[(z, sigma_eps2) for z in eps])
     z = sp.Matrix(eps)
     pairs = [(j, k) for j in range(n) for k in range(n)]
+    j, k = sp.symbols("j k", integer=True)
+    eps_j, eps_k = sp.symbols("varepsilon_j varepsilon_k", real=True)
     steps = [
         Step(GaussianMean((z.T * A * z)[0], laws), "definition"),
         Step(
@@ -237,9 +263,9 @@ def quadratic_form_mean(n: int = 3) -> Derivation:
         ),
         Step(
             sum(a[(j, j)] * GaussianMean(eps[j] ** 2, laws) for j in range(n)),
-            "$\\mathbb{E}[\\varepsilon_j\\varepsilon_k] = 0$, $j \\ne k$",
+            Reason("{}, {}", (Equation(_mean(eps_j * eps_k), 0), sp.Ne(j, k))),
         ),
-        Step(sigma_eps2 * A.trace(), "$\\mathbb{E}[\\varepsilon_j^2] = \\sigma_\\varepsilon^2$"),
+        Step(sigma_eps2 * A.trace(), Reason("{}", (Equation(_mean(eps_j**2), sigma_eps2),))),
     ]
     return Derivation(
         f"mean of a quadratic form, n = {n}",
@@ -264,8 +290,12 @@ def per_direction() -> Derivation:
     v, eta = sp.symbols("v eta", real=True)
     laws = sp.Tuple((v, sigma_w2 / d), (eta, sigma_eps2 * lam))
     u = (-mu * v + eta) / (lam + mu)
+    u_i, v_i, eta_i, lam_i = sp.symbols("u_i v_i eta_i lambda_i", real=True)
     steps = [
-        Step(GaussianMean(u**2, laws), "$u_i = (-\\mu v_i + \\eta_i)/(\\lambda_i + \\mu)$"),
+        Step(
+            GaussianMean(u**2, laws),
+            Reason("{}", (Equation(u_i, (-mu * v_i + eta_i) / (lam_i + mu)),)),
+        ),
         Step(
             (
                 mu**2 * GaussianMean(v**2, laws)
@@ -277,11 +307,17 @@ def per_direction() -> Derivation:
         ),
         Step(
             (mu**2 * GaussianMean(v**2, laws) + GaussianMean(eta**2, laws)) / (lam + mu) ** 2,
-            "independent, mean $0$",
+            "independent, mean 0",
         ),
         Step(
             (sigma_w2 / d * mu**2 + sigma_eps2 * lam) / (lam + mu) ** 2,
-            "$\\mathbb{E}[v_i^2] = \\sigma_w^2/d$, $\\mathbb{E}[\\eta_i^2] = \\sigma_\\varepsilon^2\\lambda_i$",
+            Reason(
+                "{}, {}",
+                (
+                    Equation(_mean(v_i**2), sigma_w2 / d),
+                    Equation(_mean(eta_i**2), sigma_eps2 * lam_i),
+                ),
+            ),
         ),
     ]
     return Derivation(
@@ -289,7 +325,7 @@ def per_direction() -> Derivation:
         [lam, mu, sigma_w2, sigma_eps2, d],
         steps,
         domain={d: (1, 50), lam: (0, 20)},
-        lhs=sp.Symbol(r"\mathbb{E}[u_i^2]"),
+        lhs=_mean(u_i**2),
         notes=("summing over i = 1..d gives the Bayes risk",),
     )
 
@@ -320,7 +356,7 @@ def optimum() -> tuple[Derivation, sp.Expr]:
         Step(slope, "quotient rule; factor"),
         Step(
             2 * lam * sigma_w2 / d * (mu - mu_star) / (lam + mu) ** 3,
-            "$\\mu^*$: SymPy's root",
+            Reason("{}: SymPy's root", (sp.Symbol("mu^*"),)),
         ),
     ]
     derivation = Derivation(

@@ -51,7 +51,7 @@ def test_closed_forms_read_as_a_course_writes_them():
 
 
 def test_softplus_steps_name_their_rules():
-    reasons = " ".join(s.reason.lower() for s in act.get("softplus").derivation.steps)
+    reasons = " ".join(s.reason.text().lower() for s in act.get("softplus").derivation.steps)
     for rule in ("chain", "sum", "exp"):
         assert rule in reasons
 

@@ -39,6 +39,7 @@ SHARED = {
         "__main__",
         "core",
         "render",
+        "printing",
         "steps",
         "arguments",
         "functions",
