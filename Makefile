@@ -64,9 +64,13 @@ mathjax: $(MATHJAX_JS)
 # Pages execute at build time (cached in _build/.jupyter_cache); any warning, failing cell or
 # failing claim fails the build, and so does output on stderr in a page: importing matplotlib
 # first builds its font cache, whose notice would otherwise be such output on a fresh machine.
+# A page that re-executes looks up derivation checks and claim evidence whose code did not
+# change in DV_CACHE_DIR (see derivations/cache.py); the kernels inherit it, and it must be
+# absolute because each kernel runs in its page's folder. `make clean` removes it with _build.
+DV_CACHE := $(CURDIR)/_build/.dv_cache
 book: $(STAMP) $(MATHJAX_JS)
 	$(PY) -c "import matplotlib.pyplot"
-	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	DV_CACHE_DIR=$(DV_CACHE) $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 
 clean:
 	rm -rf _build

@@ -26,9 +26,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import mpmath
 import sympy as sp
+
+from derivations import cache
 
 # Rendering is its own module; these names are re-exported so that imports from
 # derivations.core keep working.
@@ -317,15 +320,27 @@ class Derivation:
     def check(self, *, seed: int = 0) -> CheckReport:
         """Check every consecutive equality; see :class:`CheckReport`.
 
+        With ``DV_CACHE_DIR`` set, the report is looked up there first and kept there after
+        (see :func:`check_key` for what decides it); unset, every call checks afresh.
+
         >>> import sympy as sp
         >>> x = sp.Symbol("x", real=True)
         >>> print(Derivation("t", [x], [Step(x + x, "given"), Step(3 * x, "slip")]).check())
         t: 0 proved, 0 numeric-only, 1 failed
           step 1: failed: 2*x = 3*x is false at x=... (left ..., right ...)
         """
-        return CheckReport(
+        digest = check_key(self, seed) if cache.directory() is not None else None
+        if digest is not None:
+            found = cache.lookup("derivation", digest, CheckReport)
+            if found is not None:
+                return found
+        report = CheckReport(
             self.title, [self.check_step(i, seed=seed) for i in range(1, len(self.steps))]
         )
+        # Kept only if no file of the key changed while the check ran.
+        if digest is not None and check_key(self, seed) == digest:
+            cache.store("derivation", digest, report)
+        return report
 
     def assert_valid(self, *, seed: int = 0) -> CheckReport:
         """Check, and raise :class:`DerivationError` at the first false step.
@@ -378,3 +393,108 @@ class Derivation:
 
 def _plain(expr) -> str:
     return sp.sstr(expr)
+
+
+#: The modules whose code decides a verdict besides the expressions' own classes: this one
+#: (the simplifiers, the numeric comparison, the sampling) and the cache's key.
+_CHECKER_FILES = (Path(__file__), Path(cache.__file__))
+
+
+def _exprs_of(derivation: Derivation):
+    for step in derivation.steps:
+        yield step.expr
+        yield from step.reason.exprs
+
+
+class _Describer:
+    """Writes an expression tree as text that determines it, noting every node's class.
+
+    Atoms are written by ``srepr`` (a symbol with its assumptions, a number exactly), other
+    nodes as their class's full name and their arguments in stored order (which SymPy keeps
+    canonical, so the text is the same in every process). A subtree shared by identity is written
+    once; far faster than ``srepr`` of the whole, which re-sorts every sum.
+    """
+
+    def __init__(self):
+        self.classes: set[type] = set()
+        self._seen: dict = {}
+
+    def __call__(self, expr) -> str:
+        if isinstance(expr, sp.MatrixBase):
+            self.classes.add(type(expr))
+            entries = ",".join(self(e) for e in expr)
+            return f"{type(expr).__name__}{expr.shape}[{entries}]"
+        if not isinstance(expr, sp.Basic):
+            self.classes.add(type(expr))
+            return f"{type(expr).__qualname__}:{expr!r}"
+        # By identity, not equality: equal nodes may differ (a Float's precision).
+        seen = self._seen.get(id(expr))
+        if seen is not None:
+            return seen[1]
+        cls = type(expr)
+        self.classes.add(cls)
+        if expr.args:
+            inner = ",".join(self(a) for a in expr.args)
+            done = f"{cls.__module__}.{cls.__qualname__}({inner})"
+        else:
+            done = f"{cls.__module__}.{sp.srepr(expr)}"
+        self._seen[id(expr)] = (expr, done)  # the node is kept, so its id is not reused
+        return done
+
+
+def check_key(derivation: Derivation, seed: int = 0) -> str | None:
+    """The cache key of ``derivation.check(seed=seed)``, or None when it cannot be made.
+
+    It holds all that the verdict depends on: the title and the seed (they seed the random
+    points), the number of points, the symbols with their assumptions (they pick the default
+    ranges), the domain, every step's expression, reason and rule; the source of this module
+    and of every project module that defines a class found in the expressions or the
+    derivation's own class (``derivations/functions.py`` for ``sigmoid``, ``Phi`` and
+    ``GaussianMean``; ``derivations/printing.py`` for ``Notation`` and ``Equation``), with
+    the project modules those import; and the versions of SymPy, mpmath and Python. A class
+    that is neither the project's nor SymPy's (one defined in a notebook cell) gives None: its
+    code could change unseen. The rest of a topic's module is not part of it, so editing the
+    module elsewhere keeps the report.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> d = Derivation("t", [x], [Step(x + x, "given"), Step(2 * x, "sum")])
+    >>> check_key(d) == check_key(d), check_key(d) == check_key(d, seed=1)
+    (True, False)
+    >>> check_key("t")
+    Traceback (most recent call last):
+    ...
+    TypeError: derivation: a Derivation is required, got str
+    """
+    if not isinstance(derivation, Derivation):
+        raise TypeError(f"derivation: a Derivation is required, got {type(derivation).__name__}")
+    try:
+        described = _Describer()
+        domain = sorted(
+            [described(s), repr(float(low)), repr(float(high))]
+            for s, (low, high) in derivation.domain.items()
+        )
+        steps = [
+            [described(s.expr), s.reason.rule, [described(e) for e in s.reason.exprs], s.rule]
+            for s in derivation.steps
+        ]
+        symbols = [described(s) for s in derivation.symbols]
+        classes = {type(derivation), *(type(s) for s in derivation.steps), *described.classes}
+        files = cache.class_files(classes)
+        if files is None:
+            return None
+        return cache.key(
+            [
+                "derivation-check",
+                derivation.title,
+                seed,
+                derivation.points,
+                symbols,
+                domain,
+                steps,
+                cache.file_digests([*_CHECKER_FILES, *files]),
+                cache.versions(["sympy", "mpmath"]),
+            ]
+        )
+    except Exception:  # noqa: BLE001 - what the key cannot describe is checked afresh
+        return None

@@ -21,7 +21,6 @@ SymPy evaluates exactly, so the steps that take a mean are checked like any othe
 from __future__ import annotations
 
 import math
-import random
 from functools import lru_cache
 
 import numpy as np
@@ -29,6 +28,7 @@ import sympy as sp
 
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
+from derivations.functions import GaussianMean  # there, not here: see derivations.functions
 from derivations.printing import Equation
 from derivations.render import Reason
 
@@ -46,64 +46,9 @@ d = sp.Symbol("d", positive=True, integer=True)
 EIGEN_RTOL = 1e-10
 
 
-class GaussianMean(sp.Function):
-    r"""``E[f]`` over independent zero-mean Gaussians ``(z, variance)``, exact on ``doit()``.
-
-    For a polynomial of degree at most two in the ``z``,
-    ``E[f] = f(0) + ½ Σ_z Var(z) ∂²f/∂z²(0)`` (odd moments vanish, ``E z² = Var z``, products
-    of distinct independent ``z`` have mean zero); a higher degree is refused.
-
-    >>> z1, z2, a, s = sp.symbols("z1 z2 a s", positive=True)
-    >>> GaussianMean((a * z1 + z2) ** 2, ((z1, s), (z2, 1))).doit()
-    a**2*s + 1
-    >>> GaussianMean(z1**3, ((z1, s),)).doit()
-    Traceback (most recent call last):
-    ...
-    ValueError: expr: GaussianMean needs a polynomial of degree <= 2 in z1, got degree 3
-    """
-
-    nargs = 2
-
-    @classmethod
-    def eval(cls, expr, variances):
-        return None
-
-    def doit(self, **hints):
-        expr, variances = self.args
-        expr = expr.doit(**hints) if hints.get("deep", True) else expr
-        zs = [z for z, _ in variances]
-        _check_quadratic(expr, zs)
-        at_zero = {z: 0 for z in zs}
-        second = sum(v * sp.diff(expr, z, 2).subs(at_zero) for z, v in variances)
-        return expr.subs(at_zero) + second / 2
-
-    def _latex(self, printer):
-        return r"\mathbb{E}\left[" + printer._print(self.args[0]) + r"\right]"
-
-    def _sympystr(self, printer):
-        return f"E[{printer._print(self.args[0])}]"
-
-
 def _mean(expr):
     """``E[expr]`` as written in a reason or on the left of a chain (never evaluated)."""
     return GaussianMean(expr, sp.Tuple())
-
-
-def _check_quadratic(expr, zs):
-    """Refuse a degree above two: along a random line through random data, ``f`` must be a
-    polynomial of degree <= 2 in the line's parameter."""
-    rng = random.Random(0)
-    tau = sp.Dummy("tau")
-    point = {s: sp.Rational(rng.randint(1, 97), rng.randint(1, 13)) for s in expr.free_symbols}
-    point.update({z: tau * rng.randint(1, 9) for z in zs})
-    line = sp.cancel(sp.together(expr.xreplace(point)))
-    num, den = sp.fraction(line)
-    degree = sp.degree(num, tau) - sp.degree(den, tau)
-    if sp.degree(den, tau) > 0 or degree > 2:
-        names = ", ".join(map(str, zs))
-        raise ValueError(
-            f"expr: GaussianMean needs a polynomial of degree <= 2 in {names}, got degree {degree}"
-        )
 
 
 def _norm2(v: sp.Matrix) -> sp.Expr:

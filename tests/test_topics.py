@@ -38,6 +38,7 @@ SHARED = {
         "__init__",
         "__main__",
         "core",
+        "cache",
         "render",
         "printing",
         "steps",

@@ -419,14 +419,24 @@ def wrong_answers(topic: str) -> dict[str, dict[str, Any]]:
 def check_one(claim_id: str, seed: int = 0) -> Evidence:
     """Check one claim by id; a check that raises becomes a failed piece of evidence.
 
-    This is the unit of work that :func:`run` hands to worker processes.
+    This is the unit of work that :func:`run` hands to worker processes. With
+    ``DV_CACHE_DIR`` set, evidence from a check that returned (passing or failing) is kept
+    there and looked up the next time, under :func:`evidence_key`; evidence from a check that
+    raised is never kept. Unset, every call checks afresh.
 
     >>> check_one("activations.relu.range").passed
     True
     """
+    from derivations import cache
+
     found = get(claim_id)
+    digest = evidence_key(found, seed) if cache.directory() is not None else None
+    if digest is not None:
+        kept = cache.lookup("evidence", digest, Evidence)
+        if kept is not None and kept.claim_id == found.id and kept.seed == seed:
+            return kept
     try:
-        return found.check(seed=seed)
+        evidence = found.check(seed=seed)
     except Exception as exc:  # noqa: BLE001 - reported as a failed claim, not swallowed
         return Evidence(
             found.id,
@@ -435,6 +445,118 @@ def check_one(claim_id: str, seed: int = 0) -> Evidence:
             seed=seed,
             message=f"check raised {type(exc).__name__}: {exc}",
         )
+    # Kept only if no file of the key changed while the check ran.
+    if digest is not None and evidence_key(found, seed) == digest:
+        cache.store("evidence", digest, evidence)
+    return evidence
+
+
+#: The libraries whose versions are part of a claim's cache key.
+EVIDENCE_LIBRARIES = ("torch", "numpy", "scipy", "sympy", "mpmath")
+
+
+# The import closure of a topic's column, by the digests of its files (see evidence_files).
+_CLOSURES: dict[tuple, frozenset] = {}
+
+
+def evidence_files(topic: str) -> list:
+    """The files whose source decides a claim of ``topic``'s evidence (see :func:`evidence_key`).
+
+    >>> names = [p.as_posix() for p in evidence_files("ridge")]
+    >>> "verify/ridge.py" in names, "derivations/ridge.py" in names, "verify/claims.py" in names
+    (True, True, True)
+    >>> any(n.startswith(("verify/mlp", "derivations/mlp", "verify/bench")) for n in names)
+    False
+    """
+    import os
+    from pathlib import Path
+
+    from derivations import cache
+
+    if topic not in TOPICS:
+        raise ValueError(f"topic: unknown topic {topic!r}; topics: {', '.join(TOPICS)}")
+    root = str(cache.ROOT)
+    own, shared = [], []
+    for layer in ("derivations", "verify"):
+        for folder, dirs, names in os.walk(os.path.join(root, layer)):
+            rel = os.path.relpath(folder, root).split(os.sep)
+            dirs[:] = [d for d in dirs if d != "__pycache__" and rel + [d] != ["verify", "bench"]]
+            for name in names:
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(folder, name)
+                if len(rel) == 1 and name[:-3] not in TOPICS:
+                    shared.append(path)
+                elif (rel[1:2] or [name])[0] in (topic, f"{topic}.py"):
+                    own.append(path)
+    # The column's own imports, followed: another topic's module, were one imported, counts.
+    signature = tuple(sorted(cache.file_digests(own).items()))
+    if signature not in _CLOSURES:
+        _CLOSURES[signature] = frozenset(map(str, cache.import_closure(own, cache.ROOT)))
+    files = {*own, *shared, *_CLOSURES[signature], os.path.join(root, "_toc.yml")}
+    return sorted(Path(os.path.relpath(p, root)) for p in files)
+
+
+def evidence_key(found: Claim, seed: int = 0) -> str | None:
+    """The cache key of ``found``'s evidence at ``seed``, or None when it is not cached.
+
+    The key is the claim id and the seed; the source of every file of the claim's topic
+    column (each ``.py`` under ``verify/<topic>`` and ``derivations/<topic>``, as a module or
+    a package) and of the shared machinery (each ``.py`` directly under ``derivations/`` and
+    ``verify/`` that is not a topic, ``verify/bench`` aside), with ``_toc.yml``; and the
+    versions of torch, NumPy, SciPy, SymPy, mpmath and Python. That is sufficient because a
+    check runs only that code: topics do not import each other (``tests/test_topics.py``
+    checks that a topic loads alone), so a topic's evidence depends on its own column and the
+    shared code, and the shared code, which does import by name at run time
+    (``lazy("verify.montecarlo")``), is included whole. Should a topic module import another
+    topic's, the imports of the column are followed too (:func:`evidence_files`).
+
+    A claim whose check or derived result is defined outside those files (a claim declared in
+    a test or a notebook) is not cached: None.
+
+    >>> k = evidence_key(get("ridge.optimal_mu"))
+    >>> k == evidence_key(get("ridge.optimal_mu")), k == evidence_key(get("ridge.optimal_mu"), 1)
+    (True, False)
+    >>> evidence_key("ridge.optimal_mu")
+    Traceback (most recent call last):
+    ...
+    TypeError: found: a Claim is required, got str
+    """
+    import sys
+    from pathlib import Path
+
+    from derivations import cache
+
+    if not isinstance(found, Claim):
+        raise TypeError(f"found: a Claim is required, got {type(found).__name__}")
+    if found.topic not in TOPICS:
+        return None
+    files = evidence_files(found.topic)
+    for code in (found.fn, found.derived):
+        if code is None:
+            continue
+        module = sys.modules.get(getattr(code, "__module__", None) or "")
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str):
+            return None
+        try:
+            where = Path(file).resolve().relative_to(cache.ROOT)
+        except ValueError:
+            return None
+        if where not in files:
+            return None
+    try:
+        return cache.key(
+            [
+                "claim-evidence",
+                found.id,
+                seed,
+                cache.file_digests([cache.ROOT / p for p in files]),
+                cache.versions(EVIDENCE_LIBRARIES),
+            ]
+        )
+    except TypeError:  # a seed the key cannot hold: checked afresh (and refused there)
+        return None
 
 
 def run(

@@ -9,6 +9,10 @@ is copied into a temporary folder, and there
    change but its code does;
 3. the book is built again (warm).
 
+Both builds keep derivation checks and claim evidence in ``_build/.dv_cache`` of the copy, as
+``make book`` does (``derivations/cache.py``), so the warm build recomputes only what the
+change can affect.
+
 For each build it prints the wall time and the pages that were executed, read from
 jupyter-cache (an execution adds a cache record; a page served from the cache adds none),
 then whether the re-executed pages are the topic's page and the dashboard, and whether the
@@ -103,7 +107,8 @@ def _build(root: Path) -> tuple[float, dict[str, float], str | None]:
     result = subprocess.run(
         [str(jupyter_book), "build", ".", "--warningiserror", "--nitpick", "--keep-going"],
         cwd=root,
-        env=dict(os.environ, PYTHONPATH=path),
+        # as `make book`: checks and evidence whose code did not change are looked up
+        env=dict(os.environ, PYTHONPATH=path, DV_CACHE_DIR=str(root / "_build" / ".dv_cache")),
         capture_output=True,
         text=True,
     )
