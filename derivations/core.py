@@ -411,13 +411,20 @@ class _Describer:
 
     Atoms are written by ``srepr`` (a symbol with its assumptions, a number exactly), other
     nodes as their class's full name and their arguments in stored order (which SymPy keeps
-    canonical, so the text is the same in every process). A subtree shared by identity is written
-    once; far faster than ``srepr`` of the whole, which re-sorts every sum.
+    canonical, so the text is the same in every process). A subtree shared by identity is
+    written once: far faster than ``srepr`` of the whole, which re-sorts every sum.
     """
 
     def __init__(self):
         self.classes: set[type] = set()
         self._seen: dict = {}
+
+    @staticmethod
+    def _name(cls) -> str:
+        if cls.__module__ is None:  # Function("f", real=True): its assumptions are the class's
+            assumptions = sorted(getattr(cls, "_kwargs", {}).items())
+            return f"Function({cls.__name__!r},{assumptions!r},{getattr(cls, '_nargs', None)!r})"
+        return f"{cls.__module__}.{cls.__qualname__}"
 
     def __call__(self, expr) -> str:
         if isinstance(expr, sp.MatrixBase):
@@ -435,7 +442,7 @@ class _Describer:
         self.classes.add(cls)
         if expr.args:
             inner = ",".join(self(a) for a in expr.args)
-            done = f"{cls.__module__}.{cls.__qualname__}({inner})"
+            done = f"{self._name(cls)}({inner})"
         else:
             done = f"{cls.__module__}.{sp.srepr(expr)}"
         self._seen[id(expr)] = (expr, done)  # the node is kept, so its id is not reused

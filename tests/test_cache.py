@@ -103,33 +103,36 @@ def test_a_real_derivation_through_gaussian_mean_is_cached(store, monkeypatch):
 
 
 def _variants():
+    """(what changed, the changed derivation, the one it differs from)."""
     base = sample()
     steps = list(base.steps)
-    yield (
-        "a step",
-        dataclasses.replace(base, steps=[*steps[:-1], Step(3 / (1 + sp.exp(-x)), "slip")]),
-    )
-    yield "a reason", dataclasses.replace(base, steps=[*steps[:-1], Step(steps[-1].expr, "other")])
-    yield "the domain", dataclasses.replace(base, domain={x: (0.5, 2.5)})
-    yield "the points", dataclasses.replace(base, points=6)
-    yield "the title", dataclasses.replace(base, title="renamed")
+    slip = Step(3 / (1 + sp.exp(-x)), "slip")
+    yield "a step", dataclasses.replace(base, steps=[*steps[:-1], slip]), base
+    reason = Step(steps[-1].expr, "other")
+    yield "a reason", dataclasses.replace(base, steps=[*steps[:-1], reason]), base
+    yield "the domain", dataclasses.replace(base, domain={x: (0.5, 2.5)}), base
+    yield "the points", dataclasses.replace(base, points=6), base
+    yield "the title", dataclasses.replace(base, title="renamed"), base
     y = sp.Symbol("x", positive=True)  # same name, other assumptions
+    renamed = [Step(s.expr.xreplace({x: y}), s.reason) for s in steps]
     yield (
-        "an assumption",
-        Derivation(
-            base.title,
-            [y],
-            [Step(s.expr.xreplace({x: y}), s.reason) for s in steps],
-            {y: (0.5, 2)},
-            points=5,
-        ),
+        "a symbol's assumptions",
+        Derivation(base.title, [y], renamed, {y: (0.5, 2)}, points=5),
+        base,
     )
 
+    def applied(f):
+        return Derivation("f", [x], [Step(f(x), "given"), Step(f(x), "same")])
 
-@pytest.mark.parametrize("what", [w for w, _ in _variants()])
+    f, g = sp.Function("f"), sp.Function("f", positive=True)
+    yield "a function's assumptions", applied(g), applied(f)
+
+
+@pytest.mark.parametrize("what", [w for w, _, _ in _variants()])
 def test_changing_an_input_is_a_miss(what):
-    changed = dict(_variants())[what]
-    assert check_key(changed) != check_key(sample())
+    changed, reference = {w: (c, r) for w, c, r in _variants()}[what]
+    assert check_key(changed) != check_key(reference)
+    assert check_key(reference) == check_key(reference)
 
 
 def test_changing_the_seed_is_a_miss_and_each_seed_is_kept(store):
