@@ -145,6 +145,15 @@ def _topics_read(root: Path, topics) -> dict[str, list[str]]:
     return read
 
 
+def _load() -> str:
+    """The load averages: the machine is shared, and a build's time depends on them."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "load unknown"
+    return f"load {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
 def _pages(executed: dict[str, float]) -> str:
     return ", ".join(f"{page} ({seconds:.0f} s)" for page, seconds in sorted(executed.items()))
 
@@ -170,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-book-"))
     try:
         root = copy_project(ROOT, work / "project")
-        print(f"copy of the project: {root}  ({os.cpu_count()} cores)")
+        print(f"copy of the project: {root}  ({os.cpu_count()} cores, {_load()})")
         cold, cold_pages, failure = _build(root)
         print(f"cold build: {cold:6.1f} s, {len(cold_pages)} pages executed: {_pages(cold_pages)}")
+        print(f"  after the cold build: {_load()}")
         if failure:
             print(f"the cold build failed:\n{failure}", file=sys.stderr)
             return 1
@@ -182,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"changed one line of {target.relative_to(root).as_posix()}")
         warm, warm_pages, failure = _build(root)
         print(f"warm build: {warm:6.1f} s, {len(warm_pages)} pages executed: {_pages(warm_pages)}")
+        print(f"  after the warm build: {_load()}")
         if failure:
             print(f"the warm build failed:\n{failure}", file=sys.stderr)
             return 1
