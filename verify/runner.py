@@ -1,15 +1,79 @@
 """Running claims: in this process, on worker processes, or on a Dask cluster.
 
+A task is a pair ``(claim id, seed)`` handed to :func:`verify.claims.check_one`, which loads
+only that claim's topic. Every check runs with :data:`verify.claims.THREADS` torch threads,
+and worker processes start with the same thread count for OpenMP and the BLAS libraries, so
+a claim's numbers do not depend on how many checks run at once: the evidence of a parallel
+run equals the serial one in every field but ``seconds``.
+
 >>> [e.passed for e in run_claims(select("activations.relu.range"), seeds=[0])]
 [True]
+
+On a Dask cluster (``pip install 'derived-and-verified[dask]'``), every worker must be able to
+import the project. A cluster started from the project's root on this machine can::
+
+    from distributed import LocalCluster
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
+    run_claims(select("ridge"), seeds=range(100), scheduler=cluster.scheduler_address)
+
+and so can ``dask scheduler`` plus ``dask worker tcp://HOST:8786 --nthreads 1`` on machines
+where the project is installed (``pip install -e .`` in a clone). Two checks never run at
+once in one worker process (some seed global generators, and torch's thread count is global
+to the process), so give each worker one thread and start as many workers as there are cores.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Iterable, Sequence
 
-from verify.claims import Claim, check_one, select  # noqa: F401 - select: doctest
+from verify.claims import THREADS, Claim, check_one, select  # noqa: F401 - select: doctests
 from verify.evidence import Evidence
+
+#: The variables that size the thread pools of OpenMP and of the BLAS libraries NumPy and
+#: torch link against; they are read when a library loads, so they are set before a worker
+#: process starts (it inherits them) and again inside it.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+
+#: Statistical claims take the longest; starting them first packs the workers better.
+_FIRST = ("monte-carlo", "enumeration")
+
+
+def cores() -> int:
+    """The number of cores this process may run on.
+
+    >>> cores() >= 1
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux: the whole machine
+        return os.cpu_count() or 1
+
+
+def resolve_workers(workers: int | None) -> int:
+    """``workers`` checked: a positive integer, or ``None`` for one process per core.
+
+    >>> resolve_workers(3)
+    3
+    >>> resolve_workers(None) == cores()
+    True
+    >>> resolve_workers(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: workers: a positive integer is required, got 0
+    """
+    from derivations.arguments import count
+
+    return cores() if workers is None else count(workers, "workers")
 
 
 def run_claims(
@@ -20,20 +84,279 @@ def run_claims(
     scheduler: str | None = None,
     progress: bool = False,
 ) -> list[Evidence]:
-    """The evidence of every claim at every seed, ordered by seed, then by claim."""
-    tasks = [(c.id, s) for s in seeds for c in chosen]
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    """The evidence of every claim at every seed, ordered by seed, then by claim.
 
-        bar = tqdm(total=len(tasks), unit="claim", leave=False)
-    out = []
-    for claim_id, seed in tasks:
-        if bar is not None:
-            bar.set_description(claim_id[-40:])
-        out.append(check_one(claim_id, seed))
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+    ``workers=1`` runs the checks in this process, ``workers=N`` on N processes, ``None`` on
+    one process per core; ``scheduler`` (``"tcp://host:port"``) sends them to a running Dask
+    distributed scheduler instead, and then ``workers`` must be left at 1. A check that
+    raises, here or on a worker, becomes a failed piece of evidence naming the exception.
+
+    >>> chosen = select("activations.relu")
+    >>> [(e.claim_id, e.seed) for e in run_claims(chosen[:2], seeds=[5, 6])]  # doctest: +NORMALIZE_WHITESPACE
+    [('activations.relu.derivative', 5), ('activations.relu.range', 5),
+     ('activations.relu.derivative', 6), ('activations.relu.range', 6)]
+    >>> run_claims(chosen, seeds=[2**63])
+    Traceback (most recent call last):
+    ...
+    ValueError: seeds: an integer with 0 <= seeds < 2**63 is required, got 9223372036854775808
+    """
+    from derivations.arguments import seed as valid_seed
+
+    if isinstance(chosen, Claim | str):
+        raise TypeError(f"chosen: an iterable of Claim is required, got {type(chosen).__name__}")
+    chosen = list(chosen)
+    for c in chosen:
+        if not isinstance(c, Claim):
+            raise TypeError(f"chosen: every item must be a Claim, got {type(c).__name__}")
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds: a sequence of integers is required, got {type(seeds).__name__}")
+    seeds = [valid_seed(s, "seeds") for s in seeds]
+    if not seeds:
+        raise ValueError("seeds: at least one seed is required")
+    if scheduler is not None:
+        if (
+            not isinstance(scheduler, str)
+            or not scheduler.strip()
+            or scheduler != scheduler.strip()
+        ):
+            raise ValueError(
+                f"scheduler: an address such as 'tcp://host:8786' is required, got {scheduler!r}"
+            )
+        if workers != 1:
+            raise ValueError(
+                f"workers: leave it at 1 with a scheduler (its workers run the claims), got {workers!r}"
+            )
+    n = resolve_workers(workers)
+    if progress not in (True, False):
+        raise TypeError(f"progress: True or False is required, got {progress!r}")
+
+    tasks = [(c, s) for s in seeds for c in chosen]
+    if scheduler is not None:
+        return _on_dask(tasks, scheduler, progress)
+    # A claim registered at run time (not declared by a topic module) exists only in this
+    # process: another process could not find it by id, so it is checked here.
+    away = [i for i, (c, _) in enumerate(tasks) if _declared(c)]
+    here = [i for i, (c, _) in enumerate(tasks) if not _declared(c)]
+    if min(n, len(away)) <= 1:
+        away, here = [], range(len(tasks))
+    out: list[Evidence | None] = [None] * len(tasks)
+    with _Progress(len(tasks), progress) as bar:
+        if away:
+            for j, evidence in _on_processes([tasks[i] for i in away], min(n, len(away)), bar):
+                out[away[j]] = evidence
+        for i in here:
+            claim, seed = tasks[i]
+            bar.start(claim.id)
+            out[i] = check_one(claim.id, seed) if _declared(claim) else _check_here(claim, seed)
+            bar.done()
     return out
+
+
+def _declared(claim: Claim) -> bool:
+    from derivations.topics import TOPICS
+
+    return claim.topic in TOPICS
+
+
+def _check_here(claim: Claim, seed: int) -> Evidence:
+    # check_one looks the id up in the registry; an unregistered Claim object is checked as is.
+    try:
+        return claim.check(seed=seed)
+    except Exception as exc:  # noqa: BLE001 - reported as a failed claim, as check_one does
+        return _failed(claim, seed, f"check raised {type(exc).__name__}: {exc}")
+
+
+def _failed(claim: Claim, seed: int, message: str) -> Evidence:
+    return Evidence(claim.id, claim.method, False, seed=seed, message=message)
+
+
+def _long_first(tasks) -> list[int]:
+    def rank(i):
+        method = tasks[i][0].method
+        return (_FIRST.index(method) if method in _FIRST else len(_FIRST), i)
+
+    return sorted(range(len(tasks)), key=rank)
+
+
+def pin_threads(threads: int = THREADS) -> None:
+    """Size this process's thread pools to ``threads`` (a worker process calls it first).
+
+    >>> import os
+    >>> before = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    >>> pin_threads(1); os.environ["OMP_NUM_THREADS"]
+    '1'
+    >>> for k, v in before.items():
+    ...     _ = os.environ.pop(k, None) if v is None else os.environ.update({k: v})
+    """
+    from derivations.arguments import count
+
+    threads = count(threads, "threads")
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+class _ThreadEnvironment:
+    """Set the thread variables while worker processes start (they inherit them), then restore."""
+
+    def __enter__(self):
+        self.before = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+        os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(THREADS)))
+        return self
+
+    def __exit__(self, *exc):
+        for key, value in self.before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _on_processes(tasks, n: int, bar):
+    """Yield ``(index, evidence)`` as the checks finish on ``n`` fresh processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    # "spawn": a worker is a fresh interpreter. Forking a process that has imported torch
+    # (or started threads) can deadlock the child.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=n, mp_context=context, initializer=pin_threads, initargs=(THREADS,)
+    )
+    try:
+        # Worker processes start as tasks are submitted, so all are submitted with the
+        # thread variables set.
+        with _ThreadEnvironment():
+            futures = {
+                pool.submit(check_one, tasks[i][0].id, tasks[i][1]): i for i in _long_first(tasks)
+            }
+        for future in as_completed(futures):
+            i = futures[future]
+            claim, seed = tasks[i]
+            try:
+                evidence = future.result()
+            except BrokenProcessPool as exc:
+                evidence = _failed(claim, seed, f"{_BROKEN} ({exc})")
+            except Exception as exc:  # noqa: BLE001 - a failure on a worker fails its claim
+                evidence = _failed(
+                    claim, seed, f"worker process raised {type(exc).__name__}: {exc}"
+                )
+            bar.done(claim.id)
+            yield i, evidence
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+_BROKEN = (
+    "a worker process died before reporting: out of memory, or a script that starts "
+    "workers outside `if __name__ == '__main__':`"
+)
+
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def dask_task(claim_id: str, seed: int) -> Evidence:
+    """One check on a Dask worker: thread pools pinned, and one check at a time per process.
+
+    A worker may run several tasks at once on threads of one process; the lock keeps their
+    numbers independent of that (torch's thread count and NumPy's legacy generator are
+    global to the process).
+
+    >>> dask_task("activations.relu.range", 0).passed
+    True
+    """
+    with _ONE_AT_A_TIME:
+        pin_threads()
+        return check_one(claim_id, seed)
+
+
+def where_installed() -> str:
+    """The directory the ``verify`` package is imported from (what a Dask worker runs).
+
+    >>> where_installed().endswith("verify")
+    True
+    """
+    import verify
+
+    return os.path.dirname(os.path.abspath(verify.__file__))
+
+
+def _connect(scheduler: str):
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError(
+            "scheduler: running on Dask needs the optional dependency 'distributed': "
+            "pip install 'derived-and-verified[dask]'"
+        ) from None
+    try:
+        return distributed, distributed.Client(scheduler)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConnectionError(
+            f"scheduler: cannot connect to a Dask scheduler at {scheduler!r}: {exc}"
+        ) from None
+
+
+def _on_dask(tasks, scheduler: str, progress: bool) -> list[Evidence]:
+    distributed, client = _connect(scheduler)
+    with client:
+        try:
+            # Fails at once, and clearly, if a worker cannot import the project.
+            client.run(where_installed)
+        except Exception as exc:  # noqa: BLE001 - any worker-side import error
+            raise RuntimeError(
+                f"scheduler: the Dask workers at {scheduler} cannot import the project "
+                f"(install it on them, e.g. pip install -e . in a clone): {exc}"
+            ) from None
+        order = _long_first(tasks)
+        futures = [None] * len(tasks)
+        for rank, i in enumerate(order):
+            claim, seed = tasks[i]
+            futures[i] = client.submit(
+                dask_task, claim.id, seed, pure=False, priority=len(tasks) - rank
+            )
+        index = {f.key: i for i, f in enumerate(futures)}
+        out: list[Evidence | None] = [None] * len(tasks)
+        with _Progress(len(tasks), progress) as bar:
+            for future in distributed.as_completed(futures):
+                i = index[future.key]
+                claim, seed = tasks[i]
+                try:
+                    out[i] = future.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker fails its claims
+                    out[i] = _failed(claim, seed, f"Dask task raised {type(exc).__name__}: {exc}")
+                bar.done(claim.id)
+        return out
+
+
+class _Progress:
+    """A tqdm bar when asked for, nothing otherwise."""
+
+    def __init__(self, total: int, shown: bool):
+        self.bar = None
+        if shown:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="claim", leave=False)
+        self.started = time.perf_counter()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+
+    def start(self, claim_id: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(claim_id[-40:])
+
+    def done(self, claim_id: str | None = None) -> None:
+        if self.bar is not None:
+            if claim_id is not None:
+                self.bar.set_description(claim_id[-40:])
+            self.bar.update()
