@@ -4,13 +4,14 @@ python -m verify [run] [--only PREFIX] [--method METHOD] [--json PATH] [--seed N
                        [--workers N | --scheduler ADDRESS]
 python -m verify check-answer CLAIM_ID "EXPR"
 
-Without a subcommand the claims run. ``--workers N`` shares them among N processes (default:
-one per core), ``--scheduler tcp://host:port`` sends them to a running Dask scheduler (see
-:mod:`verify.runner`); the evidence is the same either way, timings aside. ``--seeds K``
-reruns the chosen claims with the K seeds ``N, N+1, …``: for the Monte Carlo claims
-(``--method monte-carlo``) that counts false alarms over fresh randomness, per seed and per
-claim. Exit status: 0 when every claim passed, 1 when one failed, 2 on bad arguments (nothing
-is run then: an unwritable ``--json`` path is found before the first claim).
+Without a subcommand the claims run. ``--workers N`` shares them among N processes
+(default: one per core, fewer for a short run), ``--scheduler tcp://host:port`` sends them to
+a running Dask scheduler (see :mod:`verify.runner`); the evidence is the same either way,
+timings aside. ``--seeds K`` reruns the chosen claims with the K seeds ``N, N+1, …``: for the
+Monte Carlo claims (``--method monte-carlo``) that counts false alarms over fresh randomness,
+per seed and per claim. Exit status: 0 when every claim passed, 1 when one failed, 2 on bad
+arguments (nothing is run then: an unwritable ``--json`` path is found before the first
+claim).
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=int, default=1, metavar="K", help="run K seeds from N")
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
-        "--workers", type=int, metavar="N", help="processes to run on (default: one per core)"
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes to run on (default: one per core, fewer for a short run)",
     )
     where.add_argument(
         "--scheduler", metavar="ADDRESS", help="a Dask scheduler to run on (tcp://host:port)"

@@ -59,13 +59,22 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def resolve_workers(workers: int | None) -> int:
-    """``workers`` checked: a positive integer, or ``None`` for one process per core.
+#: With ``workers=None``, each process gets at least this many tasks: a worker spends seconds
+#: importing torch and its topic, more than a short run of claims takes in this process.
+TASKS_PER_WORKER = 4
 
-    >>> resolve_workers(3)
-    3
-    >>> resolve_workers(None) == cores()
-    True
+
+def resolve_workers(workers: int | None, tasks: int | None = None) -> int:
+    """How many processes run ``tasks`` checks: ``workers``, or for ``None`` one per core.
+
+    ``workers`` must be a positive integer or ``None``. No more processes start than there
+    are tasks, and with ``None`` none start for fewer than :data:`TASKS_PER_WORKER` tasks
+    each (1 means: in this process).
+
+    >>> resolve_workers(3), resolve_workers(3, tasks=2)
+    (3, 2)
+    >>> resolve_workers(None) == cores(), resolve_workers(None, tasks=3)
+    (True, 1)
     >>> resolve_workers(0)
     Traceback (most recent call last):
     ...
@@ -73,7 +82,12 @@ def resolve_workers(workers: int | None) -> int:
     """
     from derivations.arguments import count
 
-    return cores() if workers is None else count(workers, "workers")
+    n = cores() if workers is None else count(workers, "workers")
+    if tasks is not None:
+        tasks = count(tasks, "tasks", minimum=0)
+        cap = tasks if workers is not None else tasks // TASKS_PER_WORKER
+        n = max(1, min(n, cap))
+    return n
 
 
 def run_claims(
@@ -87,7 +101,7 @@ def run_claims(
     """The evidence of every claim at every seed, ordered by seed, then by claim.
 
     ``workers=1`` runs the checks in this process, ``workers=N`` on N processes, ``None`` on
-    one process per core; ``scheduler`` (``"tcp://host:port"``) sends them to a running Dask
+    one process per core (fewer for a short run: :func:`resolve_workers`); ``scheduler`` (``"tcp://host:port"``) sends them to a running Dask
     distributed scheduler instead, and then ``workers`` must be left at 1. A check that
     raises, here or on a worker, becomes a failed piece of evidence naming the exception.
 
@@ -126,7 +140,7 @@ def run_claims(
             raise ValueError(
                 f"workers: leave it at 1 with a scheduler (its workers run the claims), got {workers!r}"
             )
-    n = resolve_workers(workers)
+    resolve_workers(workers)  # checked before anything runs
     if progress not in (True, False):
         raise TypeError(f"progress: True or False is required, got {progress!r}")
 
@@ -137,12 +151,13 @@ def run_claims(
     # process: another process could not find it by id, so it is checked here.
     away = [i for i, (c, _) in enumerate(tasks) if _declared(c)]
     here = [i for i, (c, _) in enumerate(tasks) if not _declared(c)]
-    if min(n, len(away)) <= 1:
+    n = resolve_workers(workers, len(away))
+    if n == 1:
         away, here = [], range(len(tasks))
     out: list[Evidence | None] = [None] * len(tasks)
     with _Progress(len(tasks), progress) as bar:
         if away:
-            for j, evidence in _on_processes([tasks[i] for i in away], min(n, len(away)), bar):
+            for j, evidence in _on_processes([tasks[i] for i in away], n, bar):
                 out[away[j]] = evidence
         for i in here:
             claim, seed = tasks[i]
