@@ -20,6 +20,8 @@ and so can ``dask scheduler`` plus ``dask worker tcp://HOST:8786 --nthreads 1`` 
 where the project is installed (``pip install -e .`` in a clone). Two checks never run at
 once in one worker process (some seed global generators, and torch's thread count is global
 to the process), so give each worker one thread and start as many workers as there are cores.
+Dask's nanny already starts its workers with OpenMP, MKL and OpenBLAS on one thread; each
+task pins torch too.
 """
 
 from __future__ import annotations
@@ -196,12 +198,12 @@ def _long_first(tasks) -> list[int]:
 def pin_threads(threads: int = THREADS) -> None:
     """Size this process's thread pools to ``threads`` (a worker process calls it first).
 
-    >>> import os
-    >>> before = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-    >>> pin_threads(1); os.environ["OMP_NUM_THREADS"]
-    '1'
-    >>> for k, v in before.items():
-    ...     _ = os.environ.pop(k, None) if v is None else os.environ.update({k: v})
+    >>> import torch; threads = torch.get_num_threads()
+    >>> with _ThreadEnvironment():  # the variables are restored after the example
+    ...     pin_threads(1)
+    ...     os.environ["OMP_NUM_THREADS"], torch.get_num_threads()
+    ('1', 1)
+    >>> torch.set_num_threads(threads)
     """
     from derivations.arguments import count
 
@@ -213,7 +215,7 @@ def pin_threads(threads: int = THREADS) -> None:
 
 
 class _ThreadEnvironment:
-    """Set the thread variables while worker processes start (they inherit them), then restore."""
+    """Set the thread variables for a while (worker processes started meanwhile inherit them)."""
 
     def __enter__(self):
         self.before = {k: os.environ.get(k) for k in THREAD_VARIABLES}
@@ -281,8 +283,11 @@ def dask_task(claim_id: str, seed: int) -> Evidence:
     numbers independent of that (torch's thread count and NumPy's legacy generator are
     global to the process).
 
-    >>> dask_task("activations.relu.range", 0).passed
+    >>> import torch; threads = torch.get_num_threads()
+    >>> with _ThreadEnvironment():  # this process is no worker: it gets its settings back
+    ...     dask_task("activations.relu.range", 0).passed
     True
+    >>> torch.set_num_threads(threads)
     """
     with _ONE_AT_A_TIME:
         pin_threads()
