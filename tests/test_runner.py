@@ -73,6 +73,9 @@ def test_a_dask_local_cluster_gives_the_serial_evidence(serial):
         with distributed.Client(cluster.scheduler_address) as client:
             # The workers run this checkout, not another installed copy of the project.
             assert set(client.run(runner.where_installed).values()) == {runner.where_installed()}
+            # Workers with other sources than ours are refused before any claim is sent.
+            with pytest.raises(RuntimeError, match="run other sources"):
+                runner._check_workers(client, cluster.scheduler_address, mine="0" * 64)
         got = runner.run_claims(chosen, seeds=SEEDS, scheduler=cluster.scheduler_address)
     assert [(e.claim_id, e.seed) for e in got] == [(c.id, s) for s in SEEDS for c in chosen]
     assert _fields(got) == _fields(expected)

@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", default="", metavar="PREFIX", help="claim ids starting so")
     parser.add_argument("--method", choices=claims.METHODS, help="only claims checked so")
     parser.add_argument("--json", metavar="PATH", help="write the evidence as JSON")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every check (default 0)")
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of every check (default 0)"
+    )
     parser.add_argument("--seeds", type=int, default=1, metavar="K", help="run K seeds from N")
     where = parser.add_mutually_exclusive_group()
     where.add_argument(

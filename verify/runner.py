@@ -30,6 +30,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from verify.claims import THREADS, Claim, check_one, select  # noqa: F401 - select: doctests
 from verify.evidence import Evidence
@@ -305,6 +306,25 @@ def where_installed() -> str:
     return os.path.dirname(os.path.abspath(verify.__file__))
 
 
+def code_fingerprint() -> str:
+    """A hash of the Python sources of ``derivations`` and ``verify`` as this process has them.
+
+    A Dask worker with another copy of the project (an older checkout, another installation)
+    would check other claims than the ones asked for; comparing fingerprints catches it.
+
+    >>> len(code_fingerprint())
+    64
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for root in (Path(where_installed()).parent / "derivations", Path(where_installed())):
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _connect(scheduler: str):
     try:
         import distributed
@@ -321,17 +341,28 @@ def _connect(scheduler: str):
         ) from None
 
 
+def _check_workers(client, scheduler: str, mine: str | None = None) -> None:
+    """Raise ``RuntimeError`` unless every worker runs the sources this process runs."""
+    mine = code_fingerprint() if mine is None else mine
+    try:
+        theirs = client.run(code_fingerprint)
+    except Exception as exc:  # noqa: BLE001 - whatever failed on a worker: its import
+        raise RuntimeError(
+            f"scheduler: the Dask workers at {scheduler} cannot import this version of "
+            f"the project (install it on them, e.g. pip install -e . in a clone): {exc}"
+        ) from None
+    other = sorted(w for w, f in theirs.items() if f != mine)
+    if other:
+        raise RuntimeError(
+            f"scheduler: the Dask workers {', '.join(other)} run other sources of "
+            f"derivations/ and verify/ than {where_installed()}: install this version there"
+        )
+
+
 def _on_dask(tasks, scheduler: str, progress: bool) -> list[Evidence]:
     distributed, client = _connect(scheduler)
     with client:
-        try:
-            # Fails at once, and clearly, if a worker cannot import the project.
-            client.run(where_installed)
-        except Exception as exc:  # noqa: BLE001 - any worker-side import error
-            raise RuntimeError(
-                f"scheduler: the Dask workers at {scheduler} cannot import the project "
-                f"(install it on them, e.g. pip install -e . in a clone): {exc}"
-            ) from None
+        _check_workers(client, scheduler)
         order = _long_first(tasks)
         futures = [None] * len(tasks)
         for rank, i in enumerate(order):
