@@ -220,3 +220,12 @@ def test_doctests(module):
     # pytest's --doctest-modules skips __main__.py; run both modules' examples here.
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_progress_bar_only_when_asked(capsys):
+    chosen = select("activations.relu")
+    runner.run_claims(chosen, progress=False)
+    assert capsys.readouterr().err == ""
+    runner.run_claims(chosen, progress=True)
+    err = capsys.readouterr().err
+    assert f"0/{len(chosen)}" in err and "claim/s" in err and "activations.relu." in err
