@@ -229,3 +229,18 @@ def test_a_progress_bar_only_when_asked(capsys):
     runner.run_claims(chosen, progress=True)
     err = capsys.readouterr().err
     assert f"0/{len(chosen)}" in err and "claim/s" in err and "activations.relu." in err
+
+
+def test_claims_of_one_topic_and_seed_go_to_one_process_together():
+    chosen = _chosen()
+    tasks = [(c, s) for s in SEEDS for c in chosen]
+    groups = runner._groups(tasks)
+    assert sorted(i for g in groups for i in g) == list(range(len(tasks)))  # a partition
+    for g in groups:
+        assert len({(tasks[i][0].topic, tasks[i][1]) for i in g}) == 1
+        assert g == sorted(g)  # claim order inside a group
+    assert len(groups) == len({c.topic for c in chosen}) * len(SEEDS)
+    # The groups with most Monte Carlo claims start first (here: initialization, ridge).
+    first = {tasks[groups[0][0]][0].topic, tasks[groups[1][0]][0].topic}
+    assert first <= {"initialization", "ridge"}
+    assert tasks[groups[-1][0]][0].topic in {"activations", "optimizers"}

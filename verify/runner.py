@@ -1,10 +1,13 @@
 """Running claims: in this process, on worker processes, or on a Dask cluster.
 
 A task is a pair ``(claim id, seed)`` handed to :func:`verify.claims.check_one`, which loads
-only that claim's topic. Every check runs with :data:`verify.claims.THREADS` torch threads,
-and worker processes start with the same thread count for OpenMP and the BLAS libraries, so
-a claim's numbers do not depend on how many checks run at once: the evidence of a parallel
-run equals the serial one in every field but ``seconds``.
+only that claim's topic. The claims of one topic at one seed go to the same process, one
+after the other, as a group: they often share a simulation that their topic caches (the
+draws of one weight family, the overflow layers of one set of networks), and splitting them
+would repeat it. Every check runs with :data:`verify.claims.THREADS` torch threads, and
+worker processes start with the same thread count for OpenMP and the BLAS libraries, so a
+claim's numbers do not depend on how many checks run at once: the evidence of a parallel run
+equals the serial one in every field but ``seconds``.
 
 >>> [e.passed for e in run_claims(select("activations.relu.range"), seeds=[0])]
 [True]
@@ -28,7 +31,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -46,8 +48,8 @@ THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS",
 )
 
-#: Statistical claims take the longest; starting them first packs the workers better.
-_FIRST = ("monte-carlo", "enumeration")
+#: Statistical claims take the longest; groups holding them start first.
+_LONG = ("monte-carlo", "enumeration")
 
 
 def cores() -> int:
@@ -103,10 +105,12 @@ def run_claims(
 ) -> list[Evidence]:
     """The evidence of every claim at every seed, ordered by seed, then by claim.
 
-    ``workers=1`` runs the checks in this process, ``workers=N`` on N processes, ``None`` on
-    one process per core (fewer for a short run: :func:`resolve_workers`); ``scheduler`` (``"tcp://host:port"``) sends them to a running Dask
-    distributed scheduler instead, and then ``workers`` must be left at 1. A check that
-    raises, here or on a worker, becomes a failed piece of evidence naming the exception.
+    ``workers=1`` runs the checks in this process, ``workers=N`` on up to N processes (no
+    more than there are groups of claims sharing a topic and a seed), ``None`` on one process
+    per core (fewer for a short run: :func:`resolve_workers`); ``scheduler``
+    (``"tcp://host:port"``) sends them to a running Dask distributed scheduler instead, and
+    then ``workers`` must be left at 1. A check that raises, here or on a worker, becomes a
+    failed piece of evidence naming the exception.
 
     >>> chosen = select("activations.relu")
     >>> [(e.claim_id, e.seed) for e in run_claims(chosen[:2], seeds=[5, 6])]  # doctest: +NORMALIZE_WHITESPACE
@@ -153,14 +157,14 @@ def run_claims(
     # A claim registered at run time (not declared by a topic module) exists only in this
     # process: another process could not find it by id, so it is checked here.
     away = [i for i, (c, _) in enumerate(tasks) if _declared(c)]
-    here = [i for i, (c, _) in enumerate(tasks) if not _declared(c)]
-    n = resolve_workers(workers, len(away))
-    if n == 1:
-        away, here = [], range(len(tasks))
+    groups = _groups([tasks[i] for i in away])
+    n = min(resolve_workers(workers, len(away)), max(1, len(groups)))
+    sent = set(away)
+    here = [i for i in range(len(tasks)) if i not in sent] if n > 1 else range(len(tasks))
     out: list[Evidence | None] = [None] * len(tasks)
     with _Progress(len(tasks), progress) as bar:
-        if away:
-            for j, evidence in _on_processes([tasks[i] for i in away], n, bar):
+        if n > 1:
+            for j, evidence in _on_processes([tasks[i] for i in away], groups, n, bar):
                 out[away[j]] = evidence
         for i in here:
             claim, seed = tasks[i]
@@ -188,12 +192,25 @@ def _failed(claim: Claim, seed: int, message: str) -> Evidence:
     return Evidence(claim.id, claim.method, False, seed=seed, message=message)
 
 
-def _long_first(tasks) -> list[int]:
-    def rank(i):
-        method = tasks[i][0].method
-        return (_FIRST.index(method) if method in _FIRST else len(_FIRST), i)
+def _groups(tasks) -> list[list[int]]:
+    """Task indices grouped by (topic, seed), the groups with most statistical claims first.
 
-    return sorted(range(len(tasks)), key=rank)
+    Long groups first packs the workers better; inside a group the claims keep their order.
+    """
+    by_key: dict[tuple, list[int]] = {}
+    for i, (claim, seed) in enumerate(tasks):
+        by_key.setdefault((claim.topic, seed), []).append(i)
+    groups = list(by_key.values())
+    return sorted(groups, key=lambda g: -sum(tasks[i][0].method in _LONG for i in g))
+
+
+def check_group(pairs: Sequence[tuple[str, int]]) -> list[Evidence]:
+    """:func:`verify.claims.check_one` on each ``(claim id, seed)`` in turn: a worker's task.
+
+    >>> [e.passed for e in check_group([("activations.relu.range", 0), ("activations.relu.kink", 0)])]
+    [True, True]
+    """
+    return [check_one(claim_id, seed) for claim_id, seed in pairs]
 
 
 def pin_threads(threads: int = THREADS) -> None:
@@ -231,8 +248,8 @@ class _ThreadEnvironment:
                 os.environ[key] = value
 
 
-def _on_processes(tasks, n: int, bar):
-    """Yield ``(index, evidence)`` as the checks finish on ``n`` fresh processes."""
+def _on_processes(tasks, groups, n: int, bar):
+    """Yield ``(index, evidence)`` as the groups of tasks finish on ``n`` fresh processes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -248,21 +265,23 @@ def _on_processes(tasks, n: int, bar):
         # thread variables set.
         with _ThreadEnvironment():
             futures = {
-                pool.submit(check_one, tasks[i][0].id, tasks[i][1]): i for i in _long_first(tasks)
+                pool.submit(check_group, [(tasks[i][0].id, tasks[i][1]) for i in g]): g
+                for g in groups
             }
         for future in as_completed(futures):
-            i = futures[future]
-            claim, seed = tasks[i]
+            group = futures[future]
             try:
-                evidence = future.result()
+                found = future.result()
             except BrokenProcessPool as exc:
-                evidence = _failed(claim, seed, f"{_BROKEN} ({exc})")
-            except Exception as exc:  # noqa: BLE001 - a failure on a worker fails its claim
-                evidence = _failed(
-                    claim, seed, f"worker process raised {type(exc).__name__}: {exc}"
-                )
-            bar.done(claim.id)
-            yield i, evidence
+                found = [f"{_BROKEN} ({exc})"] * len(group)
+            except Exception as exc:  # noqa: BLE001 - a failure on a worker fails its claims
+                found = [f"worker process raised {type(exc).__name__}: {exc}"] * len(group)
+            for i, evidence in zip(group, found, strict=True):
+                claim, seed = tasks[i]
+                if isinstance(evidence, str):
+                    evidence = _failed(claim, seed, evidence)
+                bar.done(claim.id)
+                yield i, evidence
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -277,8 +296,8 @@ _BROKEN = (
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def dask_task(claim_id: str, seed: int) -> Evidence:
-    """One check on a Dask worker: thread pools pinned, and one check at a time per process.
+def dask_task(pairs: Sequence[tuple[str, int]]) -> list[Evidence]:
+    """:func:`check_group` on a Dask worker: thread pools pinned, one group at a time.
 
     A worker may run several tasks at once on threads of one process; the lock keeps their
     numbers independent of that (torch's thread count and NumPy's legacy generator are
@@ -286,13 +305,13 @@ def dask_task(claim_id: str, seed: int) -> Evidence:
 
     >>> import torch; threads = torch.get_num_threads()
     >>> with _ThreadEnvironment():  # this process is no worker: it gets its settings back
-    ...     dask_task("activations.relu.range", 0).passed
-    True
+    ...     [e.passed for e in dask_task([("activations.relu.range", 0)])]
+    [True]
     >>> torch.set_num_threads(threads)
     """
     with _ONE_AT_A_TIME:
         pin_threads()
-        return check_one(claim_id, seed)
+        return check_group(pairs)
 
 
 def where_installed() -> str:
@@ -363,24 +382,31 @@ def _on_dask(tasks, scheduler: str, progress: bool) -> list[Evidence]:
     distributed, client = _connect(scheduler)
     with client:
         _check_workers(client, scheduler)
-        order = _long_first(tasks)
-        futures = [None] * len(tasks)
-        for rank, i in enumerate(order):
-            claim, seed = tasks[i]
-            futures[i] = client.submit(
-                dask_task, claim.id, seed, pure=False, priority=len(tasks) - rank
+        groups = _groups(tasks)
+        futures = [
+            client.submit(
+                dask_task,
+                [(tasks[i][0].id, tasks[i][1]) for i in g],
+                pure=False,
+                priority=len(groups) - rank,  # the order of _groups: long groups first
             )
-        index = {f.key: i for i, f in enumerate(futures)}
+            for rank, g in enumerate(groups)
+        ]
+        group_of = {f.key: g for f, g in zip(futures, groups, strict=True)}
         out: list[Evidence | None] = [None] * len(tasks)
         with _Progress(len(tasks), progress) as bar:
             for future in distributed.as_completed(futures):
-                i = index[future.key]
-                claim, seed = tasks[i]
+                group = group_of[future.key]
                 try:
-                    out[i] = future.result()
+                    found = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails its claims
-                    out[i] = _failed(claim, seed, f"Dask task raised {type(exc).__name__}: {exc}")
-                bar.done(claim.id)
+                    found = [f"Dask task raised {type(exc).__name__}: {exc}"] * len(group)
+                for i, evidence in zip(group, found, strict=True):
+                    claim, seed = tasks[i]
+                    if isinstance(evidence, str):
+                        evidence = _failed(claim, seed, evidence)
+                    out[i] = evidence
+                    bar.done(claim.id)
         return out
 
 
@@ -393,7 +419,6 @@ class _Progress:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="claim", leave=False)
-        self.started = time.perf_counter()
 
     def __enter__(self):
         return self
