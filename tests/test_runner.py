@@ -77,8 +77,33 @@ def test_a_dask_local_cluster_gives_the_serial_evidence(serial):
             with pytest.raises(RuntimeError, match="run other sources"):
                 runner._check_workers(client, cluster.scheduler_address, mine="0" * 64)
         got = runner.run_claims(chosen, seeds=SEEDS, scheduler=cluster.scheduler_address)
+        # A claim only this process knows is checked here, in its place among the others.
+        mixed = runner.run_claims(
+            [*select("activations.relu.range"), _ad_hoc()], scheduler=cluster.scheduler_address
+        )
+    assert [(e.claim_id, e.passed) for e in mixed] == [
+        ("activations.relu.range", True),
+        ("zz.here.only", True),
+    ]
     assert [(e.claim_id, e.seed) for e in got] == [(c.id, s) for s in SEEDS for c in chosen]
     assert _fields(got) == _fields(expected)
+
+
+def _ad_hoc():
+    return Claim(
+        "zz.here.only",
+        "zz",
+        "registered by no topic module",
+        "exact",
+        lambda cand, seed: Evidence(passed=True, message="checked"),
+    )
+
+
+def test_a_claim_no_topic_declares_is_checked_here_in_its_place():
+    chosen = [*select("activations.relu"), _ad_hoc()]
+    got = runner.run_claims(chosen, seeds=[0, 1], workers=2)
+    assert [(e.claim_id, e.seed) for e in got] == [(c.id, s) for s in (0, 1) for c in chosen]
+    assert all(e.passed for e in got), [e.summary() for e in got if not e.passed]
 
 
 def test_without_distributed_the_scheduler_path_says_what_to_install(monkeypatch):

@@ -152,21 +152,25 @@ def run_claims(
         raise TypeError(f"progress: True or False is required, got {progress!r}")
 
     tasks = [(c, s) for s in seeds for c in chosen]
-    if scheduler is not None:
-        return _on_dask(tasks, scheduler, progress)
     # A claim registered at run time (not declared by a topic module) exists only in this
     # process: another process could not find it by id, so it is checked here.
     away = [i for i, (c, _) in enumerate(tasks) if _declared(c)]
     groups = _groups([tasks[i] for i in away])
     n = min(resolve_workers(workers, len(away)), max(1, len(groups)))
+    if scheduler is None and n == 1:
+        away, groups = [], []
     sent = set(away)
-    here = [i for i in range(len(tasks)) if i not in sent] if n > 1 else range(len(tasks))
     out: list[Evidence | None] = [None] * len(tasks)
     with _Progress(len(tasks), progress) as bar:
-        if n > 1:
-            for j, evidence in _on_processes([tasks[i] for i in away], groups, n, bar):
+        if away:
+            elsewhere = [tasks[i] for i in away]
+            if scheduler is not None:
+                finished = _on_dask(elsewhere, groups, scheduler, bar)
+            else:
+                finished = _on_processes(elsewhere, groups, n, bar)
+            for j, evidence in finished:
                 out[away[j]] = evidence
-        for i in here:
+        for i in (i for i in range(len(tasks)) if i not in sent):
             claim, seed = tasks[i]
             bar.start(claim.id)
             out[i] = check_one(claim.id, seed) if _declared(claim) else _check_here(claim, seed)
@@ -378,11 +382,11 @@ def _check_workers(client, scheduler: str, mine: str | None = None) -> None:
         )
 
 
-def _on_dask(tasks, scheduler: str, progress: bool) -> list[Evidence]:
+def _on_dask(tasks, groups, scheduler: str, bar):
+    """Yield ``(index, evidence)`` as the groups of tasks finish on a Dask cluster."""
     distributed, client = _connect(scheduler)
     with client:
         _check_workers(client, scheduler)
-        groups = _groups(tasks)
         futures = [
             client.submit(
                 dask_task,
@@ -393,8 +397,7 @@ def _on_dask(tasks, scheduler: str, progress: bool) -> list[Evidence]:
             for rank, g in enumerate(groups)
         ]
         group_of = {f.key: g for f, g in zip(futures, groups, strict=True)}
-        out: list[Evidence | None] = [None] * len(tasks)
-        with _Progress(len(tasks), progress) as bar:
+        try:
             for future in distributed.as_completed(futures):
                 group = group_of[future.key]
                 try:
@@ -405,9 +408,11 @@ def _on_dask(tasks, scheduler: str, progress: bool) -> list[Evidence]:
                     claim, seed = tasks[i]
                     if isinstance(evidence, str):
                         evidence = _failed(claim, seed, evidence)
-                    out[i] = evidence
                     bar.done(claim.id)
-        return out
+                    yield i, evidence
+        except BaseException:
+            client.cancel(futures)
+            raise
 
 
 class _Progress:
