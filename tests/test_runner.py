@@ -170,6 +170,7 @@ def nothing_runs(monkeypatch):
         (["--workers", "0"], "--workers: a positive integer is required, got 0"),
         (["--workers", "two"], "argument --workers: invalid int value"),
         (["--workers", "2", "--scheduler", "tcp://h:1"], "not allowed with argument --workers"),
+        (["--scheduler", ""], "--scheduler: an address"),
     ],
 )
 def test_cli_bad_arguments_exit_2_and_run_nothing(args, message, nothing_runs, capsys):
@@ -269,3 +270,11 @@ def test_claims_of_one_topic_and_seed_go_to_one_process_together():
     first = {tasks[groups[0][0]][0].topic, tasks[groups[1][0]][0].topic}
     assert first <= {"initialization", "ridge"}
     assert tasks[groups[-1][0]][0].topic in {"activations", "optimizers"}
+
+
+def test_cli_a_scheduler_it_cannot_use_exits_2(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert verify_cli.main(["--only", "activations.relu.range", "--scheduler", "tcp://h:1"]) == 2
+    assert "pip install 'derived-and-verified[dask]'" in capsys.readouterr().err
+    assert verify_cli.main(["--only", "activations.relu.range", "--scheduler", " tcp://h:1"]) == 2
+    assert "scheduler: an address" in capsys.readouterr().err

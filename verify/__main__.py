@@ -161,7 +161,9 @@ def run_main(argv) -> int:
             scheduler=args.scheduler,
             progress=sys.stderr.isatty(),
         )
-    except (ImportError, ConnectionError, RuntimeError) as exc:  # the Dask path's set-up
+    except (TypeError, ValueError, ImportError, ConnectionError, RuntimeError) as exc:
+        # Arguments refused by the runner, or a Dask cluster that cannot be used: no claim
+        # has been checked (a check that raises is a failed claim, not an exception here).
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if k == 1:
