@@ -116,8 +116,8 @@ def test_without_distributed_the_scheduler_path_says_what_to_install(monkeypatch
     ("kwargs", "error", "message"),
     [
         ({"workers": 0}, ValueError, "workers: a positive integer"),
-        ({"workers": 1.5}, ValueError, "workers: a positive integer"),
-        ({"workers": True}, ValueError, "workers: a positive integer"),
+        ({"workers": 1.5}, TypeError, "workers: a positive integer"),
+        ({"workers": True}, TypeError, "workers: a positive integer"),
         ({"seeds": []}, ValueError, "seeds: at least one"),
         ({"seeds": [-1]}, ValueError, "seeds: an integer with 0 <= seeds < 2"),
         ({"seeds": [2**63]}, ValueError, "seeds: an integer with 0 <= seeds < 2"),
