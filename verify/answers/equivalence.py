@@ -1,0 +1,358 @@
+"""Deciding whether a typed answer equals a claim's derived result, kind by kind.
+
+- **expression, function, matrix (entrywise)**: an exact proof (:mod:`.proof`) where the
+  bounded chain finds one; otherwise evaluation at every point of :mod:`.points` in float64,
+  each value with its rounding bound (:mod:`.numeric`). A point where the two differ by more
+  than ``SAFETY·u·(k_answer + k_reference)``, where either is not finite, or where float64
+  cannot tell a branch, is re-evaluated in mpmath at 200 bits, which decides it; so do a few
+  dozen points spread over the domain whatever float64 said. A difference mpmath confirms
+  is the witness. Points exactly at a break of the *reference* (a kink, where a derivative
+  is undefined) are not compared; the points beside them are. Points where the reference is
+  undefined are not compared either.
+- **number**: exact when both are rationals; otherwise ``|a − r| ≤ NUMBER_RTOL·max(|r|, 1)``
+  at 200 bits, ``NUMBER_RTOL = 2**-40`` (about 9e-13: a typed decimal of 13 digits passes).
+- **interval**: ends equal exactly (SymPy, with a 200-bit numeric fallback for
+  non-rational ends) and the same ends open.
+- **sequence**: same length, then item by item as numbers.
+- **distribution**: the same outcomes with positive probability, and each probability
+  within :data:`PROBABILITY_ATOL`.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> decide("expression", sp.sech(x) ** 2, 1 - sp.tanh(x) ** 2, ("x",), {}).verdict
+'equivalent'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from verify.answers import points as pts
+from verify.answers.numeric import MP, SAFETY, U64, Unsupported, evaluate
+from verify.answers.proof import TimeUp, prove_equal, time_limit
+from verify.evidence import CANNOT_CHECK, EQUIVALENT, NOT_EQUIVALENT, Witness
+
+NUMBER_RTOL = 2.0**-40
+PROBABILITY_ATOL = 1e-9
+#: Points mpmath re-evaluates at most (the most suspicious first), and always.
+MAX_REFEREED, ALWAYS_REFEREED = 3000, 48
+#: Seconds SymPy may spend finding the exact roots of the break arguments.
+ROOT_BUDGET = 0.3
+
+
+@dataclass
+class Outcome:
+    """A decision: verdict, the reason in words, the witness of a difference, and counts."""
+
+    verdict: str
+    reason: str
+    witness: Witness | None = None
+    method: str = "exact"
+    n: int | None = None
+    details: dict = field(default_factory=dict)
+
+
+def _mp_number(value):
+    """A SymPy constant at 200 bits (nan if it is not a real number)."""
+    from verify.answers.numeric import evaluate as ev
+
+    v, _, _ = ev(value, {}, MP)
+    return v
+
+
+def _same_number(a, b):
+    """(equal, a_value, b_value) for two real constants."""
+    if a.is_Rational and b.is_Rational:
+        return a == b, a, b
+    va, vb = _mp_number(a), _mp_number(b)
+    if not (mpmath.isfinite(va) and mpmath.isfinite(vb)):
+        return (va == vb), va, vb
+    return abs(va - vb) <= NUMBER_RTOL * max(abs(vb), 1), va, vb
+
+
+def decide(kind, candidate, reference, variables=(), domain=None, *, seed=0) -> Outcome:
+    """Compare ``candidate`` with ``reference`` as answers of ``kind`` (see the module).
+
+    >>> decide("number", sp.Rational(1, 100), sp.Float(0.01)).verdict
+    'equivalent'
+    >>> decide("interval", sp.Interval(0, sp.oo), sp.Interval.open(0, sp.oo)).verdict
+    'not equivalent'
+    """
+    domain = dict(domain or {})
+    if kind in ("expression", "function"):
+        return expressions([candidate], [reference], variables, domain, seed=seed)
+    if kind == "matrix":
+        if not isinstance(reference, sp.MatrixBase):
+            return Outcome(CANNOT_CHECK, "the derived result is not a matrix")
+        if candidate.shape != reference.shape:
+            return Outcome(
+                NOT_EQUIVALENT,
+                f"the answer is {candidate.shape[0]}×{candidate.shape[1]}, the derived result "
+                f"{reference.shape[0]}×{reference.shape[1]}",
+                Witness({"shape": None}, candidate.shape, reference.shape),
+            )
+        return expressions(
+            list(candidate),
+            list(reference),
+            variables,
+            domain,
+            seed=seed,
+            entries=[(i, j) for i in range(reference.rows) for j in range(reference.cols)],
+        )
+    if kind == "number":
+        return numbers([candidate], [sp.sympify(reference)], "the value")
+    if kind == "sequence":
+        reference = tuple(sp.sympify(r) for r in reference)
+        if len(candidate) != len(reference):
+            return Outcome(
+                NOT_EQUIVALENT,
+                f"the answer has {len(candidate)} items, the derived result {len(reference)}",
+                Witness({"length": None}, len(candidate), len(reference)),
+            )
+        return numbers(list(candidate), list(reference), "item")
+    if kind == "distribution":
+        return distributions(candidate, reference)
+    if kind == "interval":
+        return intervals(candidate, reference)
+    return Outcome(CANNOT_CHECK, f"{kind} answers cannot be compared with a typed answer")
+
+
+def numbers(candidate, reference, what: str) -> Outcome:
+    for i, (c, r) in enumerate(zip(candidate, reference, strict=True)):
+        same, cv, rv = _same_number(c, r)
+        if not same:
+            point = {} if what == "the value" else {what: i + 1}
+            label = what if what == "the value" else f"{what} {i + 1}"
+            return Outcome(NOT_EQUIVALENT, f"{label} differs", Witness(point, cv, rv))
+    exact = all(c.is_Rational and r.is_Rational for c, r in zip(candidate, reference, strict=True))
+    how = "equal exactly" if exact else f"equal within {NUMBER_RTOL:.2g} relative"
+    return Outcome(EQUIVALENT, how, n=len(candidate))
+
+
+def distributions(candidate: dict, reference: dict) -> Outcome:
+    def support(d):
+        return {int(k) for k, p in d.items() if float(p) > 0}
+
+    ref = {int(k): sp.sympify(p) for k, p in reference.items()}
+    if support(candidate) != support(ref):
+        extra = sorted(support(candidate) - support(ref))
+        missing = sorted(support(ref) - support(candidate))
+        key = (extra or missing)[0]
+        return Outcome(
+            NOT_EQUIVALENT,
+            f"outcomes differ: {'extra ' + str(extra) if extra else ''}"
+            f"{' ' if extra and missing else ''}{'missing ' + str(missing) if missing else ''}",
+            Witness({"outcome": key}, candidate.get(key, 0), ref.get(key, 0)),
+        )
+    for k in sorted(support(ref)):
+        c, r = _mp_number(sp.sympify(candidate[k])), _mp_number(ref[k])
+        if not abs(c - r) <= PROBABILITY_ATOL:
+            return Outcome(NOT_EQUIVALENT, f"P({k}) differs", Witness({"outcome": k}, c, r))
+    return Outcome(
+        EQUIVALENT, f"same outcomes, probabilities within {PROBABILITY_ATOL:g}", n=len(ref)
+    )
+
+
+def intervals(candidate: sp.Interval, reference) -> Outcome:
+    if not isinstance(reference, sp.Interval):
+        return Outcome(CANNOT_CHECK, f"the derived result {reference} is not an interval")
+    for side, c, r, c_open, r_open in (
+        ("lower end", candidate.inf, reference.inf, candidate.left_open, reference.left_open),
+        ("upper end", candidate.sup, reference.sup, candidate.right_open, reference.right_open),
+    ):
+        same = c == r
+        if not same and c.is_finite and r.is_finite:
+            same = _same_number(c, r)[0] and not (c.is_Rational and r.is_Rational)
+        if not same:
+            return Outcome(NOT_EQUIVALENT, f"the {side} differs", Witness({"end": side}, c, r))
+        if c.is_finite and c_open != r_open:
+            shown = {True: "open", False: "closed"}
+            return Outcome(
+                NOT_EQUIVALENT,
+                f"the {side} {c} is {shown[c_open]} in the answer, {shown[r_open]} in the "
+                "derived result",
+                Witness({"end": side}, shown[c_open], shown[r_open]),
+            )
+    return Outcome(EQUIVALENT, "same ends, same brackets", n=2)
+
+
+# --- expressions -----------------------------------------------------------------------------
+def _renamed(expr, named: dict):
+    """``expr`` in the answer's symbols, matched by name (assumptions may differ)."""
+    mapping = {s: named[s.name] for s in expr.free_symbols if s.name in named}
+    return expr.xreplace(mapping)
+
+
+def _assumptions(domain: dict) -> dict:
+    out = {}
+    for name, bounds in domain.items():
+        a = {}
+        if len(bounds) > 2 and bounds[2] == "integer":
+            a["integer"] = True
+        if math.isfinite(float(bounds[0])) and float(bounds[0]) >= 0:
+            a["positive" if float(bounds[0]) > 0 else "nonnegative"] = True
+        out[name] = a
+    return out
+
+
+def expressions(candidates, references, variables, domain, *, seed=0, entries=None) -> Outcome:
+    """Compare expressions pairwise (matrix entries share the points); see the module."""
+    from verify.answers.parsing import symbols
+
+    named = symbols(tuple(variables), _assumptions(domain))
+    refs = [_renamed(sp.sympify(r), named) for r in references]
+    cands = [_renamed(c, named) for c in candidates]
+    stray = set().union(*(r.free_symbols for r in refs)) - set(named.values())
+    if stray:
+        names = ", ".join(sorted(s.name for s in stray))
+        return Outcome(CANNOT_CHECK, f"the derived result uses {names}, not among the variables")
+    label = (lambda i: f"entry {entries[i]}") if entries else (lambda i: "the answer")
+    pending = [i for i in range(len(refs)) if prove_equal(cands[i], refs[i]) is not True]
+    if not pending:
+        return Outcome(EQUIVALENT, "proved equal by SymPy", method="exact", n=0)
+    try:
+        return _evaluated(cands, refs, pending, tuple(variables), domain, seed, label, entries)
+    except Unsupported as exc:
+        return Outcome(CANNOT_CHECK, f"cannot evaluate numerically: {exc}", method="enumeration")
+
+
+def _break_points(exprs, columns, lines, variables, domain):
+    """Extra points at and around the breaks of every expression, along every line."""
+    args = []
+    for e in exprs:
+        args += [g for g in pts.break_arguments(e) if g not in args]
+    extra = {v: [] for v in variables}
+    if not args:
+        return extra
+    if len(variables) == 1:
+        (name,) = variables
+        symbol = next(iter(set().union(*(g.free_symbols for g in args))), None)
+        roots = []
+        for g in args:
+            try:
+                with time_limit(ROOT_BUDGET):
+                    roots += pts.exact_roots(g, symbol, sp.solve)
+            except (TimeUp, NotImplementedError, ValueError, TypeError, ArithmeticError):
+                pass
+            roots += [r for _, _, r in pts.crossings(g, columns, lines)]
+        extra[name].append(pts.near(roots, domain.get(name)))
+        return extra
+    for g in args:
+        for name, base, root in pts.crossings(g, columns, lines):
+            around = pts.near([root], domain.get(name))
+            for v in variables:
+                extra[v].append(around if v == name else np.full(len(around), columns[v][base]))
+    return extra
+
+
+def _excluded(refs, columns) -> np.ndarray:
+    """Points exactly at a break of the reference (its kinks), where nothing is compared."""
+    size = len(next(iter(columns.values())))
+    out = np.zeros(size, bool)
+    for r in refs:
+        for g in pts.break_arguments(r):
+            v, k, _ = evaluate(g, columns)
+            out |= np.abs(v) <= SAFETY * U64 * k
+    return out
+
+
+def _evaluated(cands, refs, pending, variables, domain, seed, label, entries=None) -> Outcome:
+    if variables:
+        columns, lines = pts.cloud(variables, domain, seed)
+        extra = _break_points(
+            [*(cands[i] for i in pending), *(refs[i] for i in pending)],
+            columns,
+            lines,
+            variables,
+            domain,
+        )
+        columns = {v: np.concatenate([columns[v], *extra[v]]) for v in variables}
+    else:
+        columns = {}
+    integer_only = all(len(domain.get(v, ())) > 2 for v in variables)
+    skip = np.zeros(len(next(iter(columns.values()))) if columns else 1, bool)
+    if not integer_only and columns:
+        skip = _excluded([refs[i] for i in pending], columns)
+    compared = 0
+    for i in pending:
+        c, kc, uc = evaluate(cands[i], columns)
+        r, kr, ur = evaluate(refs[i], columns)
+        certain = ~uc & ~ur
+        tol = SAFETY * U64 * (kc + kr)
+        close = np.isfinite(c) & np.isfinite(r) & (np.abs(c - r) <= tol)
+        same_inf = np.isinf(c) & (c == r)
+        # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt there;
+        # a float64 overflow on one side only is disputed and goes to mpmath
+        both_nan = np.isnan(c) & np.isnan(r)
+        ok = ((close | same_inf) & certain) | (both_nan & certain)
+        suspect = np.nonzero(~ok & ~skip)[0]
+        # the plainest suspects first, so the witness reads x = 3 rather than x = 1e300
+        with np.errstate(divide="ignore"):
+            scale = [np.abs(np.log10(np.abs(columns[v]))) for v in variables]
+        size = np.max(np.where(np.isinf(scale), 0.0, scale), axis=0) if variables else c * 0
+        order = suspect[np.argsort(size[suspect], kind="stable")]
+        witness, decided, undecided = _referee(cands[i], refs[i], columns, order[:MAX_REFEREED])
+        if witness is None:
+            spread = np.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
+            witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]])
+        compared += int((ok & ~skip).sum()) + decided
+        if witness is not None:
+            if entries:
+                witness = Witness(
+                    {"entry": entries[i], **witness.point}, witness.candidate, witness.reference
+                )
+            return Outcome(
+                NOT_EQUIVALENT,
+                f"{label(i)} differs from the derived result",
+                witness,
+                method="enumeration",
+                n=compared,
+            )
+        left = max(0, len(order) - MAX_REFEREED) + undecided
+        if left > 0.05 * len(c) or compared == 0:
+            return Outcome(
+                CANNOT_CHECK,
+                f"{label(i)} could not be evaluated reliably at {left} of {len(c)} points "
+                "(values beyond the range of float64 and of mpmath)",
+                method="enumeration",
+                n=compared,
+            )
+    return Outcome(
+        EQUIVALENT,
+        f"equal at {compared} points over the whole domain (float64 with derived rounding "
+        "bounds, disputed points settled at 200 bits)",
+        method="enumeration",
+        n=compared,
+    )
+
+
+def _referee(cand, ref, columns, indices):
+    """mpmath's verdict at ``indices``: (witness or None, points decided, points undecided)."""
+    decided = undecided = 0
+    seen = set()
+    for j in indices:
+        j = int(j)
+        if j in seen:
+            continue
+        seen.add(j)
+        point = {v: float(col[j]) for v, col in columns.items()}
+        r, kr, ur = evaluate(ref, point, MP)
+        if mpmath.isnan(r) and not ur:
+            continue  # the reference is undefined here
+        c, kc, uc = evaluate(cand, point, MP)
+        if ur or uc or mpmath.isnan(r):
+            undecided += 1
+            continue
+        decided += 1
+        if mpmath.isinf(r) or mpmath.isinf(c) or mpmath.isnan(c):
+            same = c == r
+        else:
+            same = abs(c - r) <= SAFETY * MP.u * (kc + kr)
+        if not same:
+            return Witness(point, c, r), decided, undecided
+    return None, decided, undecided
