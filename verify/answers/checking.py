@@ -94,6 +94,8 @@ def describe(witness: Witness) -> str:
         else:
             parts.append(f"{name} = {_text(value, 17)}")
     where = ("at " + ", ".join(parts) + " ") if parts else ""
+    if witness.point and all(v is None for v in witness.point.values()):
+        where = f"{', '.join(parts)}: "
     return f"{where}your answer gives {cand}, the derived result gives {ref}"
 
 

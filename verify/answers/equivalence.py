@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import mpmath
@@ -41,8 +42,10 @@ NUMBER_RTOL = 2.0**-40
 PROBABILITY_ATOL = 1e-9
 #: Points mpmath re-evaluates at most (the most suspicious first), and always.
 MAX_REFEREED, ALWAYS_REFEREED = 3000, 48
-#: Seconds SymPy may spend finding the exact roots of the break arguments.
-ROOT_BUDGET = 0.3
+#: Seconds SymPy may spend, in all, on exact roots of the break arguments, and on proofs.
+ROOT_BUDGET, PROOF_BUDGET = 0.3, 0.5
+#: Most points added around break points (each break point brings a few dozen).
+MAX_EXTRA_POINTS = 40_000
 
 
 @dataclass
@@ -55,6 +58,19 @@ class Outcome:
     method: str = "exact"
     n: int | None = None
     details: dict = field(default_factory=dict)
+
+
+def _as_expr(value):
+    """A derived result's number as SymPy (never text: a derived result is never a string)."""
+    if isinstance(value, bool) or isinstance(value, str):
+        raise TypeError(f"reference: a number or SymPy object is required, got {value!r}")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        return sp.Float(value)
+    if isinstance(value, sp.Basic | sp.MatrixBase):
+        return value
+    return sp.Float(float(value))  # NumPy scalars
 
 
 def _mp_number(value):
@@ -105,9 +121,9 @@ def decide(kind, candidate, reference, variables=(), domain=None, *, seed=0) -> 
             entries=[(i, j) for i in range(reference.rows) for j in range(reference.cols)],
         )
     if kind == "number":
-        return numbers([candidate], [sp.sympify(reference)], "the value")
+        return numbers([candidate], [_as_expr(reference)], "the value")
     if kind == "sequence":
-        reference = tuple(sp.sympify(r) for r in reference)
+        reference = tuple(_as_expr(r) for r in reference)
         if len(candidate) != len(reference):
             return Outcome(
                 NOT_EQUIVALENT,
@@ -138,7 +154,7 @@ def distributions(candidate: dict, reference: dict) -> Outcome:
     def support(d):
         return {int(k) for k, p in d.items() if float(p) > 0}
 
-    ref = {int(k): sp.sympify(p) for k, p in reference.items()}
+    ref = {int(k): _as_expr(p) for k, p in reference.items()}
     if support(candidate) != support(ref):
         extra = sorted(support(candidate) - support(ref))
         missing = sorted(support(ref) - support(candidate))
@@ -150,7 +166,7 @@ def distributions(candidate: dict, reference: dict) -> Outcome:
             Witness({"outcome": key}, candidate.get(key, 0), ref.get(key, 0)),
         )
     for k in sorted(support(ref)):
-        c, r = _mp_number(sp.sympify(candidate[k])), _mp_number(ref[k])
+        c, r = _mp_number(_as_expr(candidate[k])), _mp_number(ref[k])
         if not abs(c - r) <= PROBABILITY_ATOL:
             return Outcome(NOT_EQUIVALENT, f"P({k}) differs", Witness({"outcome": k}, c, r))
     return Outcome(
@@ -205,14 +221,19 @@ def expressions(candidates, references, variables, domain, *, seed=0, entries=No
     from verify.answers.parsing import symbols
 
     named = symbols(tuple(variables), _assumptions(domain))
-    refs = [_renamed(sp.sympify(r), named) for r in references]
+    refs = [_renamed(_as_expr(r), named) for r in references]
     cands = [_renamed(c, named) for c in candidates]
     stray = set().union(*(r.free_symbols for r in refs)) - set(named.values())
     if stray:
         names = ", ".join(sorted(s.name for s in stray))
         return Outcome(CANNOT_CHECK, f"the derived result uses {names}, not among the variables")
     label = (lambda i: f"entry {entries[i]}") if entries else (lambda i: "the answer")
-    pending = [i for i in range(len(refs)) if prove_equal(cands[i], refs[i]) is not True]
+    deadline = time.monotonic() + PROOF_BUDGET
+    pending = []
+    for i in range(len(refs)):
+        left = deadline - time.monotonic()
+        if left <= 0.01 or prove_equal(cands[i], refs[i], budget=left) is not True:
+            pending.append(i)
     if not pending:
         return Outcome(EQUIVALENT, "proved equal by SymPy", method="exact", n=0)
     try:
@@ -233,18 +254,25 @@ def _break_points(exprs, columns, lines, variables, domain):
         (name,) = variables
         symbol = next(iter(set().union(*(g.free_symbols for g in args))), None)
         roots = []
+        deadline = time.monotonic() + ROOT_BUDGET
         for g in args:
+            left = deadline - time.monotonic()
             try:
-                with time_limit(ROOT_BUDGET):
-                    roots += pts.exact_roots(g, symbol, sp.solve)
+                if left > 0.01:
+                    with time_limit(left):
+                        roots += pts.exact_roots(g, symbol, sp.solve)
             except (TimeUp, NotImplementedError, ValueError, TypeError, ArithmeticError):
                 pass
             roots += [r for _, _, r in pts.crossings(g, columns, lines)]
-        extra[name].append(pts.near(roots, domain.get(name)))
+        extra[name].append(pts.near(roots, domain.get(name))[:MAX_EXTRA_POINTS])
         return extra
+    added = 0
     for g in args:
         for name, base, root in pts.crossings(g, columns, lines):
+            if added > MAX_EXTRA_POINTS:
+                break
             around = pts.near([root], domain.get(name))
+            added += len(around)
             for v in variables:
                 extra[v].append(around if v == name else np.full(len(around), columns[v][base]))
     return extra
@@ -280,48 +308,16 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries=Non
         skip = _excluded([refs[i] for i in pending], columns)
     compared = 0
     for i in pending:
-        c, kc, uc = evaluate(cands[i], columns)
-        r, kr, ur = evaluate(refs[i], columns)
-        certain = ~uc & ~ur
-        tol = SAFETY * U64 * (kc + kr)
-        close = np.isfinite(c) & np.isfinite(r) & (np.abs(c - r) <= tol)
-        same_inf = np.isinf(c) & (c == r)
-        # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt there;
-        # a float64 overflow on one side only is disputed and goes to mpmath
-        both_nan = np.isnan(c) & np.isnan(r)
-        ok = ((close | same_inf) & certain) | (both_nan & certain)
-        suspect = np.nonzero(~ok & ~skip)[0]
-        # the plainest suspects first, so the witness reads x = 3 rather than x = 1e300
-        with np.errstate(divide="ignore"):
-            scale = [np.abs(np.log10(np.abs(columns[v]))) for v in variables]
-        size = np.max(np.where(np.isinf(scale), 0.0, scale), axis=0) if variables else c * 0
-        order = suspect[np.argsort(size[suspect], kind="stable")]
-        witness, decided, undecided = _referee(cands[i], refs[i], columns, order[:MAX_REFEREED])
-        if witness is None:
-            spread = np.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
-            witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]])
-        compared += int((ok & ~skip).sum()) + decided
-        if witness is not None:
-            if entries:
-                witness = Witness(
-                    {"entry": entries[i], **witness.point}, witness.candidate, witness.reference
+        with np.errstate(all="ignore"):
+            outcome, count = _compare_one(i, cands, refs, columns, skip, variables, label)
+        if outcome is not None:
+            if entries and outcome.witness is not None:
+                w = outcome.witness
+                outcome.witness = Witness(
+                    {"entry": entries[i], **w.point}, w.candidate, w.reference
                 )
-            return Outcome(
-                NOT_EQUIVALENT,
-                f"{label(i)} differs from the derived result",
-                witness,
-                method="enumeration",
-                n=compared,
-            )
-        left = max(0, len(order) - MAX_REFEREED) + undecided
-        if left > 0.05 * len(c) or compared == 0:
-            return Outcome(
-                CANNOT_CHECK,
-                f"{label(i)} could not be evaluated reliably at {left} of {len(c)} points "
-                "(values beyond the range of float64 and of mpmath)",
-                method="enumeration",
-                n=compared,
-            )
+            return outcome
+        compared += count
     return Outcome(
         EQUIVALENT,
         f"equal at {compared} points over the whole domain (float64 with derived rounding "
@@ -329,6 +325,48 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries=Non
         method="enumeration",
         n=compared,
     )
+
+
+def _compare_one(i, cands, refs, columns, skip, variables, label):
+    """``(None, points compared)`` if entry ``i`` agrees everywhere, else ``(outcome, n)``."""
+    c, kc, uc = evaluate(cands[i], columns)
+    r, kr, ur = evaluate(refs[i], columns)
+    certain = ~uc & ~ur
+    tol = SAFETY * U64 * (kc + kr)
+    close = np.isfinite(c) & np.isfinite(r) & (np.abs(c - r) <= tol)
+    same_inf = np.isinf(c) & (c == r)
+    # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt there;
+    # a float64 overflow on one side only is disputed and goes to mpmath
+    both_nan = np.isnan(c) & np.isnan(r)
+    ok = ((close | same_inf) & certain) | (both_nan & certain)
+    suspect = np.nonzero(~ok & ~skip)[0]
+    # the plainest suspects first, so the witness reads x = 3 rather than x = 1e300
+    scale = [np.abs(np.log10(np.abs(columns[v]))) for v in variables]
+    size = np.max(np.where(np.isinf(scale), 0.0, scale), axis=0) if variables else c * 0
+    order = suspect[np.argsort(size[suspect], kind="stable")]
+    witness, decided, undecided = _referee(cands[i], refs[i], columns, order[:MAX_REFEREED])
+    if witness is None:
+        spread = np.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
+        witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]])
+    compared = int((ok & ~skip).sum()) + decided
+    if witness is not None:
+        return Outcome(
+            NOT_EQUIVALENT,
+            f"{label(i)} differs from the derived result",
+            witness,
+            method="enumeration",
+            n=compared,
+        ), compared
+    left = max(0, len(order) - MAX_REFEREED) + undecided
+    if left > 0.05 * len(c) or compared == 0:
+        return Outcome(
+            CANNOT_CHECK,
+            f"{label(i)} could not be evaluated reliably at {left} of {len(c)} points "
+            "(values beyond the range of float64 and of mpmath)",
+            method="enumeration",
+            n=compared,
+        ), compared
+    return None, compared
 
 
 def _referee(cand, ref, columns, indices):

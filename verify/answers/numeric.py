@@ -231,7 +231,10 @@ class _Evaluation:
         self.B, self.point, self.shape = backend, point, shape
         self.mp = isinstance(backend, _Mp)
         self.unsure = False if self.mp else np.zeros(shape, bool)
+        # values of repeated subexpressions only: keeping every node's arrays would cost
+        # hundreds of MB for a long answer at tens of thousands of points
         self.memo: dict = {}
+        self.repeated: set = set()
 
     def flag(self, where):
         self.unsure = self.unsure | where
@@ -240,7 +243,8 @@ class _Evaluation:
         if node in self.memo:
             return self.memo[node]
         out = self.node(node)
-        self.memo[node] = out
+        if node in self.repeated:
+            self.memo[node] = out
         return out
 
     def node(self, node):
@@ -378,6 +382,14 @@ class _Evaluation:
         return value, bound
 
 
+def _repeated(expr) -> set:
+    """The subexpressions that occur more than once in ``expr``."""
+    seen, twice = set(), set()
+    for node in sp.preorder_traversal(expr):
+        (twice if node in seen else seen).add(node)
+    return twice
+
+
 def evaluate(expr, point: dict, backend=FLOAT64):
     """``(value, bound, unsure)`` of ``expr`` at ``point`` (name -> float64 array, or a float
     with ``backend=MP``); ``bound`` is in units of the backend's unit roundoff.
@@ -391,6 +403,7 @@ def evaluate(expr, point: dict, backend=FLOAT64):
     if isinstance(backend, _Mp):
         with mpmath.workprec(MP_BITS):
             ev = _Evaluation(_Mp(), {n: mpmath.mpf(v) for n, v in point.items()}, ())
+            ev.repeated = _repeated(expr)
             try:
                 v, k = ev.run(expr)
                 if isinstance(v, mpmath.mpc):
@@ -404,6 +417,7 @@ def evaluate(expr, point: dict, backend=FLOAT64):
             return v, k, bool(ev.unsure) or ev.B.overflowed
     shape = np.shape(next(iter(point.values()))) if point else ()
     ev = _Evaluation(FLOAT64, {n: np.asarray(v, np.float64) for n, v in point.items()}, shape)
+    ev.repeated = _repeated(expr)
     with np.errstate(all="ignore"):
         v, k = ev.run(expr)
         v = np.broadcast_to(np.asarray(v, np.float64), shape).copy()

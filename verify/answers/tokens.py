@@ -64,6 +64,7 @@ _NAME_START = string.ascii_letters + "".join(GREEK)
 _NAME_CHARS = _NAME_START + _DIGITS + "_"
 _SUPERSCRIPTS = {"²": 2, "³": 3}
 _REFUSED = {
+    "_": "'_' only joins letters inside a name (fan_in); a name never starts with it",
     ".": "'.' is only allowed inside a number such as 0.5 (no attribute access)",
     "'": "quotes are not allowed: type the expression itself, not a string",
     '"': "quotes are not allowed: type the expression itself, not a string",
