@@ -26,19 +26,26 @@ import sympy as sp
 
 from verify import claims
 from verify.answers.forms import parse_answer
-from verify.answers.tokens import check_text, printable
+from verify.answers.proof import TimeUp, time_limit
+from verify.answers.tokens import check_text, printable, refuse
 from verify.evidence import CANNOT_CHECK, EQUIVALENT, NOT_EQUIVALENT, Evidence, Witness
 
 #: Most significant digits a witness value is printed with.
 MAX_DIGITS = 40
+#: Seconds the parser may take (SymPy builds every node; this bounds what it does there).
+PARSE_BUDGET = 1.0
+
+
+def _exact(value) -> bool:
+    return isinstance(value, int | sp.Integer) or (
+        isinstance(value, sp.Rational) and value.q < 1000
+    )
 
 
 def _text(value, digits: int) -> str:
-    if isinstance(value, bool | str) or value is None:
+    if value is None or isinstance(value, bool | str):
         return str(value)
-    if isinstance(value, int | sp.Integer):
-        return str(value)
-    if isinstance(value, sp.Rational) and value.q < 1000:
+    if _exact(value):
         return str(value)
     if isinstance(value, tuple | list):
         return "(" + ", ".join(_text(v, digits) for v in value) + ")"
@@ -54,7 +61,8 @@ def _text(value, digits: int) -> str:
     if mpmath.isinf(v):
         return "oo" if v > 0 else "-oo"
     with mpmath.workdps(MAX_DIGITS + 10):
-        return mpmath.nstr(v, digits, min_fixed=-4, max_fixed=12)
+        text = mpmath.nstr(v, digits, min_fixed=-4, max_fixed=12)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def distinct(a, b) -> tuple[str, str]:
@@ -65,6 +73,8 @@ def distinct(a, b) -> tuple[str, str]:
     >>> distinct(0.25, 0.5)
     ('0.25', '0.5')
     """
+    if _exact(a) and _exact(b):
+        return str(a), str(b)
     for digits in range(6, MAX_DIGITS + 1):
         sa, sb = _text(a, digits), _text(b, digits)
         if sa != sb:
@@ -149,7 +159,12 @@ def check_answer(claim_id: str, text: str, *, seed: int = 0, thorough: bool = Fa
             f"{claim.id} takes {claim.answer} answers (Python code run by its check), which "
             "cannot be typed as text; its own check runs on code",
         )
-    candidate = parse_answer(text, claim.answer, claim.variables)
+    try:
+        with time_limit(PARSE_BUDGET, off_main_thread="run"):
+            candidate = parse_answer(text, claim.answer, claim.variables)
+    except TimeUp:
+        message = f"the answer takes over {PARSE_BUDGET:g} s to read; write it more simply"
+        raise refuse(message) from None
     base["details"]["parsed"] = shown(candidate)
     base["measured"] = shown(candidate)
     if thorough:

@@ -40,8 +40,10 @@ from verify.evidence import CANNOT_CHECK, EQUIVALENT, NOT_EQUIVALENT, Witness
 
 NUMBER_RTOL = 2.0**-40
 PROBABILITY_ATOL = 1e-9
-#: Points mpmath re-evaluates at most (the most suspicious first), and always.
-MAX_REFEREED, ALWAYS_REFEREED = 3000, 48
+#: Points mpmath re-evaluates at most (a sample of the disputed ones: the plainest first,
+#: then spread over the rest), points it always re-evaluates, the seconds it may take in
+#: all, and how many confirmed differences it looks at to choose the clearest witness.
+MAX_REFEREED, ALWAYS_REFEREED, REFEREE_BUDGET, WITNESSES = 400, 48, 0.8, 12
 #: Seconds SymPy may spend, in all, on exact roots of the break arguments, and on proofs.
 ROOT_BUDGET, PROOF_BUDGET = 0.3, 0.5
 #: Most points added around break points (each break point brings a few dozen).
@@ -228,10 +230,10 @@ def expressions(candidates, references, variables, domain, *, seed=0, entries=No
         names = ", ".join(sorted(s.name for s in stray))
         return Outcome(CANNOT_CHECK, f"the derived result uses {names}, not among the variables")
     label = (lambda i: f"entry {entries[i]}") if entries else (lambda i: "the answer")
-    deadline = time.monotonic() + PROOF_BUDGET
+    deadline = time.process_time() + PROOF_BUDGET
     pending = []
     for i in range(len(refs)):
-        left = deadline - time.monotonic()
+        left = deadline - time.process_time()
         if left <= 0.01 or prove_equal(cands[i], refs[i], budget=left) is not True:
             pending.append(i)
     if not pending:
@@ -254,9 +256,13 @@ def _break_points(exprs, columns, lines, variables, domain):
         (name,) = variables
         symbol = next(iter(set().union(*(g.free_symbols for g in args))), None)
         roots = []
-        deadline = time.monotonic() + ROOT_BUDGET
+        deadline = time.process_time() + ROOT_BUDGET
         for g in args:
-            left = deadline - time.monotonic()
+            if g.is_polynomial(symbol) and sp.degree(g, symbol) <= 2:
+                # SymPy's roots of a quadratic are all of them: no search needed
+                roots += pts.exact_roots(g, symbol, sp.solve)
+                continue
+            left = deadline - time.process_time()
             try:
                 if left > 0.01:
                     with time_limit(left):
@@ -307,9 +313,10 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries=Non
     if not integer_only and columns:
         skip = _excluded([refs[i] for i in pending], columns)
     compared = 0
+    deadline = time.process_time() + REFEREE_BUDGET  # shared by every entry of a matrix
     for i in pending:
         with np.errstate(all="ignore"):
-            outcome, count = _compare_one(i, cands, refs, columns, skip, variables, label)
+            outcome, count = _compare_one(i, cands, refs, columns, skip, variables, label, deadline)
         if outcome is not None:
             if entries and outcome.witness is not None:
                 w = outcome.witness
@@ -327,7 +334,7 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries=Non
     )
 
 
-def _compare_one(i, cands, refs, columns, skip, variables, label):
+def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
     """``(None, points compared)`` if entry ``i`` agrees everywhere, else ``(outcome, n)``."""
     c, kc, uc = evaluate(cands[i], columns)
     r, kr, ur = evaluate(refs[i], columns)
@@ -340,14 +347,26 @@ def _compare_one(i, cands, refs, columns, skip, variables, label):
     both_nan = np.isnan(c) & np.isnan(r)
     ok = ((close | same_inf) & certain) | (both_nan & certain)
     suspect = np.nonzero(~ok & ~skip)[0]
-    # the plainest suspects first, so the witness reads x = 3 rather than x = 1e300
-    scale = [np.abs(np.log10(np.abs(columns[v]))) for v in variables]
-    size = np.max(np.where(np.isinf(scale), 0.0, scale), axis=0) if variables else c * 0
-    order = suspect[np.argsort(size[suspect], kind="stable")]
-    witness, decided, undecided = _referee(cands[i], refs[i], columns, order[:MAX_REFEREED])
+
+    # the plainest suspects first (fewest characters written out, then nearest 1 in size),
+    # so the witness reads x = -1.0 rather than x = -1.0299999999999994 or x = 1e300
+    def plainness(j):
+        values = [float(columns[v][j]) for v in variables]
+        return sum(len(repr(v)) for v in values), max(
+            (abs(math.log10(abs(v))) for v in values if v), default=0.0
+        )
+
+    order = np.array(sorted(suspect, key=plainness), dtype=int)
+    if len(order) > MAX_REFEREED:
+        # disputed points are mostly float64 overflows at huge magnitudes, all alike: the
+        # plainest half, and an even sample of the rest, stand for them
+        half = MAX_REFEREED // 2
+        rest = order[half:][np.linspace(0, len(order) - half - 1, half).astype(int)]
+        order = np.concatenate([order[:half], rest])
+    witness, decided, undecided = _referee(cands[i], refs[i], columns, order, deadline)
     if witness is None:
         spread = np.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
-        witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]])
+        witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]], deadline)
     compared = int((ok & ~skip).sum()) + decided
     if witness is not None:
         return Outcome(
@@ -357,27 +376,36 @@ def _compare_one(i, cands, refs, columns, skip, variables, label):
             method="enumeration",
             n=compared,
         ), compared
-    left = max(0, len(order) - MAX_REFEREED) + undecided
-    if left > 0.05 * len(c) or compared == 0:
+    left = undecided
+    if left > 0.05 * len(order) + 5 or compared == 0:
         return Outcome(
             CANNOT_CHECK,
-            f"{label(i)} could not be evaluated reliably at {left} of {len(c)} points "
-            "(values beyond the range of float64 and of mpmath)",
+            f"{label(i)} could not be evaluated reliably at {left} of the {len(order)} points "
+            "float64 could not settle (values beyond the range of float64 and of mpmath, or "
+            "out of time)",
             method="enumeration",
             n=compared,
         ), compared
     return None, compared
 
 
-def _referee(cand, ref, columns, indices):
-    """mpmath's verdict at ``indices``: (witness or None, points decided, points undecided)."""
+def _referee(cand, ref, columns, indices, deadline):
+    """mpmath's verdict at ``indices``: (witness or None, points decided, points undecided).
+
+    Of the first :data:`WITNESSES` confirmed differences the largest (relative to the
+    reference) is the witness; points left when the deadline passes are undecided.
+    """
     decided = undecided = 0
     seen = set()
+    found = []
     for j in indices:
         j = int(j)
         if j in seen:
             continue
         seen.add(j)
+        if time.process_time() > deadline:
+            undecided += 1
+            continue
         point = {v: float(col[j]) for v, col in columns.items()}
         r, kr, ur = evaluate(ref, point, MP)
         if mpmath.isnan(r) and not ur:
@@ -388,9 +416,14 @@ def _referee(cand, ref, columns, indices):
             continue
         decided += 1
         if mpmath.isinf(r) or mpmath.isinf(c) or mpmath.isnan(c):
-            same = c == r
+            same, gap = c == r, mpmath.inf
         else:
             same = abs(c - r) <= SAFETY * MP.u * (kc + kr)
+            gap = abs(c - r) / (1 + abs(r))
         if not same:
-            return Witness(point, c, r), decided, undecided
+            found.append((gap, len(found), Witness(point, c, r)))
+            if len(found) >= WITNESSES:
+                break
+    if found:
+        return max(found, key=lambda f: (f[0], -f[1]))[2], decided, undecided
     return None, decided, undecided

@@ -10,9 +10,10 @@ roundoff ``u`` (Higham, *Accuracy and Stability of Numerical Algorithms*, ch. 3)
 - ``a + b``: ``k_a + k_b + |v|``; ``a·b``: ``k_a|b| + k_b|a| + |v|``;
 - ``f(a)`` for a library function: ``|f'(a)|·k_a + 2|v|`` (the libraries are within an ulp
   or two; the second ``|v|`` pays for it);
-- ``max``/``min``/``abs`` pass the largest ``k`` on; a comparison, ``sign``, ``Heaviside`` and
-  ``where`` add no error but are *uncertain* where the compared values lie within their
-  bounds of each other: there float64 cannot tell the branch, and mpmath decides.
+- ``max``/``min``/``abs`` pass the largest ``k`` on (they are 1-Lipschitz, so a near tie
+  costs nothing); a comparison, ``sign``, ``Heaviside`` and ``where`` add no error but are
+  *uncertain* where the compared values lie within their bounds of each other: there
+  float64 cannot tell the branch, and mpmath decides.
 
 Two values of mathematically equal expressions then differ by at most ``u·(k_1 + k_2)``
 (first order); :data:`SAFETY` covers the neglected second-order terms.
@@ -20,12 +21,13 @@ Two values of mathematically equal expressions then differ by at most ``u·(k_1 
 >>> import numpy as np, sympy as sp
 >>> x = sp.Symbol("x", real=True)
 >>> value, bound, unsure = evaluate(1 - sp.tanh(x) ** 2, {"x": np.array([0.0, 20.0])})
->>> value[0], bool(bound[1] > 1)
+>>> float(value[0]), bool(bound[1] > 1)
 (1.0, True)
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mpmath
@@ -65,7 +67,7 @@ class _Float64:
         except (TypeError, OverflowError):
             v = math.inf if node.is_positive else -math.inf
         exact = node.is_Rational and sp.Rational(v) == node if math.isfinite(v) else True
-        return np.full(shape, v), np.full(shape, 0.0 if exact else abs(v))
+        return np.float64(v), np.float64(0.0 if exact else abs(v))  # NumPy broadcasts them
 
     abs = staticmethod(np.abs)
     exp = staticmethod(np.exp)
@@ -117,7 +119,9 @@ class _Mp:
         v = mpmath.mpf(sp.Float(node, 70)) if not node.is_Rational else None
         if node.is_Rational:
             v = mpmath.mpf(int(node.p)) / int(node.q)
-            return v, (mpmath.mpf(0) if node.q == 1 else abs(v))
+            q = int(node.q)
+            exact = q & (q - 1) == 0 and abs(int(node.p)).bit_length() <= MP_BITS
+            return v, (mpmath.mpf(0) if exact else abs(v))
         # a 30-digit float (an exact power too large to form) is off by 1e-30 relative
         rel = 2.0**-node._prec if isinstance(node, sp.Float) else self.u
         return v, abs(v) * max(1.0, rel / self.u)
@@ -298,7 +302,8 @@ class _Evaluation:
             vals = [self.run(a) for a in node.args]
             v, k = vals[0]
             for val, kk in vals[1:]:
-                self.flag(self.close(v - val, k + kk))
+                # max and min are 1-Lipschitz in each argument: a near tie picks either
+                # argument at no more than the larger error, so no branch is uncertain
                 take = val > v if f is sp.Max else val < v
                 v, k = B.where(take, val, v), B.where(take, kk, k)
             return v, k
@@ -382,12 +387,13 @@ class _Evaluation:
         return value, bound
 
 
-def _repeated(expr) -> set:
+@functools.lru_cache(maxsize=256)
+def _repeated(expr) -> frozenset:
     """The subexpressions that occur more than once in ``expr``."""
     seen, twice = set(), set()
     for node in sp.preorder_traversal(expr):
         (twice if node in seen else seen).add(node)
-    return twice
+    return frozenset(twice)
 
 
 def evaluate(expr, point: dict, backend=FLOAT64):

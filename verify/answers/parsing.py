@@ -123,10 +123,10 @@ def power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
 
     >>> power(sp.Rational(1, 2), 3)
     1/8
-    >>> power(sp.Rational(999999, 10**6), 10**4)
-    0.990049833749168...
+    >>> power(sp.Rational(999999, 10**6), 10**4)  # exp(1e4·log(1 - 1e-6))
+    0.990049828798915...
     """
-    base, exponent = sp.sympify(base), sp.sympify(exponent)
+    base, exponent = (sp.Integer(v) if isinstance(v, int) else v for v in (base, exponent))
     if base.is_Rational and exponent.is_Rational and base != 0:
         size = _digits(base)
         exact = (exponent.is_Integer and size * abs(int(exponent)) <= MAX_EXACT_DIGITS) or (
@@ -224,6 +224,12 @@ class Parser:
         if self.peek().kind == "cmp":
             op = self.next()
             right = self.sum()
+            if any(_is_condition(v) or v.has(sp.Piecewise) for v in (left, right)):
+                # SymPy would fold the cases into the condition and solve it as a set
+                # (an unbounded simplify): compare plain expressions only
+                self.fail(
+                    op.pos, "the sides of a comparison cannot hold where(...) or another comparison"
+                )
             node = self.build(op.pos, f"the comparison {op.value}", _COMPARE[op.value], left, right)
             if self.peek().kind == "cmp":
                 self.fail(self.peek().pos, "chained comparisons are not supported; use where")
