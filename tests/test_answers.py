@@ -37,6 +37,7 @@ from verify.answers import (
 from verify.answers.checking import describe, distinct
 from verify.answers.numeric import evaluate
 from verify.answers.proof import TimeUp, expansion_size, prove_equal, time_limit
+from verify.bench.answers import HOSTILE
 from verify.claims import Claim, Evidence
 from verify.evidence import CANNOT_CHECK, EQUIVALENT, NOT_EQUIVALENT, Witness
 
@@ -996,22 +997,6 @@ def test_the_proof_chain_refuses_huge_expansions_and_stops_on_time():
         while True:
             pass
     assert time.process_time() - start < 0.5
-
-
-HOSTILE = [
-    "((0.999999^100)^100)^100",
-    "((0.999999^100)^100)^100*x",
-    "(x + 1)^100*(x + 2)^100*(x + 3)^100",
-    "(x + sigmoid(x) + tanh(x) + exp(x))^100",
-    "exp(exp(exp(exp(x))))",
-    "sech(x)^2*(x^2 + 2*x + 2)^50/((x + 1)^2 + 1)^50",
-    "+".join(f"where(x < {i}, {i}, 0)" for i in range(40)),
-    "sech(x)^2 + " + "+".join(f"0*abs(x - {i})" for i in range(60)),
-    "+".join(f"abs(x - {i / 7:.5f})" for i in range(57)),
-    "sigmoid(" * 38 + "x" + ")" * 38,
-    "+".join(f"exp({i}*x)/(1 + exp({i}*x))^{i % 7 + 1}" for i in range(1, 30)),
-    "max(" + ", ".join(f"x^{i}" for i in range(1, 17)) + ")",
-]
 
 
 def _bounded(claim_id, text):

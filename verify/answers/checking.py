@@ -25,6 +25,7 @@ import mpmath
 import sympy as sp
 
 from verify import claims
+from verify.answers.equivalence import assumptions
 from verify.answers.forms import parse_answer
 from verify.answers.proof import TimeUp, time_limit
 from verify.answers.tokens import check_text, printable, refuse
@@ -33,7 +34,7 @@ from verify.evidence import CANNOT_CHECK, EQUIVALENT, NOT_EQUIVALENT, Evidence, 
 #: Most significant digits a witness value is printed with.
 MAX_DIGITS = 40
 #: Seconds the parser may take (SymPy builds every node; this bounds what it does there).
-PARSE_BUDGET = 1.0
+PARSE_BUDGET = 0.5
 
 
 def _exact(value) -> bool:
@@ -161,7 +162,9 @@ def check_answer(claim_id: str, text: str, *, seed: int = 0, thorough: bool = Fa
         )
     try:
         with time_limit(PARSE_BUDGET, off_main_thread="run"):
-            candidate = parse_answer(text, claim.answer, claim.variables)
+            candidate = parse_answer(
+                text, claim.answer, claim.variables, assumptions=assumptions(claim.domain)
+            )
     except TimeUp:
         message = f"the answer takes over {PARSE_BUDGET:g} s to read; write it more simply"
         raise refuse(message) from None

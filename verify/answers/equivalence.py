@@ -43,11 +43,17 @@ PROBABILITY_ATOL = 1e-9
 #: Points mpmath re-evaluates at most (a sample of the disputed ones: the plainest first,
 #: then spread over the rest), points it always re-evaluates, the seconds it may take in
 #: all, and how many confirmed differences it looks at to choose the clearest witness.
-MAX_REFEREED, ALWAYS_REFEREED, REFEREE_BUDGET, WITNESSES = 400, 48, 0.8, 12
-#: Seconds SymPy may spend, in all, on exact roots of the break arguments, and on proofs.
-ROOT_BUDGET, PROOF_BUDGET = 0.3, 0.5
+MAX_REFEREED, ALWAYS_REFEREED, REFEREE_BUDGET, WITNESSES = 240, 48, 0.8, 12
+#: CPU seconds one comparison may take in all, and of those at most: SymPy's exact roots
+#: of the break arguments, SymPy's proofs. Past the total, what is left is not decided and
+#: the verdict is "cannot check" (never "equivalent" on half the evidence).
+CHECK_BUDGET, ROOT_BUDGET, PROOF_BUDGET = 1.3, 0.3, 0.5
 #: Most points added around break points (each break point brings a few dozen).
 MAX_EXTRA_POINTS = 40_000
+
+
+class OutOfTime(Exception):  # noqa: N818 - reads as what happened
+    """The comparison used up :data:`CHECK_BUDGET`."""
 
 
 @dataclass
@@ -202,13 +208,18 @@ def intervals(candidate: sp.Interval, reference) -> Outcome:
 # --- expressions -----------------------------------------------------------------------------
 def _renamed(expr, named: dict):
     """``expr`` in the answer's symbols, matched by name (assumptions may differ)."""
-    mapping = {s: named[s.name] for s in expr.free_symbols if s.name in named}
-    return expr.xreplace(mapping)
+    mapping = {s: named[s.name] for s in expr.free_symbols if named.get(s.name, s) != s}
+    return expr.xreplace(mapping) if mapping else expr
 
 
-def _assumptions(domain: dict) -> dict:
+def assumptions(domain: dict) -> dict:
+    """SymPy assumptions of each variable from its domain (integer, positive, nonnegative).
+
+    >>> assumptions({"d": (1, math.inf, "integer"), "lam": (0, math.inf)})
+    {'d': {'integer': True, 'positive': True}, 'lam': {'nonnegative': True}}
+    """
     out = {}
-    for name, bounds in domain.items():
+    for name, bounds in (domain or {}).items():
         a = {}
         if len(bounds) > 2 and bounds[2] == "integer":
             a["integer"] = True
@@ -222,7 +233,7 @@ def expressions(candidates, references, variables, domain, *, seed=0, entries=No
     """Compare expressions pairwise (matrix entries share the points); see the module."""
     from verify.answers.parsing import symbols
 
-    named = symbols(tuple(variables), _assumptions(domain))
+    named = symbols(tuple(variables), assumptions(domain))
     refs = [_renamed(_as_expr(r), named) for r in references]
     cands = [_renamed(c, named) for c in candidates]
     stray = set().union(*(r.free_symbols for r in refs)) - set(named.values())
@@ -230,7 +241,9 @@ def expressions(candidates, references, variables, domain, *, seed=0, entries=No
         names = ", ".join(sorted(s.name for s in stray))
         return Outcome(CANNOT_CHECK, f"the derived result uses {names}, not among the variables")
     label = (lambda i: f"entry {entries[i]}") if entries else (lambda i: "the answer")
-    deadline = time.process_time() + PROOF_BUDGET
+    start = time.process_time()
+    finish = start + CHECK_BUDGET
+    deadline = start + PROOF_BUDGET
     pending = []
     for i in range(len(refs)):
         left = deadline - time.process_time()
@@ -239,12 +252,21 @@ def expressions(candidates, references, variables, domain, *, seed=0, entries=No
     if not pending:
         return Outcome(EQUIVALENT, "proved equal by SymPy", method="exact", n=0)
     try:
-        return _evaluated(cands, refs, pending, tuple(variables), domain, seed, label, entries)
+        return _evaluated(
+            cands, refs, pending, tuple(variables), domain, seed, label, entries, finish
+        )
+    except OutOfTime:
+        return Outcome(
+            CANNOT_CHECK,
+            f"the comparison needs more than {CHECK_BUDGET:g} s of "
+            "CPU time; write the answer more simply",
+            method="enumeration",
+        )
     except Unsupported as exc:
         return Outcome(CANNOT_CHECK, f"cannot evaluate numerically: {exc}", method="enumeration")
 
 
-def _break_points(exprs, columns, lines, variables, domain):
+def _break_points(exprs, columns, lines, variables, domain, finish):
     """Extra points at and around the breaks of every expression, along every line."""
     args = []
     for e in exprs:
@@ -256,8 +278,9 @@ def _break_points(exprs, columns, lines, variables, domain):
         (name,) = variables
         symbol = next(iter(set().union(*(g.free_symbols for g in args))), None)
         roots = []
-        deadline = time.process_time() + ROOT_BUDGET
+        deadline = min(time.process_time() + ROOT_BUDGET, finish)
         for g in args:
+            _in_time(finish)
             if g.is_polynomial(symbol) and sp.degree(g, symbol) <= 2:
                 # SymPy's roots of a quadratic are all of them: no search needed
                 roots += pts.exact_roots(g, symbol, sp.solve)
@@ -274,6 +297,7 @@ def _break_points(exprs, columns, lines, variables, domain):
         return extra
     added = 0
     for g in args:
+        _in_time(finish)
         for name, base, root in pts.crossings(g, columns, lines):
             if added > MAX_EXTRA_POINTS:
                 break
@@ -295,7 +319,12 @@ def _excluded(refs, columns) -> np.ndarray:
     return out
 
 
-def _evaluated(cands, refs, pending, variables, domain, seed, label, entries=None) -> Outcome:
+def _in_time(finish: float):
+    if time.process_time() > finish:
+        raise OutOfTime
+
+
+def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, finish):
     if variables:
         columns, lines = pts.cloud(variables, domain, seed)
         extra = _break_points(
@@ -304,6 +333,7 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries=Non
             lines,
             variables,
             domain,
+            finish,
         )
         columns = {v: np.concatenate([columns[v], *extra[v]]) for v in variables}
     else:
@@ -313,8 +343,10 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries=Non
     if not integer_only and columns:
         skip = _excluded([refs[i] for i in pending], columns)
     compared = 0
-    deadline = time.process_time() + REFEREE_BUDGET  # shared by every entry of a matrix
+    # shared by every entry of a matrix
+    deadline = min(time.process_time() + REFEREE_BUDGET, finish)
     for i in pending:
+        _in_time(finish)
         with np.errstate(all="ignore"):
             outcome, count = _compare_one(i, cands, refs, columns, skip, variables, label, deadline)
         if outcome is not None:

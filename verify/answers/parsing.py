@@ -61,6 +61,12 @@ def _is_condition(node) -> bool:
     return isinstance(node, sp.logic.boolalg.Boolean) and not isinstance(node, sp.Expr)
 
 
+def _lattice(op, args):
+    """``max``/``min``: evaluated when every argument is a number, otherwise left unevaluated
+    (SymPy would compare every pair of expressions symbolically as it builds them)."""
+    return op(*args) if all(a.is_number for a in args) else op(*args, evaluate=False)
+
+
 def _where(condition, if_true, if_false):
     return sp.Piecewise((if_true, condition), (if_false, True))
 
@@ -82,8 +88,8 @@ FUNCTIONS = {
     "abs": (sp.Abs, 1, 1),
     "sign": (sp.sign, 1, 1),
     "Heaviside": (sp.Heaviside, 1, 2),
-    "max": (sp.Max, 2, None),
-    "min": (sp.Min, 2, None),
+    "max": (lambda *a: _lattice(sp.Max, a), 2, None),
+    "min": (lambda *a: _lattice(sp.Min, a), 2, None),
     "where": (_where, 3, 3),
 }
 CONSTANTS = {"pi": sp.pi, "e": sp.E, "E": sp.E, "oo": sp.oo, "inf": sp.oo}
