@@ -13,7 +13,7 @@ MATHJAX_PKG := $(MATHJAX_NPM)/node_modules/mathjax
 MATHJAX := _build/mathjax/static/mathjax
 MATHJAX_JS := $(MATHJAX)/tex-mml-chtml.js
 
-.PHONY: book mathjax test browser-test lint figures verify clean
+.PHONY: book mathjax test rebuild-test browser-test lint figures verify clean
 
 # torch==2.13.0 first: it is the CPU wheel on this machine; the project's range admits it,
 # so the second install keeps it instead of pulling a CUDA build.
@@ -27,7 +27,12 @@ $(STAMP): pyproject.toml
 # Everything but the browser test (which needs a build: `make browser-test`, or .ci/run).
 # The book-build tests need MathJax too.
 test: $(STAMP) $(MATHJAX_JS)
-	$(PY) -m pytest -q -m "not browser"
+	$(PY) -m pytest -q -m "not browser and not fullbook"
+
+# The whole book built twice in a copy: a one-topic change re-executes that page and the
+# dashboard only. Minutes of work, so CI runs it beside `make test` rather than inside it.
+rebuild-test: $(STAMP) $(MATHJAX_JS)
+	$(PY) -m pytest -q -m fullbook tests/test_book_build.py
 
 browser-test: book
 	REQUIRE_BOOK=1 $(PY) -m pytest -q -m browser tests/test_book.py

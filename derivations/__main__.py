@@ -2,34 +2,39 @@
 ``python -m derivations answer-key (--student-id N | --params FILE) [--label-smoothing A]
 [--format …]``.
 
-An ID names a derivation: ``activations.<name>`` (its derivative, step by step),
-``activations.<name>.range`` (how its range follows), ``activations.softmax``, or one of the
-other topics' derivations (``mlp.*``, ``layers.*``, ``optimizers.*``, ``initialization.*``,
-``ridge.*``; ``ids()`` lists them). ``answer-key`` prints a worked solution of the
+An ID names a derivation of some topic: each topic module ``derivations.<topic>`` lists its
+own in ``DERIVATIONS`` (id -> zero-argument builder), and ``ids()`` lists them all. ``answer-key`` prints a worked solution of the
 course's SGD step for one student: each quantity's formula, substituted values and result.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import numpy as np
-import sympy as sp
 
-from derivations import activations as act
-from derivations import initialization, mlp, optimizers, ridge
-from derivations.core import Derivation
-from derivations.layers import chains as layers_derivations
-from derivations.mlp import key as mlp_key
-from derivations.mlp.solution import FORMATS as KEY_FORMATS
-from derivations.mlp.solution import worked_solution
+from derivations.topics import topics_matching
 
 FORMATS = ("text", "markdown", "latex")
+
+
+def table(prefix: str = "") -> dict[str, Callable]:
+    """Id -> builder of every derivation whose id starts with ``prefix``, in book order; only
+    the topics the prefix can name are imported.
+
+    >>> list(table("activations.relu"))
+    ['activations.relu', 'activations.relu.range']
+    """
+    out: dict[str, Callable] = {}
+    for topic in topics_matching(prefix):
+        found = importlib.import_module(f"derivations.{topic}").DERIVATIONS
+        out.update({k: v for k, v in found.items() if k.startswith(prefix)})
+    return out
 
 
 def ids() -> list[str]:
@@ -38,26 +43,7 @@ def ids() -> list[str]:
     >>> ids()[:2]
     ['activations.leaky_relu', 'activations.leaky_relu.range']
     """
-    out = []
-    for name in act.TABLE:
-        out += [f"activations.{name}", f"activations.{name}.range"]
-    return [*out, "activations.softmax", *_topic_derivations()]
-
-
-def _topic_derivations() -> dict[str, Callable[[], Derivation]]:
-    """Id -> builder for every topic after activations, in book order."""
-    table: dict[str, Callable[[], Derivation]] = {i: partial(mlp.derivation, i) for i in mlp.ids()}
-    for name in layers_derivations.NAMES:
-        table[f"layers.{name}"] = partial(layers_derivations.get, name)
-    table.update(optimizers.DERIVATIONS)
-    for key, derivation in initialization.derivations().items():
-        table[key] = lambda d=derivation: d
-    table["ridge.concrete_risk.n3"] = partial(ridge.concrete_risk, 3)
-    table["ridge.concrete_risk.n1"] = partial(ridge.concrete_risk, 1)
-    table["ridge.quadratic_form_mean"] = ridge.quadratic_form_mean
-    table["ridge.per_direction"] = ridge.per_direction
-    table["ridge.optimum"] = lambda: ridge.optimum()[0]
-    return table
+    return list(table())
 
 
 def render(derivation_id: str, fmt: str = "text") -> str:
@@ -73,32 +59,16 @@ def render(derivation_id: str, fmt: str = "text") -> str:
     """
     if fmt not in FORMATS:
         raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    if derivation_id not in ids():
+    if not isinstance(derivation_id, str):
+        raise TypeError(f"id: a string is required, got {type(derivation_id).__name__}")
+    found = table(derivation_id.split(".", 1)[0]) if "." in derivation_id else {}
+    if derivation_id not in found:
         raise ValueError(f"id: unknown derivation {derivation_id!r}; known: {', '.join(ids())}")
-    others = _topic_derivations()
-    if derivation_id in others:
-        d = others[derivation_id]()
-        body = {"text": d.text, "markdown": d.markdown, "latex": d.latex}[fmt]()
-        return f"{body}\n\n{d.check()}"
-    parts = derivation_id.split(".")
-    name = parts[1]
-    if len(parts) == 3:
-        a = act.get(name)
-        if fmt == "text":
-            head = f"Range of {name}: {_interval_text(a.output_range)}"
-            return "\n".join([head, *(f"  {line}" for line in a.range_facts.lines())])
-        interval = sp.latex(a.output_range)
-        facts = [f"- {line}" for line in a.range_facts.lines(latex=True)]
-        return "\n".join([f"**Range of {name}:** ${interval}$, from:", "", *facts])
-    d = act.get(name).derivation
+    d = found[derivation_id]()
+    if hasattr(d, "render"):
+        return d.render(fmt)
     body = {"text": d.text, "markdown": d.markdown, "latex": d.latex}[fmt]()
     return f"{body}\n\n{d.check()}"
-
-
-def _interval_text(interval) -> str:
-    lo = "(" if interval.left_open else "["
-    hi = ")" if interval.right_open else "]"
-    return f"{lo}{interval.inf}, {interval.sup}{hi}"
 
 
 def _read_params(path: str) -> dict:
@@ -129,6 +99,11 @@ def main(argv=None) -> int:
     >>> main(["answer-key", "--student-id", "7", "--label", "4"])
     2
     """
+    # The answer key is the mlp topic's; it loads only when the command line is parsed.
+    from derivations.mlp import key as mlp_key
+    from derivations.mlp.solution import FORMATS as KEY_FORMATS
+    from derivations.mlp.solution import worked_solution
+
     parser = argparse.ArgumentParser(prog="python -m derivations")
     sub = parser.add_subparsers(dest="command", required=True)
     show = sub.add_parser("show", help="print a derivation")

@@ -25,9 +25,12 @@ from functools import cached_property, lru_cache
 
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.functions import Phi, sigmoid
+from derivations.printing import Equation, Notation, subscript
 from derivations.ranges import RangeFacts, output_range
+from derivations.render import Reason
 from derivations.steps import BreakPoint, break_points, differentiate
 
 x = sp.Symbol("x", real=True)
@@ -72,7 +75,7 @@ class Spec:
     symbol: str
     definition: Callable[..., sp.Expr]
     closed_form: Callable[..., sp.Expr] | None = None
-    closed_form_reason: str = "simplify"
+    closed_form_reason: Reason | str = "simplify"
     params: dict[str, Param] = field(default_factory=dict)
     # What PyTorch's autograd returns at a kink: the branch its backward uses there.
     autograd_at_kink: str = ""
@@ -97,14 +100,19 @@ TABLE: dict[str, Spec] = {
         r"\mathrm{Softplus}",
         lambda: sp.log(1 + sp.exp(x)),
         lambda: sigmoid(x),
-        r"$\frac{e^x}{1 + e^x} = \frac{1}{1 + e^{-x}} = \sigma(x)$",
+        Reason(
+            "divide by {}: {}",
+            (sp.exp(x), Equation(sp.exp(x) / (1 + sp.exp(x)), 1 / (1 + sp.exp(-x)), sigmoid(x))),
+        ),
         title="Softplus",
     ),
     "sigmoid": Spec(
         r"\sigma",
         lambda: 1 / (1 + sp.exp(-x)),
         lambda: sigmoid(x) * (1 - sigmoid(x)),
-        r"$\frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x)\,(1 - \sigma(x))$",
+        Reason(
+            "{}", (Equation(sp.exp(-x) / (1 + sp.exp(-x)) ** 2, sigmoid(x) * (1 - sigmoid(x))),)
+        ),
     ),
     "tanh": Spec(r"\tanh", lambda: sp.tanh(x), lambda: 1 - sp.tanh(x) ** 2, "simplify"),
     "relu": Spec(
@@ -128,14 +136,23 @@ TABLE: dict[str, Spec] = {
         r"\mathrm{GELU}",
         lambda: x * Phi(x),
         lambda: Phi(x) + x * sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi),
-        r"$\Phi'(x) = \varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$",
+        Reason(
+            "{}",
+            (
+                Equation(
+                    sp.Derivative(Phi(x), x),
+                    sp.Function("varphi")(x),
+                    sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi),
+                ),
+            ),
+        ),
         title="GELU",
     ),
     "silu": Spec(
         r"\mathrm{SiLU}",
         lambda: x * sigmoid(x),
         lambda: sigmoid(x) * (1 + x * (1 - sigmoid(x))),
-        r"factor out $\sigma(x)$",
+        Reason("factor out {}", (sigmoid(x),)),
         title="SiLU",
     ),
 }
@@ -194,11 +211,17 @@ def _check_params(name: str, spec: Spec, given: dict) -> dict:
     out = {}
     for key, param in spec.params.items():
         value = given.get(key, param.default)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"{key}: a real number is required, got {value!r}")
-        if not math.isfinite(float(value)) or not param.accepts(float(value)):
-            raise ValueError(f"{key}: {value!r} is out of range; allowed: {param.allowed()}")
-        out[key] = value
+        high = None if math.isinf(param.high) else param.high
+        arg.real(
+            value,
+            key,
+            low=param.low,
+            high=high,
+            open_low=not param.low_closed,
+            open_high=not param.high_closed,
+        )
+        # an int stays an int, so that the expression holds an exact Integer
+        out[key] = int(value) if isinstance(value, numbers.Integral) else float(value)
     return out
 
 
@@ -219,17 +242,17 @@ def get(name: str, **params):
     >>> get("leaky_relu", a=-1)
     Traceback (most recent call last):
     ...
-    ValueError: a: -1 is out of range; allowed: [0, 1)
+    ValueError: a: a real number in [0, 1) is required, got -1
     """
+    if not isinstance(name, str):
+        arg.choice(name, "name", NAMES)  # the TypeError for a non-name
+    if name not in NAMES:
+        raise ValueError(f"name: unknown activation {name!r}; allowed: {', '.join(NAMES)}")
     if name == "softmax":
         n = params.pop("n", 3)
         if params:
             raise ValueError(f"params: softmax takes only n, got {sorted(params)}")
-        if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 6:
-            raise ValueError(f"n: an integer in [2, 6] is required, got {n!r}")
         return softmax(n)
-    if name not in TABLE:
-        raise ValueError(f"name: unknown activation {name!r}; allowed: {', '.join(NAMES)}")
     checked = _check_params(name, TABLE[name], params)
     return _build(name, tuple(sorted(checked.items())))
 
@@ -275,16 +298,29 @@ class Softmax:
     output_range: sp.Interval
 
 
-@lru_cache(maxsize=8)
+#: Most logits of a symbolic softmax: the Jacobian has n² entries, each proved by SymPy.
+SOFTMAX_MAX = 6
+
+
 def softmax(n: int = 3) -> Softmax:
-    """Softmax and its Jacobian ``diag(p) - p pᵀ``, derived entry by entry.
+    """Softmax of ``n`` logits (2 to :data:`SOFTMAX_MAX`) and its Jacobian ``diag(p) - p pᵀ``,
+    derived entry by entry.
 
     >>> s = softmax(2)
     >>> s.derivation.check().ok
     True
     >>> s.output_range
     Interval.open(0, 1)
+    >>> softmax(1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n: an integer in [2, 6] is required, got 1
     """
+    return _softmax(arg.count(n, "n", minimum=2, maximum=SOFTMAX_MAX))
+
+
+@lru_cache(maxsize=8)
+def _softmax(n: int) -> Softmax:
     z = list(sp.symbols(f"z1:{n + 1}", real=True))
     total = sp.Add(*[sp.exp(zi) for zi in z])
     p = sp.Matrix([sp.exp(zi) / total for zi in z])
@@ -297,22 +333,119 @@ def softmax(n: int = 3) -> Softmax:
             / total**2
         ),
     )
-    entries = sp.Matrix(n, n, lambda i, j: p[i] * sp.KroneckerDelta(i, j) - p[i] * p[j])
+    # Unevaluated products keep each p_i whole, so that it is shown as p_i (``display``).
+    entries = sp.Matrix(
+        n,
+        n,
+        lambda i, j: sp.Add(
+            p[i] * sp.KroneckerDelta(i, j), sp.Mul(-1, p[i], p[j], evaluate=False), evaluate=False
+        ),
+    )
     jacobian = sp.diag(*p) - p * p.T
+    column = sp.ImmutableMatrix(p)
+    matrix_form = sp.MatAdd(
+        sp.ImmutableMatrix(sp.diag(*p)),
+        sp.MatMul(-1, column, column.T, evaluate=False),
+        evaluate=False,
+    )
     S = sp.Symbol("S", positive=True)  # shown in place of the sum of exponentials
+    shown = {total: S, **{pi: sp.Symbol(f"p_{i + 1}") for i, pi in enumerate(p)}}
+    # The pending ∂p_i/∂z_j as one symbol each: shown as a derivative of the symbol p_i,
+    # SymPy would write d/dz_j, as if p_i depended on z_j alone.
+    shown |= {
+        pending[i, j]: Notation(
+            f"∂p{subscript(i + 1)}/∂z{subscript(j + 1)}",
+            rf"\frac{{\partial p_{{{i + 1}}}}}{{\partial z_{{{j + 1}}}}}",
+        )
+        for i in range(n)
+        for j in range(n)
+    }
+    i, j, k = sp.symbols("i j k", integer=True, positive=True)
+    p_i, p_j = sp.Symbol("p_i"), sp.Symbol("p_j")
     derivation = Derivation(
         f"Jacobian of softmax ({n} logits)",
         z,
         [
-            Step(pending, "definition: J_ij = ∂p_i/∂z_j with p_i = e^{z_i}/S, S = Σ_k e^{z_k}"),
-            Step(quotient, "quotient rule; ∂S/∂z_j = e^{z_j}", "quotient"),
-            Step(entries, "split the fraction: p_i δ_ij - p_i p_j"),
-            Step(jacobian, "matrix form: diag(p) - p pᵀ"),
+            Step(
+                pending,
+                Reason(
+                    "definition: {} with {}, {}",
+                    (
+                        Equation(
+                            sp.Symbol("J_ij"),
+                            Notation("∂pᵢ/∂zⱼ", r"\frac{\partial p_i}{\partial z_j}"),
+                        ),
+                        Equation(p_i, sp.exp(sp.Symbol("z_i")) / S),
+                        Equation(S, sp.Sum(sp.exp(sp.Symbol("z_k")), (k, 1, n))),
+                    ),
+                ),
+            ),
+            Step(
+                quotient,
+                Reason(
+                    "quotient rule; {}",
+                    (
+                        Equation(
+                            Notation("∂S/∂zⱼ", r"\frac{\partial S}{\partial z_j}"),
+                            sp.exp(sp.Symbol("z_j")),
+                        ),
+                    ),
+                ),
+                "quotient",
+            ),
+            Step(
+                entries,
+                Reason("split the fraction: {}", (p_i * sp.KroneckerDelta(i, j) - p_i * p_j,)),
+            ),
+            Step(
+                matrix_form,
+                Reason(
+                    "matrix form: {}",
+                    (Notation("diag(p) - p·pᵀ", r"\operatorname{diag}(p) - p\,p^{T}"),),
+                ),
+            ),
         ],
         lhs=sp.Symbol("J"),
-        display={total: S},
+        display=shown,
         points=6,
     )
     return Softmax(
         "softmax", r"\mathrm{softmax}", n, z, p, jacobian, derivation, sp.Interval.open(0, 1)
     )
+
+
+@dataclass(frozen=True)
+class RangeView:
+    """How the range of an activation follows, as ``python -m derivations show`` renders it.
+
+    >>> print(RangeView("relu").render("text").splitlines()[0])
+    Range of relu: [0, oo)
+    """
+
+    name: str
+
+    def render(self, fmt: str) -> str:
+        """The range and the facts it follows from, as ``text``, ``markdown`` or ``latex``."""
+        a = get(self.name)
+        if fmt == "text":
+            r = a.output_range
+            ends = f"{'(' if r.left_open else '['}{r.inf}, {r.sup}{')' if r.right_open else ']'}"
+            head = f"Range of {self.name}: {ends}"
+            return "\n".join([head, *(f"  {line}" for line in a.range_facts.lines())])
+        facts = [f"- {line}" for line in a.range_facts.lines(latex=True)]
+        interval = sp.latex(a.output_range)
+        return "\n".join([f"**Range of {self.name}:** ${interval}$, from:", "", *facts])
+
+
+#: Every derivation of the topic: id -> zero-argument builder (a range renders its facts).
+DERIVATIONS = {
+    **{
+        key: builder
+        for name in TABLE
+        for key, builder in (
+            (f"activations.{name}", lambda n=name: get(n).derivation),
+            (f"activations.{name}.range", lambda n=name: RangeView(n)),
+        )
+    },
+    "activations.softmax": lambda: get("softmax").derivation,
+}

@@ -4,7 +4,8 @@ A :class:`Derivation` is an ordered list of :class:`Step` objects. Every step st
 expression and the reason it equals the previous one. :meth:`Derivation.check` proves each
 consecutive equality symbolically and, independently, compares both sides numerically at
 random points of a declared domain. A step that SymPy cannot prove but that agrees
-numerically is reported as ``numeric-only`` — never as proved.
+numerically is reported as ``numeric-only`` — never as proved. Writing a derivation out
+(LaTeX, Markdown, terminal text) is :mod:`derivations.render`.
 
 Expressions may hold unevaluated ``Derivative`` nodes (a rule applied, its inner
 derivatives still pending); they are evaluated before comparison. Matrix steps are compared
@@ -23,12 +24,24 @@ True
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import mpmath
 import sympy as sp
+
+# Rendering is its own module; these names are re-exported so that imports from
+# derivations.core keep working.
+from derivations.render import (  # noqa: F401
+    Reason,
+    as_reason,
+    check_summary,
+    derivation_latex,
+    derivation_markdown,
+    derivation_text,
+    reason_latex,
+    reason_text,
+)
 
 PROVED = "proved"
 NUMERIC_ONLY = "numeric-only"
@@ -45,20 +58,30 @@ REL_TOL = 1e-25
 class Step:
     """One link of a chain: an expression and why it equals the previous one.
 
+    The reason is a :class:`~derivations.render.Reason` (words and the expressions they
+    quote); words alone may be given as a string. ``rule`` names the rule applied, if any.
+
     >>> import sympy as sp
     >>> Step(sp.Integer(2), "arithmetic").reason
-    'arithmetic'
+    Reason(rule='arithmetic', exprs=())
+    >>> Step(sp.Integer(2), "$1 + 1$")
+    Traceback (most recent call last):
+    ...
+    ValueError: rule: '$1 + 1$' holds LaTeX; put the math in exprs, through {} slots
     """
 
     expr: sp.Basic
-    reason: str
+    reason: Reason
     rule: str = ""
 
     def __post_init__(self):
         if not isinstance(self.expr, sp.Basic | sp.MatrixBase):
             object.__setattr__(self, "expr", sp.sympify(self.expr))
-        if not isinstance(self.reason, str) or not self.reason:
-            raise ValueError("reason: a non-empty string is required")
+        if isinstance(self.reason, str) and not self.reason.strip():
+            raise ValueError("reason: a non-empty string or a Reason is required")
+        object.__setattr__(self, "reason", as_reason(self.reason))
+        if not isinstance(self.rule, str):
+            raise TypeError(f"rule: a string is required, got {type(self.rule).__name__}")
 
 
 @dataclass
@@ -317,165 +340,41 @@ class Derivation:
             raise DerivationError(f"{self.title}: {report.first_failure.describe()}")
         return report
 
-    # --- renderers -------------------------------------------------------------------------
-    def _shown(self, expr):
-        return expr.xreplace(dict(self.display)) if self.display else expr
-
+    # --- rendering lives in derivations.render; these are its entry points ---------------
     def latex(self) -> str:
-        r"""An ``aligned`` block, one step a line, the reasons as annotations.
+        r"""An ``aligned`` block, one step a line (see :func:`~derivations.render.derivation_latex`).
 
         >>> import sympy as sp
         >>> x = sp.Symbol("x")
-        >>> print(Derivation("t", [x], [Step(x * (x + 1), "given"),
-        ...                              Step(x**2 + x, "expand")]).latex())
+        >>> print(Derivation("t", [x], [Step(x, "given")]).latex())
         \begin{aligned}
-        &x \left(x + 1\right) && {\small \text{given}}\\
-        &= x^{2} + x && {\small \text{expand}}
+        &x && {\small \text{given}}
         \end{aligned}
-
-        A reason may hold math between dollar signs; it is typeset as math:
-
-        >>> reason_latex("power rule: $x^n \\to n x^{n-1}$")
-        '{\\small \\text{power rule: }x^n \\to n x^{n-1}}'
         """
-        lines = []
-        for i, step in enumerate(self.steps):
-            body = _latex(self._shown(step.expr))
-            if i == 0:
-                head = (
-                    f"{_latex(self._shown(self.lhs))} &= {body}"
-                    if self.lhs is not None
-                    else f"&{body}"
-                )
-            else:
-                head = f"&= {body}"
-            lines.append(f"{head} && {reason_latex(step.reason)}")
-        return "\\begin{aligned}\n" + "\\\\\n".join(lines) + "\n\\end{aligned}"
+        return derivation_latex(self)
 
     def markdown(self) -> str:
-        """A numbered list with inline math, for the CLI and for plain pages.
+        """A numbered list with inline math (see :func:`~derivations.render.derivation_markdown`).
 
         >>> import sympy as sp
-        >>> x = sp.Symbol("x")
-        >>> print(Derivation("t", [x], [Step(2 * x, "given")]).markdown())
-        **t**
-        <BLANKLINE>
-        0. $2 x$ — given
+        >>> print(Derivation("t", [], [Step(sp.Integer(2), "given")]).markdown().splitlines()[-1])
+        0. $2$ — given
         """
-        out = [f"**{self.title}**", ""]
-        if self.lhs is not None:
-            out.append(f"Compute ${_latex(self._shown(self.lhs))}$.")
-            out.append("")
-        for i, step in enumerate(self.steps):
-            out.append(
-                f"{i}. ${'= ' if i else ''}{_latex(self._shown(step.expr))}$ — {step.reason}"
-            )
-        out.extend(f"\n> {note}" for note in self.notes)
-        return "\n".join(out)
+        return derivation_markdown(self)
 
     def text(self) -> str:
-        """Plain text: one step a line, with its reason.
+        """Unicode text for the terminal (see :func:`~derivations.render.derivation_text`).
 
         >>> import sympy as sp
         >>> x = sp.Symbol("x")
         >>> print(Derivation("t", [x], [Step(x * (x + 1), "given"),
         ...                             Step(x**2 + x, "expand")]).text())
         t
-          x*(x + 1)                                [given]
-          = x**2 + x                               [expand]
+          x·(x + 1)                                [given]
+          = x² + x                                 [expand]
         """
-        out = [self.title]
-        if self.lhs is not None:
-            out.append(f"  {_plain(self._shown(self.lhs))}")
-        for i, step in enumerate(self.steps):
-            eq = "= " if i or self.lhs is not None else ""
-            shown = eq + _plain(self._shown(step.expr))
-            out.append(f"  {shown:<40} [{reason_text(step.reason)}]")
-        out.extend(f"  note: {note}" for note in self.notes)
-        return "\n".join(out)
+        return derivation_text(self)
 
 
 def _plain(expr) -> str:
     return sp.sstr(expr)
-
-
-def _latex(expr) -> str:
-    return sp.latex(expr)
-
-
-def reason_latex(reason: str) -> str:
-    r"""A step's reason as LaTeX: words in ``\text{}``, ``$...$`` segments as math, small.
-
-    >>> print(reason_latex("sum rule; $1$ is constant"))
-    {\small \text{sum rule; }1\text{ is constant}}
-    """
-    parts = reason.split("$")
-    if len(parts) % 2 == 0:  # unbalanced dollars: show them literally
-        parts = [reason]
-    pieces = [
-        (f"\\text{{{_latex_text(p)}}}" if i % 2 == 0 else p) for i, p in enumerate(parts) if p
-    ]
-    return "{\\small " + "".join(pieces) + "}"
-
-
-# Plain-text stand-ins for the LaTeX that reasons use, for the terminal.
-_PLAIN_RE = (
-    (re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}"), r"\1/\2"),
-    (re.compile(r"\\operatorname\{([^{}]*)\}"), r"\1"),
-    (re.compile(r"\^\{([^{}]*)\}"), r"^(\1)"),
-)
-_PLAIN = (
-    (r"\sigma", "σ"),
-    (r"\Phi", "Φ"),
-    (r"\varphi", "φ"),
-    (r"\cdot", "·"),
-    (r"\pi", "π"),
-    (r"\sqrt", "√"),
-    (r"\left", ""),
-    (r"\right", ""),
-    (r"\tanh", "tanh"),
-    (r"\sinh", "sinh"),
-    (r"\cosh", "cosh"),
-    (r"\log", "log"),
-    (r"\exp", "exp"),
-    (r"\sin", "sin"),
-    (r"\cos", "cos"),
-    (r"\,", " "),
-    (r"\le", "≤"),
-    (r"\infty", "∞"),
-    ("{", "("),
-    ("}", ")"),
-)
-
-
-def reason_text(reason: str) -> str:
-    r"""A step's reason for the terminal: dollars dropped, common LaTeX made plain.
-
-    >>> reason_text(r"chain rule with the log rule $\frac{d}{du} \log u = \frac{1}{u}$")
-    'chain rule with the log rule d/du log u = 1/u'
-    >>> reason_text(r"$\sigma' = \sigma\,(1 - \sigma)$; $e^{-x}$")
-    "σ' = σ (1 - σ); e^(-x)"
-    """
-    text = reason.replace("$", "")
-    for _ in range(3):  # nested fractions unwrap from the inside out
-        for pattern, plain in _PLAIN_RE:
-            text = pattern.sub(plain, text)
-    for macro, plain in _PLAIN:
-        text = text.replace(macro, plain)
-    return text
-
-
-def _latex_text(text: str) -> str:
-    """Escape what would break ``\\text{...}``."""
-    for char, repl in (
-        ("\\", r"\backslash "),
-        ("{", r"\{"),
-        ("}", r"\}"),
-        ("_", r"\_"),
-        ("%", r"\%"),
-        ("&", r"\&"),
-        ("#", r"\#"),
-        ("$", r"\$"),
-    ):
-        text = text.replace(char, repl)
-    return text

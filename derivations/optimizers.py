@@ -18,59 +18,33 @@ True
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations.core import Derivation, Step
+from derivations.printing import Equation
+from derivations.render import Reason
 
 # --- update rules ----------------------------------------------------------------------------
 
-_INF = float("inf")
-
-
-def _number(config: dict, key: str, low: float, high: float, *, high_open: bool = False):
-    value = config[key]
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise ValueError(f"{key}: a real number is required, got {type(value).__name__}")
-    value = float(value)
-    above = value >= high if high_open else value > high
-    if not math.isfinite(value) or value < low or above:
-        allowed = (
-            f"a finite number ≥ {low:g}"
-            if high == _INF
-            else f"in [{low:g}, {high:g}{')' if high_open else ']'}"
-        )
-        raise ValueError(f"{key}: must be {allowed}, got {value!r}")
-    return value
-
-
-def _array(value, name: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: an array of real numbers is required") from None
-
 
 def _arrays(w, dw) -> tuple[np.ndarray, np.ndarray]:
-    w, dw = _array(w, "w"), _array(dw, "dw")
+    w, dw = arg.array(w, "w"), arg.array(dw, "dw")
     if w.shape != dw.shape:
         raise ValueError(f"dw: shape {dw.shape} does not match w's shape {w.shape}")
     return w, dw
 
 
 def _state(config: dict, key: str, w: np.ndarray) -> np.ndarray:
-    state = np.asarray(config.get(key, np.zeros_like(w)), dtype=np.float64)
+    state = arg.array(config.get(key, np.zeros_like(w)), key)
     if state.shape != w.shape:
         raise ValueError(f"{key}: shape {state.shape} does not match w's shape {w.shape}")
     return state
 
 
 def _config(config, defaults: dict) -> dict:
-    if config is not None and not isinstance(config, dict):
-        raise ValueError(f"config: a dict or None is required, got {type(config).__name__}")
-    return {**defaults, **(config or {})}
+    return {**defaults, **arg.options(config, "config")}
 
 
 def sgd(w, dw, config=None):
@@ -89,8 +63,8 @@ def sgd(w, dw, config=None):
     """
     config = _config(config, {"learning_rate": 1e-2, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     return (1 - lr * decay) * w - lr * dw, config
 
 
@@ -109,13 +83,13 @@ def sgd_momentum(w, dw, config=None):
     >>> sgd_momentum(w, w, {"momentum": 1.0})
     Traceback (most recent call last):
     ...
-    ValueError: momentum: must be in [0, 1), got 1.0
+    ValueError: momentum: a real number in [0, 1) is required, got 1.0
     """
     config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    mu = _number(config, "momentum", 0, 1, high_open=True)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    mu = arg.probability(config["momentum"], "momentum", open_high=True)
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     v = mu * _state(config, "velocity", w) - lr * (dw + decay * w)
     config["velocity"] = v
     return w + v, config
@@ -133,9 +107,9 @@ def sgd_momentum_pytorch(w, dw, config=None):
     """
     config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    mu = _number(config, "momentum", 0, 1, high_open=True)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    mu = arg.probability(config["momentum"], "momentum", open_high=True)
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     b = mu * _state(config, "buffer", w) + (dw + decay * w)
     config["buffer"] = b
     return w - lr * b, config
@@ -146,10 +120,10 @@ _ADAM = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
 
 def _adam_direction(w, dw, config):
     """Advance the moments in ``config`` by the gradient ``dw``; return ``m̂/(√v̂ + ε)``."""
-    b1 = _number(config, "beta1", 0, 1, high_open=True)
-    b2 = _number(config, "beta2", 0, 1, high_open=True)
-    eps = _number(config, "epsilon", 0, _INF)
-    t = int(config.get("t", 0)) + 1
+    b1 = arg.probability(config["beta1"], "beta1", open_high=True)
+    b2 = arg.probability(config["beta2"], "beta2", open_high=True)
+    eps = arg.non_negative(config["epsilon"], "epsilon")
+    t = arg.non_negative_int(config.get("t", 0), "t") + 1
     m = b1 * _state(config, "m", w) + (1 - b1) * dw
     v = b2 * _state(config, "v", w) + (1 - b2) * dw**2
     config.update(m=m, v=v, t=t)
@@ -170,8 +144,8 @@ def adam(w, dw, config=None):
     """
     config = _config(config, {**_ADAM, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     return w - lr * _adam_direction(w, dw + decay * w, config), config
 
 
@@ -186,8 +160,8 @@ def adamw(w, dw, config=None):
     """
     config = _config(config, {**_ADAM, "weight_decay": 1e-2})
     w, dw = _arrays(w, dw)
-    lr = _number(config, "learning_rate", 0, _INF)
-    decay = _number(config, "weight_decay", 0, _INF)
+    lr = arg.non_negative(config["learning_rate"], "learning_rate")
+    decay = arg.non_negative(config["weight_decay"], "weight_decay")
     return (1 - lr * decay) * w - lr * _adam_direction(w, dw, config), config
 
 
@@ -197,6 +171,8 @@ w, g, v_B = sp.symbols("w g v_B", real=True)
 eta, eta_0, eta_1, lam, eps, a = sp.symbols("eta eta_0 eta_1 lambda epsilon a", positive=True)
 mu = sp.Symbol("mu", nonnegative=True)
 _UNIT = {mu: (0, 0.99)}
+# Quoted in reasons and shown on the left-hand side.
+_v_A, _v_B_next, _w_B_next = sp.symbols("v_A v'_B w'_B")
 
 
 def momentum_conventions() -> Derivation:
@@ -214,11 +190,21 @@ def momentum_conventions() -> Derivation:
         "Conventions A and B: one step preserves v_A = −η v_B",
         [w, g, v_B, eta, mu],
         [
-            Step(sp.Matrix([v_A_next, w_A_next]), "A's step, hypothesis $v_A = -η v_B$"),
+            Step(
+                sp.Matrix([v_A_next, w_A_next]),
+                Reason("A's step, hypothesis {}", (Equation(_v_A, -eta * v_B),)),
+            ),
             Step(sp.Matrix([-eta * mu * v_B - eta * g, w - eta * mu * v_B - eta * g]), "expand"),
             Step(
                 sp.Matrix([-eta * v_B_next, w - eta * v_B_next]),
-                "factor $-η$: B's step $v_B' = μ v_B + g$, $w_B' = w - η v_B'$",
+                Reason(
+                    "factor {}: B's step {}, {}",
+                    (
+                        -eta,
+                        Equation(_v_B_next, mu * v_B + g),
+                        Equation(_w_B_next, w - eta * _v_B_next),
+                    ),
+                ),
             ),
         ],
         domain=_UNIT,
@@ -246,8 +232,14 @@ def momentum_schedule_gap() -> Derivation:
         "Conventions A and B after the rate changes from η₀ to η₁",
         [w, g, v_B, eta_0, eta_1, mu],
         [
-            Step(sp.Add(w_A_next, -w_B_next, evaluate=False), "both steps; $v_A = -η_0 v_B$"),
-            Step(eta_1 * mu * v_B - eta_0 * mu * v_B, "expand; $w$ and $η_1 g$ cancel"),
+            Step(
+                sp.Add(w_A_next, -w_B_next, evaluate=False),
+                Reason("both steps; {}", (Equation(_v_A, -eta_0 * v_B),)),
+            ),
+            Step(
+                eta_1 * mu * v_B - eta_0 * mu * v_B,
+                Reason("expand; {} and {} cancel", (w, eta_1 * g)),
+            ),
             Step(mu * v_B * (eta_1 - eta_0), "factor"),
         ],
         domain=_UNIT,
@@ -280,7 +272,7 @@ def quadratic_schedule_example() -> Derivation:
             Step(a * mu * w_0 * (eta_1 - eta_0), "factor"),
         ],
         domain=_UNIT,
-        lhs=sp.Symbol("w_A^{(2)}") - sp.Symbol("w_B^{(2)}"),
+        lhs=sp.Symbol("w_A^(2)") - sp.Symbol("w_B^(2)"),
         notes=("The same gap as the one-step lemma with v_B = a w₀, B's velocity after step 1.",),
     )
 
@@ -295,9 +287,12 @@ def sgd_weight_decay() -> Derivation:
         "An L2 penalty in SGD is decoupled weight decay",
         [w, g, eta, lam],
         [
-            Step(w - eta * (g + sp.Derivative(lam * w**2 / 2, w)), "SGD on $f + (λ/2) w^2$"),
+            Step(
+                w - eta * (g + sp.Derivative(lam * w**2 / 2, w)),
+                Reason("SGD on {}", (sp.Symbol("f") + lam / 2 * w**2,)),
+            ),
             Step(w - eta * (g + lam * w), "power rule"),
-            Step((1 - eta * lam) * w - eta * g, "collect $w$"),
+            Step((1 - eta * lam) * w - eta * g, Reason("collect {}", (w,))),
         ],
         lhs=sp.Symbol("w'"),
         notes=("Coordinate-wise, so the same holds for vectors: w ← (1 − ηλ)w − ηg.",),
@@ -320,24 +315,41 @@ def adam_first_step_gap() -> Derivation:
         return eta * grad / (sp.sqrt(grad**2) + eps)
 
     l2, decoupled = w - first_step(g_l2), (1 - eta * lam) * w - first_step(g)
+    m_hat, g_hat = sp.symbols("mhat ghat")
     return Derivation(
         "First step of Adam with an L2 penalty minus the first step of AdamW",
         [w, g, eta, lam, eps],
         [
             Step(
-                sp.Add(l2, -decoupled, evaluate=False), "one step each; at t = 1, m̂ = ĝ, √v̂ = |ĝ|"
+                sp.Add(l2, -decoupled, evaluate=False),
+                Reason(
+                    "one step each; at {}, {}, {}",
+                    (
+                        Equation(sp.Symbol("t"), 1),
+                        Equation(m_hat, g_hat),
+                        Equation(sp.sqrt(sp.Symbol("vhat")), sp.Abs(g_hat)),
+                    ),
+                ),
             ),
             Step(
                 eta * lam * w + eta * g / (sp.Abs(g) + eps) - eta * g_l2 / (sp.Abs(g_l2) + eps),
-                "$w - (1 - ηλ) w = ηλ w$",
+                Reason(
+                    "{}",
+                    (
+                        Equation(
+                            sp.Add(w, sp.Mul(-1, 1 - eta * lam, w, evaluate=False), evaluate=False),
+                            eta * lam * w,
+                        ),
+                    ),
+                ),
             ),
             Step(
                 eta * (lam * w + g / (sp.Abs(g) + eps) - g_l2 / (sp.Abs(g_l2) + eps)),
-                "collect $η$",
+                Reason("collect {}", (eta,)),
             ),
         ],
         domain={**_UNIT, eps: (1e-3, 1)},
-        lhs=sp.Symbol("w'_{L2}") - sp.Symbol("w'_{AdamW}"),
+        lhs=sp.Symbol("w'_L2") - sp.Symbol("w'_AdamW"),
         notes=(
             "With ε → 0 and g, g + λw of one sign, the normalised directions cancel and the gap "
             "is ηλw: the size of AdamW's decay, which Adam's normalisation removes from the L2 "
@@ -352,6 +364,10 @@ def adam_gap_value(w_value, g_value, lr, weight_decay, epsilon):
     >>> round(float(adam_gap_value(1.0, 1.0, 0.1, 0.1, 0.0)), 12)
     0.01
     """
+    w_value, g_value = arg.array(w_value, "w_value"), arg.array(g_value, "g_value")
+    lr = arg.non_negative(lr, "lr")
+    weight_decay = arg.non_negative(weight_decay, "weight_decay")
+    epsilon = arg.non_negative(epsilon, "epsilon")
     gap = sp.lambdify([w, g, eta, lam, eps], adam_first_step_gap().result, "numpy")
     return np.asarray(gap(w_value, g_value, lr, weight_decay, epsilon), dtype=np.float64)
 

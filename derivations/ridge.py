@@ -27,7 +27,10 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations.core import Derivation, Step
+from derivations.printing import Equation
+from derivations.render import Reason
 
 lam = sp.Symbol("lambda", nonnegative=True)
 mu = sp.Symbol("mu", positive=True)
@@ -81,6 +84,11 @@ class GaussianMean(sp.Function):
         return f"E[{printer._print(self.args[0])}]"
 
 
+def _mean(expr):
+    """``E[expr]`` as written in a reason or on the left of a chain (never evaluated)."""
+    return GaussianMean(expr, sp.Tuple())
+
+
 def _check_quadratic(expr, zs):
     """Refuse a degree above two: along a random line through random data, ``f`` must be a
     polynomial of degree <= 2 in the line's parameter."""
@@ -111,15 +119,14 @@ def _design(n_rows: int):
     SymPy's proof minutes long and adds nothing that the general-``d`` argument lacks. ``N = 1``:
     ``X = (x1, x2)``, rank one, eigenvalues ``x1² + x2²`` and ``0``.
     """
+    n_rows = arg.choice(n_rows, "n_rows", (1, 3))
     if n_rows == 3:
         s1, s2 = sp.symbols("s_1 s_2", positive=True)
         rotation = sp.Matrix([[3, -4], [4, 3]]) / 5
         columns = sp.Matrix([[1, 2], [2, 1], [2, -2]]) / 3
         return columns * sp.diag(s1, s2) * rotation.T, [s1**2, s2**2], [s1, s2]
-    if n_rows == 1:
-        x1, x2 = sp.symbols("x_1 x_2", real=True)
-        return sp.Matrix([[x1, x2]]), [x1**2 + x2**2, sp.Integer(0)], [x1, x2]
-    raise ValueError(f"n_rows: 1 (N < d) or 3 (N > d) is allowed, got {n_rows!r}")
+    x1, x2 = sp.symbols("x_1 x_2", real=True)
+    return sp.Matrix([[x1, x2]]), [x1**2 + x2**2, sp.Integer(0)], [x1, x2]
 
 
 #: The general statement of each step of :func:`concrete_risk` (right-hand sides of
@@ -164,32 +171,49 @@ def concrete_risk(n_rows: int = 3) -> Derivation:
     H_mu_inv2 = H_mu_inv * H_mu_inv
     w_mu = H_mu_inv * X.T * (X * w + eps)
     noise_part = H_mu_inv * X.T * eps
+    # The general matrices the reasons quote (any N and d).
+    N = sp.Symbol("N", positive=True, integer=True)
+    X_, H_, H_mu_ = (
+        sp.MatrixSymbol("X", N, d),
+        sp.MatrixSymbol("H", d, d),
+        sp.MatrixSymbol("H_mu", d, d),
+    )
+    w_, y_, eps_ = (
+        sp.MatrixSymbol("w", d, 1),
+        sp.MatrixSymbol("y", N, 1),
+        sp.MatrixSymbol("varepsilon", N, 1),
+    )
+    A_, s_ = sp.MatrixSymbol("A", N, N), sp.Symbol("s")
+    z_ = sp.MatrixSymbol("z", N, 1)
     steps = [
         Step(
             mean(_norm2(w_mu - w)),
-            "definition of $w_\\mu$, $y = Xw + \\varepsilon$",
+            Reason("definition of {}, {}", (sp.Symbol("w_mu"), Equation(y_, X_ * w_ + eps_))),
         ),
         Step(
             mean(_norm2((H_mu_inv * H - sp.eye(dim)) * w + noise_part)),
-            "$X^\\top y = Hw + X^\\top\\varepsilon$",
+            Reason("{}", (Equation(X_.T * y_, H_ * w_ + X_.T * eps_),)),
         ),
         Step(
             mean(_norm2(-mu * H_mu_inv * w + noise_part)),
-            "$H_\\mu^{-1}(H - H_\\mu) = -\\mu H_\\mu^{-1}$",
+            Reason("{}", (Equation(H_mu_.I * (H_ - H_mu_), -mu * H_mu_.I),)),
         ),
         Step(
             mu**2 * mean((w.T * H_mu_inv2 * w)[0])
             - 2 * mu * mean((w.T * H_mu_inv2 * X.T * eps)[0])
             + mean((eps.T * X * H_mu_inv2 * X.T * eps)[0]),
-            "expand; $H_\\mu$ symmetric",
+            Reason("expand; {} symmetric", (H_mu_,)),
         ),
         Step(
             mu**2 * mean((w.T * H_mu_inv2 * w)[0]) + mean((eps.T * X * H_mu_inv2 * X.T * eps)[0]),
-            "cross term: mean $0$",
+            "cross term: mean 0",
         ),
         Step(
             mu**2 * prior * H_mu_inv2.trace() + sigma_eps2 * (X * H_mu_inv2 * X.T).trace(),
-            "$\\mathbb{E}[z^\\top A z] = s^2 \\operatorname{tr} A$",
+            Reason(
+                "{}",
+                (Equation(GaussianMean(z_.T * A_ * z_, sp.Tuple()), s_**2 * sp.Trace(A_)),),
+            ),
         ),
         Step(
             mu**2 * prior * H_mu_inv2.trace() + sigma_eps2 * (H_mu_inv2 * H).trace(),
@@ -197,7 +221,7 @@ def concrete_risk(n_rows: int = 3) -> Derivation:
         ),
         Step(
             sum((prior * mu**2 + sigma_eps2 * e) / (e + mu) ** 2 for e in eigenvalues),
-            "eigenvalues $\\lambda_i$ of $H$",
+            Reason("eigenvalues {} of {}", (sp.Symbol("lambda_i"), H_)),
         ),
     ]
     shape = "N > d" if n_rows > dim else "N < d"
@@ -218,6 +242,7 @@ def quadratic_form_mean(n: int = 3) -> Derivation:
     >>> quadratic_form_mean().check().ok
     True
     """
+    n = arg.count(n, "n", maximum=6)  # SymPy's proof grows like n⁴ terms
     eps = sp.symbols(f"varepsilon_1:{n + 1}", real=True)
     a = {
         (j, k): sp.Symbol(f"a_{min(j, k) + 1}{max(j, k) + 1}", real=True)
@@ -228,6 +253,8 @@ def quadratic_form_mean(n: int = 3) -> Derivation:
     laws = sp.Tuple(*[(z, sigma_eps2) for z in eps])
     z = sp.Matrix(eps)
     pairs = [(j, k) for j in range(n) for k in range(n)]
+    j, k = sp.symbols("j k", integer=True)
+    eps_j, eps_k = sp.symbols("varepsilon_j varepsilon_k", real=True)
     steps = [
         Step(GaussianMean((z.T * A * z)[0], laws), "definition"),
         Step(
@@ -236,9 +263,9 @@ def quadratic_form_mean(n: int = 3) -> Derivation:
         ),
         Step(
             sum(a[(j, j)] * GaussianMean(eps[j] ** 2, laws) for j in range(n)),
-            "$\\mathbb{E}[\\varepsilon_j\\varepsilon_k] = 0$, $j \\ne k$",
+            Reason("{}, {}", (Equation(_mean(eps_j * eps_k), 0), sp.Ne(j, k))),
         ),
-        Step(sigma_eps2 * A.trace(), "$\\mathbb{E}[\\varepsilon_j^2] = \\sigma_\\varepsilon^2$"),
+        Step(sigma_eps2 * A.trace(), Reason("{}", (Equation(_mean(eps_j**2), sigma_eps2),))),
     ]
     return Derivation(
         f"mean of a quadratic form, n = {n}",
@@ -263,8 +290,12 @@ def per_direction() -> Derivation:
     v, eta = sp.symbols("v eta", real=True)
     laws = sp.Tuple((v, sigma_w2 / d), (eta, sigma_eps2 * lam))
     u = (-mu * v + eta) / (lam + mu)
+    u_i, v_i, eta_i, lam_i = sp.symbols("u_i v_i eta_i lambda_i", real=True)
     steps = [
-        Step(GaussianMean(u**2, laws), "$u_i = (-\\mu v_i + \\eta_i)/(\\lambda_i + \\mu)$"),
+        Step(
+            GaussianMean(u**2, laws),
+            Reason("{}", (Equation(u_i, (-mu * v_i + eta_i) / (lam_i + mu)),)),
+        ),
         Step(
             (
                 mu**2 * GaussianMean(v**2, laws)
@@ -276,11 +307,17 @@ def per_direction() -> Derivation:
         ),
         Step(
             (mu**2 * GaussianMean(v**2, laws) + GaussianMean(eta**2, laws)) / (lam + mu) ** 2,
-            "independent, mean $0$",
+            "independent, mean 0",
         ),
         Step(
             (sigma_w2 / d * mu**2 + sigma_eps2 * lam) / (lam + mu) ** 2,
-            "$\\mathbb{E}[v_i^2] = \\sigma_w^2/d$, $\\mathbb{E}[\\eta_i^2] = \\sigma_\\varepsilon^2\\lambda_i$",
+            Reason(
+                "{}, {}",
+                (
+                    Equation(_mean(v_i**2), sigma_w2 / d),
+                    Equation(_mean(eta_i**2), sigma_eps2 * lam_i),
+                ),
+            ),
         ),
     ]
     return Derivation(
@@ -288,7 +325,7 @@ def per_direction() -> Derivation:
         [lam, mu, sigma_w2, sigma_eps2, d],
         steps,
         domain={d: (1, 50), lam: (0, 20)},
-        lhs=sp.Symbol(r"\mathbb{E}[u_i^2]"),
+        lhs=_mean(u_i**2),
         notes=("summing over i = 1..d gives the Bayes risk",),
     )
 
@@ -319,7 +356,7 @@ def optimum() -> tuple[Derivation, sp.Expr]:
         Step(slope, "quotient rule; factor"),
         Step(
             2 * lam * sigma_w2 / d * (mu - mu_star) / (lam + mu) ** 3,
-            "$\\mu^*$: SymPy's root",
+            Reason("{}: SymPy's root", (sp.Symbol("mu^*"),)),
         ),
     ]
     derivation = Derivation(
@@ -338,13 +375,22 @@ def optimum() -> tuple[Derivation, sp.Expr]:
 _risk_term = sp.lambdify((lam, mu, sigma_w2, sigma_eps2, d), RISK_TERM, "numpy")
 
 
+#: Largest ``μ``, ``σ²`` or eigenvalue accepted: the risk squares and multiplies them, and
+#: ``1e100`` keeps every intermediate below float64's largest number (about ``1.8e308``).
+MAX_SCALE = 1e100
+
+
+def _scale(value, name: str) -> float:
+    return arg.real(value, name, low=0, high=MAX_SCALE)
+
+
 def bayes_risk(eigenvalues, mu, sigma_w2, sigma_eps2) -> float:
     """``Σ_i ((σ_w²/d) μ² + σ_ε² λ_i)/(λ_i + μ)²`` with ``d = len(eigenvalues)``.
 
     ``eigenvalues`` are those of ``H = XᵀX``; round-off-level negatives (above
     ``-EIGEN_RTOL · max|λ|``) count as zero, larger negatives are a ``ValueError``. ``μ = 0``
     is allowed only when every eigenvalue is positive (otherwise the problem has no unique
-    solution).
+    solution). Every number is at most :data:`MAX_SCALE`.
 
     >>> bayes_risk([3.0, -1e-15], 0.5, 2.0, 1.0)  # d = 2: 3.25/12.25 + 0.25/0.25
     1.2653...
@@ -352,17 +398,28 @@ def bayes_risk(eigenvalues, mu, sigma_w2, sigma_eps2) -> float:
     Traceback (most recent call last):
     ...
     ValueError: eigenvalues: must be >= 0 (H = XᵀX is positive semidefinite); got -0.1, below the round-off level 3e-10
+    >>> bayes_risk([3.0], 1e200, 2.0, 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: mu: a real number in [0, 1e+100] is required, got 1e+200
     """
     lams = _eigenvalues(eigenvalues)
-    mu = _number(mu, "mu", minimum=0.0)
-    sw2 = _number(sigma_w2, "sigma_w2", minimum=0.0)
-    se2 = _number(sigma_eps2, "sigma_eps2", minimum=0.0)
+    mu = _scale(mu, "mu")
+    sw2 = _scale(sigma_w2, "sigma_w2")
+    se2 = _scale(sigma_eps2, "sigma_eps2")
     if mu == 0 and np.any(lams == 0):
         raise ValueError(
             "mu: must be > 0 when H has a zero eigenvalue (N < d or a rank-deficient X): "
             "the ridge problem has no unique solution at mu = 0"
         )
-    return float(np.sum(_risk_term(lams, mu, sw2, se2, lams.size)))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # refused below
+        risk = float(np.sum(_risk_term(lams, mu, sw2, se2, lams.size)))
+    if not math.isfinite(risk):  # (λ + μ)² underflows to 0 when both are below about 1e-160
+        raise ValueError(
+            f"eigenvalues, mu: the risk cannot be computed in float64 at mu = {mu!r} and "
+            f"smallest eigenvalue {float(lams.min())!r} (got {risk!r})"
+        )
+    return risk
 
 
 _mu_star = sp.lambdify((d, sigma_w2, sigma_eps2), optimum()[1], "math")
@@ -377,41 +434,36 @@ def optimal_mu(d, sigma_w2, sigma_eps2) -> float:
     Traceback (most recent call last):
     ...
     ValueError: sigma_w2: must be > 0 (with no signal the best mu is infinite), got 0.0
+    >>> optimal_mu(True, 1.0, 0.25)
+    Traceback (most recent call last):
+    ...
+    TypeError: d: a positive integer is required, got True (bool)
     """
-    if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 1:
-        raise ValueError(f"d: a positive integer (the dimension) is required, got {d!r}")
-    sw2 = _number(sigma_w2, "sigma_w2", minimum=0.0)
-    se2 = _number(sigma_eps2, "sigma_eps2", minimum=0.0)
+    d = arg.count(d, "d")
+    sw2 = _scale(sigma_w2, "sigma_w2")
+    se2 = _scale(sigma_eps2, "sigma_eps2")
     if sw2 == 0:
         raise ValueError(
             f"sigma_w2: must be > 0 (with no signal the best mu is infinite), got {sigma_w2!r}"
         )
-    return float(_mu_star(int(d), sw2, se2))
-
-
-def _number(value, name, *, minimum) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: a real number is required, got {value!r}") from None
-    if not math.isfinite(x) or x < minimum:
-        raise ValueError(f"{name}: a finite number >= {minimum:g} is required, got {value!r}")
-    return x
+    best = float(_mu_star(d, sw2, se2))
+    if not math.isfinite(best):
+        raise ValueError(
+            f"sigma_w2: too small against d·sigma_eps2, mu* = d·sigma_eps2/sigma_w2 overflows "
+            f"float64, got {sigma_w2!r}"
+        )
+    return best
 
 
 def _eigenvalues(eigenvalues) -> np.ndarray:
-    try:
-        lams = np.asarray(eigenvalues, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"eigenvalues: a 1-D sequence of real numbers is required, got {eigenvalues!r}"
-        ) from None
-    if lams.ndim != 1 or lams.size == 0:
+    lams = arg.array(eigenvalues, "eigenvalues", ndim=1)
+    if lams.size == 0:
+        raise ValueError("eigenvalues: a non-empty 1-d array is required, got shape (0,)")
+    if float(np.max(np.abs(lams))) > MAX_SCALE:
         raise ValueError(
-            f"eigenvalues: a non-empty 1-D sequence is required, got shape {lams.shape}"
+            f"eigenvalues: entries of magnitude at most {MAX_SCALE:g} are required, "
+            f"got {float(np.max(np.abs(lams))):g}"
         )
-    if not np.all(np.isfinite(lams)):
-        raise ValueError("eigenvalues: must be finite (no inf or nan)")
     floor = -EIGEN_RTOL * float(np.max(np.abs(lams)))
     low = float(lams.min())
     if low < floor:
@@ -420,3 +472,13 @@ def _eigenvalues(eigenvalues) -> np.ndarray:
             f"below the round-off level {-floor:g}"
         )
     return np.where(lams < 0, 0.0, lams)
+
+
+#: Every derivation of the topic: id -> zero-argument builder.
+DERIVATIONS = {
+    "ridge.concrete_risk.n3": lambda: concrete_risk(3),
+    "ridge.concrete_risk.n1": lambda: concrete_risk(1),
+    "ridge.quadratic_form_mean": quadratic_form_mean,
+    "ridge.per_direction": per_direction,
+    "ridge.optimum": lambda: optimum()[0],
+}

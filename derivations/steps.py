@@ -9,15 +9,14 @@ differentiated by cases, and :func:`break_points` says what happens where the ca
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
 >>> from derivations.functions import sigmoid
->>> from derivations.core import reason_text
 >>> d = differentiate(sp.log(1 + sp.exp(x)), x, name="softplus", closed_form=sigmoid(x),
 ...                   closed_form_reason="divide by exp(x)")
 >>> for step in d.steps:
-...     print(f"{sp.sstr(step.expr):<42} [{reason_text(step.reason)}]")
+...     print(f"{sp.sstr(step.expr):<42} [{step.reason.text()}]")
 Derivative(log(exp(x) + 1), x)             [definition]
-Derivative(exp(x) + 1, x)/(exp(x) + 1)     [chain rule + log rule: d/du log u = 1/u]
+Derivative(exp(x) + 1, x)/(exp(x) + 1)     [chain rule + log rule: d/du log(u) = 1/u]
 Derivative(exp(x), x)/(exp(x) + 1)         [sum rule; d/dx 1 = 0]
-exp(x)/(exp(x) + 1)                        [exp rule: d/dx e^(x) = e^(x)]
+exp(x)/(exp(x) + 1)                        [exp rule: d/dx e^x = e^x]
 sigmoid(x)                                 [divide by exp(x)]
 >>> [s.rule for s in d.steps]
 ['definition', 'log', 'sum', 'exp', 'closed-form']
@@ -34,6 +33,8 @@ import sympy as sp
 
 from .core import Derivation, Step
 from .functions import Phi, sigmoid
+from .printing import Equation
+from .render import Reason, as_reason
 
 #: Every rule key a :class:`~derivations.core.Step` of :func:`differentiate` can carry.
 #: Steps that apply no rule use ``definition``, ``closed-form`` or ``simplify``.
@@ -63,24 +64,23 @@ RULES: dict[str, str] = {
 #: student would write (e.g. a sum of logs folded into the log of a power).
 SIMPLIFY_MAX_OPS = 20
 
-# One-argument functions: (rule key, derivative in terms of the argument, the formula a
-# student would quote, in LaTeX with "@" standing for the argument). Applied to x itself the
-# formula reads "d/dx log x = 1/x"; applied to an inner expression, as a chain rule in u.
-_UNARY: dict[type, tuple[str, Callable, str]] = {
-    sp.exp: ("exp", sp.exp, r"\frac{d}{d@} e^{@} = e^{@}"),
-    sp.log: ("log", lambda u: 1 / u, r"\frac{d}{d@} \log @ = \frac{1}{@}"),
-    sp.tanh: ("hyperbolic", lambda u: 1 - sp.tanh(u) ** 2, r"\frac{d}{d@} \tanh @ = 1 - \tanh^2 @"),
-    sp.sinh: ("hyperbolic", sp.cosh, r"\frac{d}{d@} \sinh @ = \cosh @"),
-    sp.cosh: ("hyperbolic", sp.sinh, r"\frac{d}{d@} \cosh @ = \sinh @"),
-    sp.sin: ("trig", sp.cos, r"\frac{d}{d@} \sin @ = \cos @"),
-    sp.cos: ("trig", lambda u: -sp.sin(u), r"\frac{d}{d@} \cos @ = -\sin @"),
-    sp.erf: ("erf", lambda u: 2 / sp.sqrt(sp.pi) * sp.exp(-(u**2)),
-             r"\frac{d}{d@} \operatorname{erf} @ = \frac{2}{\sqrt{\pi}} e^{-@^2}"),
-    sigmoid: ("sigmoid", lambda u: sigmoid(u) * (1 - sigmoid(u)),
-              r"\frac{d}{d@} \sigma(@) = \sigma(@)\,(1 - \sigma(@))"),
-    Phi: ("Phi", lambda u: sp.exp(-(u**2) / 2) / sp.sqrt(2 * sp.pi),
-          r"\frac{d}{d@} \Phi(@) = \frac{e^{-@^2/2}}{\sqrt{2\pi}}"),
-}  # fmt: skip
+# One-argument functions: (rule key, derivative in terms of the argument). The formula a
+# step quotes is built from the same derivative: "d/dx log(x) = 1/x" when applied to x
+# itself, and as a chain rule in u when applied to an inner expression.
+_UNARY: dict[type, tuple[str, Callable]] = {
+    sp.exp: ("exp", sp.exp),
+    sp.log: ("log", lambda u: 1 / u),
+    sp.tanh: ("hyperbolic", lambda u: 1 - sp.tanh(u) ** 2),
+    sp.sinh: ("hyperbolic", sp.cosh),
+    sp.cosh: ("hyperbolic", sp.sinh),
+    sp.sin: ("trig", sp.cos),
+    sp.cos: ("trig", lambda u: -sp.sin(u)),
+    sp.erf: ("erf", lambda u: 2 / sp.sqrt(sp.pi) * sp.exp(-(u**2))),
+    sigmoid: ("sigmoid", lambda u: sigmoid(u) * (1 - sigmoid(u))),
+    Phi: ("Phi", lambda u: sp.exp(-(u**2) / 2) / sp.sqrt(2 * sp.pi)),
+}
+#: The inner argument of a chain rule, as the rule is quoted.
+_U = sp.Symbol("u")
 
 
 class _Diff:
@@ -93,23 +93,22 @@ class _Diff:
 
     def __init__(self, x, name):
         self.x, self.name = x, name
-        self.folded: list[str] = []
+        self.folded: list[Reason] = []
         self.notes: list[str] = []  # sentences for Derivation.notes (break points)
 
     def __call__(self, v):
-        if v == self.x:
-            return self._fold(f"$\\frac{{d}}{{d{self.x}}} {self.x} = 1$", sp.S.One)
-        if not v.has(self.x):
-            return self._fold(f"$\\frac{{d}}{{d{self.x}}} {sp.latex(v)} = 0$", sp.S.Zero)
+        if v == self.x or not v.has(self.x):
+            value = sp.S.One if v == self.x else sp.S.Zero
+            return self._fold(Reason("{}", (Equation(sp.Derivative(v, self.x), value),)), value)
         return sp.Derivative(v, self.x)
 
     def chain(self, inner):
         """The inner derivative u' of a chain rule; silent when u is x (no chain to show)."""
         return sp.S.One if inner == self.x else self(inner)
 
-    def _fold(self, text, value):
-        if text not in self.folded:
-            self.folded.append(text)
+    def _fold(self, reason, value):
+        if reason not in self.folded:
+            self.folded.append(reason)
         return value
 
 
@@ -125,7 +124,7 @@ def _mul(u, d):
         return (
             const * d(rest),
             "constant-multiple",
-            f"constant multiple rule (factor ${sp.latex(const)}$)",
+            Reason("constant multiple rule (factor {})", (const,)),
         )
     num, den = sp.fraction(u, exact=True)  # exact: keep exp(-x) upstairs, as it is written
     if den != 1:
@@ -137,29 +136,49 @@ def _mul(u, d):
 
 
 def _chain(inner, x, label, formula):
-    """The plain rule when the argument is x itself, else 'chain rule with' that rule."""
+    """The plain rule when the argument is x itself, else 'chain rule with' that rule in u;
+    ``formula(v)`` is the rule's equation in the variable v."""
     if inner == x:
-        return f"{label}: ${formula.replace('@', str(x))}$"
-    return f"chain rule + {label}: ${formula.replace('@', 'u')}$"
+        return Reason(f"{label}: {{}}", (formula(x),))
+    return Reason(f"chain rule + {label}: {{}}", (formula(_U),))
+
+
+def _rule_of(f, derivative):
+    """The equation ``d/dv f(v) = derivative(v)`` of a rule."""
+    return lambda v: Equation(sp.Derivative(f(v), v), derivative(v))
+
+
+_N, _A = sp.Symbol("n"), sp.Symbol("a")
 
 
 def _power(u, d):
     base, expo = u.base, u.exp
     if not expo.has(d.x):
-        reason = _chain(base, d.x, "power rule", r"\frac{d}{d@} @^n = n\,@^{n-1}")
+        reason = _chain(
+            base, d.x, "power rule", _rule_of(lambda v: v**_N, lambda v: _N * v ** (_N - 1))
+        )
         return expo * base ** (expo - 1) * d.chain(base), "power", reason
     if not base.has(d.x):
-        reason = _chain(expo, d.x, "exponential rule", r"\frac{d}{d@} a^{@} = a^{@} \log a")
+        reason = _chain(
+            expo, d.x, "exponential rule", _rule_of(lambda v: _A**v, lambda v: _A**v * sp.log(_A))
+        )
         return u * sp.log(base) * d.chain(expo), "exponential", reason
     # f^g with x in both: no table rule fits, so go through exp(g log f) (needs f > 0).
-    reason = r"general power: $f^g = e^{g \log f}$, so $(f^g)' = f^g\,(g \log f)'$"
+    f, g = sp.Function("f")(d.x), sp.Function("g")(d.x)
+    reason = Reason(
+        "general power: {}, so {}",
+        (
+            Equation(f**g, sp.exp(g * sp.log(f))),
+            Equation(sp.Derivative(f**g, d.x), f**g * sp.Derivative(g * sp.log(f), d.x)),
+        ),
+    )
     return u * d(expo * sp.log(base)), "general-power", reason
 
 
 def _unary(u, d):
-    key, derivative, formula = next(v for t, v in _UNARY.items() if isinstance(u, t))
+    key, derivative = next(v for t, v in _UNARY.items() if isinstance(u, t))
     (arg,) = u.args
-    reason = _chain(arg, d.x, f"{type(u).__name__} rule", formula)
+    reason = _chain(arg, d.x, f"{type(u).__name__} rule", _rule_of(u.func, derivative))
     return derivative(arg) * d.chain(arg), key, reason
 
 
@@ -167,8 +186,8 @@ def _abs(u, d):
     (arg,) = u.args
     if not arg.is_extended_real:
         raise ValueError(f"expr: |{arg}| is differentiable only for a real argument")
-    reason = _chain(arg, d.x, "abs rule", r"\frac{d}{d@} |@| = \operatorname{sign}(@)")
-    reason += " (undefined where the argument is 0)"
+    reason = _chain(arg, d.x, "abs rule", _rule_of(sp.Abs, sp.sign))
+    reason = Reason.join([reason, "(undefined where the argument is 0)"], " ")
     return sp.sign(arg) * d.chain(arg), "abs", reason
 
 
@@ -182,7 +201,7 @@ def _piecewise(u, d):
     d.notes.extend(bp.describe(d.name) for bp in points)
     summary = "; ".join(bp.summary() for bp in points)
     reason = "by cases" + (f" ({summary})" if summary else ": differentiate each case")
-    return cases, "piecewise", reason
+    return cases, "piecewise", Reason.words(reason)
 
 
 # Dispatch by node type; a class not listed (nor a subclass of one listed) is unsupported.
@@ -199,9 +218,9 @@ _BY_TYPE: dict[type, Callable] = {
 def _apply_rule(u, x, name):
     """One rule applied to ``d/dx u``: returns (replacement, key, reason, notes)."""
     if u == x:
-        return sp.S.One, "identity", f"$\\frac{{d}}{{d{x}}} {x} = 1$", []
+        return sp.S.One, "identity", Reason("{}", (Equation(sp.Derivative(x, x), 1),)), []
     if not u.has(x):
-        return sp.S.Zero, "constant", f"constant rule: ${sp.latex(u)}$ does not depend on ${x}$", []
+        return sp.S.Zero, "constant", Reason("constant rule: {} does not depend on {}", (u, x)), []
     rule = next((r for t, r in _BY_TYPE.items() if isinstance(u, t)), None)
     if rule is None:
         raise ValueError(
@@ -211,7 +230,7 @@ def _apply_rule(u, x, name):
         )
     d = _Diff(x, name)
     new, key, reason = rule(u, d)
-    return new, key, "; ".join([reason, *d.folded]), d.notes
+    return new, key, Reason.join([reason, *d.folded]), d.notes
 
 
 def _pending(expr):
@@ -232,7 +251,8 @@ def differentiate(
     """Differentiate ``expr`` with respect to ``x`` one rule per step.
 
     Each step's ``rule`` is a key of :data:`RULES` (or ``definition``, ``closed-form``,
-    ``simplify``). Piecewise cases add one sentence per break point to ``notes``. Without
+    ``simplify``); its ``reason`` quotes the rule's formula as SymPy expressions.
+    ``closed_form_reason`` is a :class:`~derivations.render.Reason` or plain words. Piecewise cases add one sentence per break point to ``notes``. Without
     ``closed_form``, a final ``simplify`` step is added when ``sp.simplify`` strictly shortens
     a result of at most :data:`SIMPLIFY_MAX_OPS` operations.
     ``Max``/``Min`` are written by cases before differentiating (SymPy's own derivative of
@@ -261,6 +281,8 @@ def differentiate(
         raise ValueError("name: a non-empty string is required")
     if closed_form is not None and not isinstance(closed_form, sp.Expr):
         raise TypeError(f"closed_form: a sympy expression is required, got {closed_form!r}")
+    if closed_form_reason is not None:
+        closed_form_reason = as_reason(closed_form_reason)
     if domain is not None and not isinstance(domain, Mapping):
         raise TypeError("domain: a mapping symbol -> (low, high) is required")
 

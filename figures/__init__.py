@@ -20,8 +20,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 
-#: Topic modules under ``figures/``, in book order.
-TOPICS: tuple[str, ...] = ("activations", "mlp", "layers", "optimizers", "initialization", "ridge")
+from derivations.topics import TOPICS  # noqa: E402 - the one list of topics, in book order
 
 STYLE = {
     "figure.dpi": 100,
@@ -37,7 +36,8 @@ STYLE = {
 
 
 def load(topic: str) -> dict:
-    """The ``FIGURES`` dict of one topic; a ``ValueError`` lists the topics otherwise.
+    """The ``FIGURES`` dict of one topic (importing that topic only); a ``ValueError`` lists
+    the topics otherwise.
 
     >>> load("nope")
     Traceback (most recent call last):

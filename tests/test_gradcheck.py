@@ -1,9 +1,8 @@
 """Gradient checking: the centered difference, the directional check, and localization of the
-wrong backward passes of tests/mutations_layers.py to the parameter block at fault."""
+wrong backward passes of verify/layers/wrong.py to the parameter block at fault."""
 
 import math
 
-import mutations_layers as M
 import numpy as np
 import pytest
 
@@ -11,6 +10,7 @@ from derivations import layers as L
 from verify import gradcheck as G
 from verify.bench import gradcheck as bench
 from verify.layers import problem
+from verify.layers import wrong as M
 
 
 def test_centered_difference_of_a_cubic_is_exact_up_to_rounding():
@@ -51,7 +51,7 @@ def test_directional_check_scales_to_half_a_million_parameters():
     assert G.directional_check(f, params, grads).passed
     grads["W"][123, 45] += 1e-3
     result = G.gradcheck(f, params, grads)
-    assert not result.passed
+    assert not result.passed and result.verdict == "failed"
     assert result.localization.blocks == ["W"]
     assert result.localization.faults[0].coordinates == [(123, 45)]
 
@@ -190,9 +190,86 @@ def test_vector_output_with_a_weight_v_checks_vT_J_u():
 
     params = {"x": x, "w": w, "b": b}
     good = dict(zip("xwb", L.conv_backward(dout, cache), strict=True))
-    assert G.gradcheck(conv, params, good, v=dout).passed
+    assert G.gradcheck(conv, params, good, v=dout).verdict == "passed"
     bad = dict(zip("xwb", M.conv_unflipped_kernel(dout, cache), strict=True))
     result = G.gradcheck(conv, params, bad, v=dout)
     assert not result.passed and result.localization.blocks == ["x"]
+    assert result.verdict == "failed"
     with pytest.raises(ValueError, match=r"v of shape \(3,\) and f's output of shape"):
         G.directional_check(conv, params, good, v=np.ones(3))
+
+
+# --- the three verdicts ------------------------------------------------------------------------
+W0 = np.array([1.0, -2.0, 0.5])
+#: Large enough that the mixed third derivative swamps the directional tolerance (below).
+C = 1e6
+
+
+def mixed_cubic(p):
+    """``Σ w² + C·Π(w - W0)``: at ``W0`` the product and its gradient vanish, since every
+    partial derivative keeps a factor ``w_j - W0_j = 0``; only its mixed third derivative
+    ``∂³/∂w1∂w2∂w3 = C`` does not."""
+    w = p["w"]
+    return float(np.sum(w**2) + C * np.prod(w - W0))
+
+
+def test_unconfirmed_when_the_directional_check_fails_but_no_coordinate_is_wrong():
+    params, grads = {"w": W0.copy()}, {"w": 2 * W0}  # the exact gradient, by hand
+    # Along a unit u the centered quotient is 2 W0·u + C h² Π u exactly: the product's h³
+    # term is odd. With C = 1e6 that is about 1e-4·|Π u| ≈ 1e-5, far above the tolerance
+    # F·1.5e-9 (F ≈ |W0|² ≈ 5), which assumes a third derivative of at most 6F along u.
+    # Along one coordinate the product is 0 (the other factors are exactly 0), so each
+    # coordinate's own difference agrees.
+    directional = G.directional_check(mixed_cubic, params, grads)
+    assert not directional.passed
+    assert directional.error > 100 * directional.tolerance
+    for i in range(3):
+        e = np.zeros(3)
+        e[i] = G.H
+        quotient = (mixed_cubic({"w": W0 + e}) - mixed_cubic({"w": W0 - e})) / (2 * G.H)
+        assert quotient == pytest.approx(2 * W0[i], abs=1e-8)
+    result = G.gradcheck(mixed_cubic, params, grads)
+    assert result.verdict == "unconfirmed"
+    assert not result.passed  # unconfirmed is not a pass
+    assert result.localization.faults == [] and result.localization.checked >= 1
+    report = result.report()
+    assert "UNCONFIRMED" in report and "FAILED" not in report
+
+
+def test_a_wrong_coordinate_of_the_same_function_is_failed_not_unconfirmed():
+    wrong = {"w": 2 * W0 + np.array([0.0, 0.0, 1e-3])}
+    result = G.gradcheck(mixed_cubic, {"w": W0.copy()}, wrong)
+    assert result.verdict == "failed"
+    assert result.localization.faults[0].coordinates == [(2,)]
+    assert "FAILED" in result.report()
+
+
+def test_the_verdicts_of_a_smooth_function():
+    def f(p):
+        return float(np.sum(np.sin(p["w"])))
+
+    params = {"w": np.linspace(-1.0, 2.0, 7)}
+    good = {"w": np.cos(params["w"])}
+    assert G.gradcheck(f, params, good).verdict == "passed"
+    assert G.gradcheck(f, params, {"w": good["w"][:6]}).verdict == "failed"  # wrong shape
+    assert set(G.VERDICTS) == {"passed", "failed", "unconfirmed"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"h": 0.0}, ValueError, "h"),
+        ({"h": float("nan")}, ValueError, "h"),
+        ({"h": "1e-5"}, TypeError, "h"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"seed": 2**64}, ValueError, "seed"),
+        ({"seed": 1.5}, TypeError, "seed"),
+        ({"directions": 0}, ValueError, "directions"),
+        ({"directions": True}, TypeError, "directions"),
+        ({"scale": float("inf")}, ValueError, "scale"),
+        ({"max_coordinates": 10**400}, ValueError, "max_coordinates"),
+    ],
+)
+def test_bad_options_name_the_argument(kwargs, error, name):
+    with pytest.raises(error, match=f"^{name}: "):
+        G.gradcheck(mixed_cubic, {"w": W0.copy()}, {"w": 2 * W0}, **kwargs)

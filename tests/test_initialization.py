@@ -131,8 +131,9 @@ def test_one_thread_restores_the_pool():
     [
         (lambda: init.xavier_uniform_bound(0, 3), "fan_in"),
         (lambda: init.xavier_uniform_bound(3, -2), "fan_out"),
-        (lambda: init.kaiming_normal_std(True), "fan_in"),
-        (lambda: init.kaiming_normal_std(2.5), "fan_in"),
+        (lambda: init.second_moments("ReLU, Kaiming normal", 512, 10**6), "depth"),
+        (lambda: init.overflow_distribution(512, 10**6), "depth"),
+        (lambda: init.overflow_distribution(10**400), "width"),
         (lambda: init.variance_map(-1.0, activation="relu", fan_in=4, weight_var=1.0), "q_prev"),
         (
             lambda: init.variance_map(1.0, activation="relu", fan_in=4, weight_var=-0.5),
@@ -157,3 +158,14 @@ def test_bad_input_names_the_argument(call, name):
 def test_a_non_number_variance_is_a_type_error():
     with pytest.raises(TypeError, match="weight_var"):
         init.variance_map(1.0, activation="tanh", fan_in=4, weight_var="1/512")
+    for bad in (True, 2.5):
+        with pytest.raises(TypeError, match="^fan_in: a positive integer"):
+            init.kaiming_normal_std(bad)
+
+
+def test_a_deep_prediction_stops_once_the_first_overflow_is_certain():
+    # float64 overflows near layer 228 for width 512: the remaining 772 layers of the
+    # convolution are skipped, so this takes a fraction of a second, and no mass is lost.
+    probs = init.overflow_distribution(512, 1000, "float64")
+    assert None not in probs and 220 < max(probs, key=probs.get) < 235
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-10)

@@ -162,7 +162,7 @@ def test_fc_net_zero_weights_give_log_classes_and_seeds_repeat():
             lambda: L.conv_forward(
                 np.ones((1, 1, 6, 6)), np.ones((1, 1, 3, 3)), np.zeros(1), {"stride": 0, "pad": 0}
             ),
-            r"conv_param\['stride'\]: an integer >= 1",
+            r"conv_param\['stride'\]: a positive integer",
         ),
         (
             lambda: L.max_pool_forward(
@@ -178,14 +178,20 @@ def test_fc_net_zero_weights_give_log_classes_and_seeds_repeat():
             lambda: L.softmax_loss(np.zeros((3, 2)), np.array([0, 1])),
             r"x of shape \(3, 2\) and y of shape \(2,\)",
         ),
-        (lambda: L.dropout_forward(np.ones(3), {"p": -0.1}), r"must lie in \[0, 1\)"),
-        (lambda: L.dropout_forward(np.ones(3), {"p": 1}), r"must lie in \[0, 1\)"),
+        (
+            lambda: L.dropout_forward(np.ones(3), {"p": -0.1}),
+            r"dropout_param\['p'\]: a real number in \[0, 1\)",
+        ),
+        (
+            lambda: L.dropout_forward(np.ones(3), {"p": 1}),
+            r"dropout_param\['p'\]: a real number in \[0, 1\)",
+        ),
         (
             lambda: L.relu_backward(np.ones(3), np.ones(4)),
             r"dout of shape \(3,\) and x of shape \(4,\)",
         ),
         (lambda: L.TwoLayerNet(hidden_dim=0), "hidden_dims"),
-        (lambda: L.FullyConnectedNet([3], reg=-1.0), "reg: a number >= 0"),
+        (lambda: L.FullyConnectedNet([3], reg=-1.0), "reg: a finite real number >= 0"),
     ],
 )
 def test_bad_input_is_a_value_error_naming_the_arrays(call, message):

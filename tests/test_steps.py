@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from derivations.core import NUMERIC_ONLY, PROVED, Derivation, Step, reason_text
 from derivations.functions import Phi, sigmoid
+from derivations.printing import Equation
 from derivations.steps import RULES, break_points, differentiate
 
 x = sp.Symbol("x", real=True)
@@ -71,7 +72,7 @@ def test_every_step_is_proved_and_ends_at_sympy_diff(name):
 def test_softplus_is_log_chain_then_sum_then_exp():
     d = differentiate(sp.log(1 + sp.exp(x)), x, closed_form=sigmoid(x))
     assert [s.rule for s in d.steps] == ["definition", "log", "sum", "exp", "closed-form"]
-    assert reason_text(d.steps[1].reason) == "chain rule + log rule: d/du log u = 1/u"
+    assert reason_text(d.steps[1].reason) == "chain rule + log rule: d/du log(u) = 1/u"
     assert d.steps[1].expr.has(sp.Derivative(1 + sp.exp(x), x))
     assert d.result == sigmoid(x)
 
@@ -85,7 +86,7 @@ def test_sigmoid_reciprocal_uses_power_then_inner_rules():
     )
     rules = [s.rule for s in d.steps]
     assert rules == ["definition", "power", "sum", "exp", "constant-multiple", "closed-form"]
-    assert d.steps[-1].reason == "rewrite in sigma"
+    assert d.steps[-1].reason.text() == "rewrite in sigma"
 
 
 def test_quotient_product_and_general_power_are_named():
@@ -94,7 +95,7 @@ def test_quotient_product_and_general_power_are_named():
         "quotient",
     ]
     three = differentiate(x * sp.exp(x) * sp.sin(x), x)
-    assert three.steps[1].rule == "product" and "3 factors" in three.steps[1].reason
+    assert three.steps[1].rule == "product" and "3 factors" in three.steps[1].reason.text()
     assert differentiate(x**x, x).steps[1].rule == "general-power"
     # exp(-x) stays upstairs: x*exp(-x) is a product, not a quotient
     assert differentiate(x * sp.exp(-x), x).steps[1].rule == "product"
@@ -103,15 +104,15 @@ def test_quotient_product_and_general_power_are_named():
 def test_nested_chain_takes_outermost_first():
     d = differentiate(sp.exp(sp.tanh(x**2)), x)
     assert [s.rule for s in d.steps][1:4] == ["exp", "hyperbolic", "power"]
-    assert "chain rule" in d.steps[1].reason and "chain rule" in d.steps[2].reason
-    assert reason_text(d.steps[3].reason).startswith("power rule: d/dx x^n")
+    assert "chain rule" in d.steps[1].reason.text() and "chain rule" in d.steps[2].reason.text()
+    assert reason_text(d.steps[3].reason).startswith("power rule: ∂/∂x x^n = n·x^(n - 1)")
 
 
 def test_trivial_leaves():
     assert [s.rule for s in differentiate(sp.Integer(5), x).steps] == ["definition", "constant"]
     assert differentiate(sp.Integer(5), x).result == 0
     assert differentiate(x, x).result == 1
-    assert "d/dx -7 = 0" in reason_text(differentiate(x**2 - 7, x).steps[1].reason)
+    assert "d/dx (-7) = 0" in reason_text(differentiate(x**2 - 7, x).steps[1].reason)
 
 
 def test_relu_kink_note():
@@ -120,7 +121,7 @@ def test_relu_kink_note():
     assert d.result == sp.Piecewise((0, x < 0), (1, True))
     [note] = d.notes
     assert "0 (left) and 1 (right)" in note and "undefined" in note and "[0, 1]" in note
-    assert "left 0, right 1, kink" in d.steps[1].reason
+    assert "left 0, right 1, kink" in d.steps[1].reason.text()
     [bp] = break_points(relu, x)
     assert (bp.point, bp.left, bp.right, bp.continuous, bp.differentiable) == (0, 0, 1, True, False)
     assert bp.by_cases == 1  # what the by-cases formula (and SymPy) says at 0
@@ -146,7 +147,7 @@ def test_leaky_relu_kink_numeric_and_symbolic_slope():
 
 def test_max_is_written_by_cases_with_the_convention_at_zero():
     d = differentiate(sp.Max(0, x), x, name="relu")
-    assert "by cases" in d.steps[0].reason
+    assert "by cases" in d.steps[0].reason.text()
     assert "by-cases formula gives 0" in d.notes[0]  # Max rewrites to x <= 0 -> 0
 
 
@@ -267,3 +268,22 @@ def test_random_trees_every_step_checks(expr):
     report = differentiate(expr, x).check()
     assert report.ok, str(report)
     assert report.counts()[NUMERIC_ONLY] == 0, str(report)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_reason_is_data_that_renders_without_latex_in_text(name):
+    expr, kwargs = CASES[name]
+    for step in differentiate(expr, x, name=name, **kwargs).steps:
+        shown = step.reason.text()
+        assert "\\" not in shown and "$" not in shown, shown
+        for e in step.reason.exprs:  # each quoted formula is typeset by SymPy on pages
+            assert sp.latex(e) in step.reason.latex()
+
+
+def test_chain_rule_quotes_the_rule_in_u_and_the_plain_rule_in_x():
+    u = sp.Symbol("u")
+    chained = differentiate(sp.log(1 + x**2), x).steps[1].reason
+    assert chained.exprs == (Equation(sp.Derivative(sp.log(u), u), 1 / u),)
+    plain = differentiate(sp.log(x), x, domain={x: (0.5, 2)}).steps[1].reason
+    assert plain.exprs == (Equation(sp.Derivative(sp.log(x), x), 1 / x),)
+    assert plain.text() == "log rule: d/dx log(x) = 1/x"

@@ -73,7 +73,30 @@ class ClaimFailure(AssertionError):
     """Raised by :func:`publish` when a claim fails: a page must not build on false evidence."""
 
 
-def _coerce(kind: str, candidate, claim_id: str):
+def as_function(expr, names: tuple[str, ...]) -> Callable:
+    """A SymPy expression in the named arguments ``names`` as a Python function of them.
+
+    Symbols are matched by name, whatever their assumptions; a symbol not among ``names`` is a
+    ``ValueError``. This is how a typed ``function`` answer meets a check that calls it.
+
+    >>> import sympy as sp
+    >>> f = as_function(sp.sqrt(6 / (sp.Symbol("fan_in") + sp.Symbol("fan_out"))),
+    ...                 ("fan_in", "fan_out"))
+    >>> round(f(1, 2), 12)
+    1.414213562373
+    """
+    import sympy as sp
+
+    unknown = sorted({s.name for s in expr.free_symbols} - set(names))
+    if unknown:
+        raise ValueError(f"candidate: unknown names {unknown}; allowed: {', '.join(names)}")
+    plain = [sp.Symbol(n) for n in names]
+    expr = expr.xreplace({s: sp.Symbol(s.name) for s in expr.free_symbols})
+    fn = sp.lambdify(plain, expr, "math")
+    return lambda *args: float(fn(*args))
+
+
+def _coerce(kind: str, candidate, claim_id: str, variables: tuple[str, ...] = ()):
     """The candidate in the form every check of ``kind`` receives; a clear error otherwise."""
     import sympy as sp
 
@@ -90,7 +113,11 @@ def _coerce(kind: str, candidate, claim_id: str):
             refuse("a SymPy expression (or a function of NumPy arrays)")
         if isinstance(candidate, bool):
             refuse("a SymPy expression")
-        return sp.sympify(candidate) if isinstance(candidate, int | float) else candidate
+        if isinstance(candidate, int | float):
+            candidate = sp.sympify(candidate)
+        if kind == "function" and isinstance(candidate, sp.Expr):
+            return as_function(candidate, variables)
+        return candidate
     if kind == "matrix":
         if not isinstance(candidate, sp.MatrixBase):
             refuse("a SymPy matrix")
@@ -194,7 +221,7 @@ class Claim:
         if chosen is None and self.derived is not None:
             chosen = self.reference()
         if chosen is not None:
-            chosen = _coerce(self.answer, chosen, self.id)
+            chosen = _coerce(self.answer, chosen, self.id, self.variables)
         start = time.perf_counter()
         with fixed_threads():
             evidence = self.fn(chosen, seed)
@@ -202,6 +229,9 @@ class Claim:
             raise TypeError(f"the check of {self.id} returned {type(evidence).__name__}")
         if evidence.claim_id not in ("", self.id):
             raise ValueError(f"the check of {self.id} reported for {evidence.claim_id}")
+        if evidence.witness is None and _plain(evidence.expected) and _plain(evidence.measured):
+            # a check that compared one value with another: that pair is its witness
+            evidence = replace(evidence, witness=Witness({}, evidence.expected, evidence.measured))
         return replace(
             evidence,
             claim_id=self.id,
@@ -209,6 +239,13 @@ class Claim:
             seed=seed,
             seconds=time.perf_counter() - start,
         )
+
+
+def _plain(value) -> bool:
+    """A number, or a flat sequence of numbers: something a witness can show as a value."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    return isinstance(value, list | tuple) and bool(value) and all(map(_plain, value))
 
 
 @contextmanager
@@ -361,13 +398,22 @@ def select(prefix: str = "") -> list[Claim]:
 def wrong_answers(topic: str) -> dict[str, dict[str, Any]]:
     """The plausible wrong answers of one topic: claim id -> {label: candidate}.
 
-    They live beside the claims (``verify.<topic>.WRONG_ANSWERS``), so pages and tests use
-    the same ones.
+    They live beside the claims, as ``WRONG_ANSWERS`` in ``verify.<topic>`` or in its
+    submodule ``verify.<topic>.wrong`` (loaded only here, so reading a claim to check a typed
+    answer does not build them). Pages and tests use the same ones.
 
     >>> "ridge.optimal_mu" in wrong_answers("ridge")
     True
     """
-    return dict(getattr(load(topic), "WRONG_ANSWERS", {}))
+    module = load(topic)
+    found = getattr(module, "WRONG_ANSWERS", None)
+    if found is None and hasattr(module, "__path__"):
+        try:
+            found = importlib.import_module(f"verify.{topic}.wrong").WRONG_ANSWERS
+        except ModuleNotFoundError as exc:
+            if exc.name != f"verify.{topic}.wrong":
+                raise
+    return dict(found or {})
 
 
 def check_one(claim_id: str, seed: int = 0) -> Evidence:

@@ -103,6 +103,31 @@ class Evidence:
         return out
 
 
+def worst_entry(candidate, reference, point: dict | None = None) -> Witness:
+    """The entry where two arrays differ most (a shape mismatch or a non-finite value is the
+    worst), as a :class:`Witness`: ``point`` plus the entry's index, and both values there.
+
+    >>> w = worst_entry([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.5, 4.0]], {"gradient": "dw"})
+    >>> w.point, w.candidate, w.reference
+    ({'gradient': 'dw', 'index': (1, 0)}, 3.0, 3.5)
+    """
+    import numpy as np
+
+    a = np.asarray(candidate, dtype=np.float64)
+    b = np.asarray(reference, dtype=np.float64)
+    point = dict(point or {})
+    if a.shape != b.shape:
+        return Witness({**point, "shape": a.shape}, f"shape {a.shape}", f"shape {b.shape}")
+    if a.size == 0:
+        return Witness(point, (), ())
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(a - b)
+    gap = np.where(np.isnan(gap), np.inf, gap)
+    index = np.unravel_index(int(np.argmax(gap)), a.shape)
+    at = tuple(int(i) for i in index)
+    return Witness({**point, "index": at if len(at) != 1 else at[0]}, float(a[at]), float(b[at]))
+
+
 def _jsonable(value):
     if value is None or isinstance(value, bool | int | str):
         return value

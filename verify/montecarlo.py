@@ -52,8 +52,8 @@ from statistics import NormalDist
 
 import torch
 
-from derivations.arguments import count
-from verify.claims import Evidence
+from derivations import arguments as arg
+from verify.evidence import Evidence, Witness
 
 #: ``sampler(n, gen) -> tensor`` of shape ``(n,)``, float64, on ``gen.device``.
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
@@ -84,11 +84,9 @@ def required_draws(
     >>> required_draws(-1.0)
     Traceback (most recent call last):
     ...
-    ValueError: cv: a positive finite number is required, got -1.0
+    ValueError: cv: a finite real number > 0 is required, got -1.0
     """
-    for name, value in (("cv", cv), ("rel_error", rel_error)):
-        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-            raise ValueError(f"{name}: a positive finite number is required, got {value!r}")
+    cv, rel_error = arg.positive(cv, "cv"), arg.positive(rel_error, "rel_error")
     _check_level(miss, "miss")
     z = critical_z(level) + NormalDist().inv_cdf(1.0 - miss)
     return math.ceil((z * cv / rel_error) ** 2)
@@ -252,7 +250,7 @@ def estimate(
     ...
     ValueError: n: an integer >= 2 is required, got 0
     """
-    count(n, "n", minimum=2)
+    arg.count(n, "n", minimum=2)
     gen, device = _setup(sampler, seed, batch, device, level)
     start = time.perf_counter()
     moments, _ = _collect(sampler, gen, n, batch, progress, None)
@@ -303,9 +301,8 @@ def sequential(
     >>> est.rel_half_width <= 0.05, est.n < 10**6, est.details["stopped"]
     (True, True, 'width')
     """
-    if not (isinstance(rel_width, int | float) and math.isfinite(rel_width) and rel_width > 0):
-        raise ValueError(f"rel_width: a positive finite number is required, got {rel_width!r}")
-    count(budget, "budget", minimum=2)
+    rel_width = arg.positive(rel_width, "rel_width")
+    arg.count(budget, "budget", minimum=2)
     gen, device = _setup(sampler, seed, batch, device, level)
     z = critical_z(level)
 
@@ -330,9 +327,11 @@ def compare(est: Estimate, expected: float, *, level: float | None = None) -> tu
     >>> compare(e, 1.2, level=0.05)
     (False, 0.0455...)
     """
+    if not isinstance(est, Estimate):
+        raise TypeError(f"est: an Estimate is required, got {arg.shown(est)}")
     level = est.level if level is None else level
     _check_level(level)
-    expected = float(expected)
+    expected = _expected(expected)
     if not math.isfinite(expected):
         return False, 0.0
     if est.std_error == 0:
@@ -343,8 +342,13 @@ def compare(est: Estimate, expected: float, *, level: float | None = None) -> tu
     return p > level, p
 
 
-def evidence(claim_id: str, est: Estimate, expected: float, *, message: str = "") -> Evidence:
+def evidence(
+    claim_id: str, est: Estimate, expected: float, *, message: str = "", point: dict | None = None
+) -> Evidence:
     """Evidence of the ``monte-carlo`` method: the test of ``est`` against ``expected``.
+
+    Its witness is ``point`` (the setting simulated), the candidate's ``expected`` value and
+    the simulated mean.
 
     >>> e = Estimate(1.0, 0.1, (0.5, 1.5), 100, 3, 1e-6, 0.25)
     >>> ev = evidence("demo.mc", e, 1.02)
@@ -352,7 +356,7 @@ def evidence(claim_id: str, est: Estimate, expected: float, *, message: str = ""
     (True, (0.5, 1.5), 100, 3, 'monte-carlo')
     """
     passed, p = compare(est, expected)
-    expected = float(expected)
+    expected = _expected(expected)
     text = message or (
         f"mean {est.mean:.6g} ± {est.half_width:.2g} (level {est.level:g}) vs {expected:.6g}"
     )
@@ -371,6 +375,7 @@ def evidence(claim_id: str, est: Estimate, expected: float, *, message: str = ""
         seconds=est.seconds,
         message=text,
         details={"std_error": est.std_error, "level": est.level, "skewness": est.skewness},
+        witness=Witness(dict(point or {}), expected, est.mean),
     )
 
 
@@ -379,8 +384,8 @@ def _setup(sampler, seed, batch, device, level):
         raise TypeError(
             f"sampler: a callable (n, generator) -> tensor is required, got {sampler!r}"
         )
-    count(seed, "seed", minimum=0)
-    count(batch, "batch", minimum=1)
+    arg.seed(seed)
+    arg.count(batch, "batch")
     _check_level(level)
     try:
         device = torch.device(device)
@@ -409,8 +414,20 @@ def _bar(progress, total):
     return tqdm(total=total, unit="draw", unit_scale=True, leave=False)
 
 
-def _check_level(level, name="level"):
-    if not (isinstance(level, int | float) and 0 < level < 1):
+def _check_level(level, name="level") -> float:
+    return arg.probability(level, name, open_low=True, open_high=True)
+
+
+def _expected(value) -> float:
+    """The value tested against, as a float; inf or nan is a wrong answer, not a bad argument
+    (a candidate may evaluate to it), but a non-number or an integer past float's range is."""
+    if isinstance(value, bool | str | bytes | complex):
+        raise TypeError(f"expected: a real number is required, got {arg.shown(value)}")
+    try:
+        return float(value)
+    except OverflowError:
         raise ValueError(
-            f"{name}: a probability strictly between 0 and 1 is required, got {level!r}"
-        )
+            f"expected: a real number within float64's range is required, got {arg.shown(value)}"
+        ) from None
+    except (TypeError, ValueError):
+        raise TypeError(f"expected: a real number is required, got {arg.shown(value)}") from None

@@ -27,12 +27,12 @@ from functools import lru_cache
 
 import numpy as np
 import sympy as sp
-import torch
-from torch.func import jvp
 
 from derivations import ridge as rd
-from verify import montecarlo as mc
-from verify.claims import Claim, Evidence, get, register
+from verify.claims import Evidence, claim, get
+from verify.lazy import lazy, torch
+
+mc = lazy("verify.montecarlo")
 
 #: Names a typed answer may use: the per-direction term in λ, μ, σ_w², σ_ε², d.
 RISK_VARIABLES = ("lam", "mu", "sw2", "se2", "d")
@@ -175,7 +175,7 @@ def slope_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps2: float
             warnings.filterwarnings(
                 "ignore", "`torch.jit.script` is deprecated", DeprecationWarning
             )
-            return jvp(squared_error, (m0,), (torch.ones_like(m0),))[1]
+            return torch.func.jvp(squared_error, (m0,), (torch.ones_like(m0),))[1]
 
     return sampler
 
@@ -191,8 +191,6 @@ def _named(expr: sp.Expr, names: tuple[str, ...]):
 
 
 def _risk_function(candidate):
-    if candidate is None:
-        return rd.bayes_risk
     if isinstance(candidate, sp.Basic):
         term = _named(candidate, RISK_VARIABLES)
 
@@ -243,14 +241,19 @@ def _risk_check(name: str):
     def check(candidate, seed: int) -> Evidence:
         risk = _risk_function(candidate)
         expected = float(risk(config.eigenvalues(), config.mu, config.sigma_w2, config.sigma_eps2))
-        return mc.evidence(claim_id, simulated_risk(name, seed), expected)
+        point = {
+            "N": config.N,
+            "d": config.d,
+            "mu": config.mu,
+            "sw2": config.sigma_w2,
+            "se2": config.sigma_eps2,
+        }
+        return mc.evidence(claim_id, simulated_risk(name, seed), expected, point=point)
 
     return check
 
 
 def _mu_function(candidate):
-    if candidate is None:
-        return rd.optimal_mu
     if isinstance(candidate, sp.Basic):
         f = _named(candidate, MU_VARIABLES)
         return lambda d, sw2, se2: float(f(d, sw2, se2))
@@ -266,12 +269,11 @@ def _optimum_check(candidate, seed: int) -> Evidence:
     c = OPTIMUM
     mu_c = float(_mu_function(candidate)(c.d, c.sigma_w2, c.sigma_eps2))
     if not (math.isfinite(mu_c) and mu_c > 0):
-        return Evidence(
-            "ridge.optimal_mu", "monte-carlo", False, measured=mu_c, message=f"μ = {mu_c} ≤ 0"
-        )
+        return Evidence(passed=False, measured=mu_c, message=f"μ = {mu_c} ≤ 0")
     # three independent streams from one seed: the slope at mu_c/2, mu_c and 2 mu_c
     at = {k: simulated_slope(k * mu_c, 3 * seed + i) for i, k in enumerate((0.5, 1.0, 2.0))}
-    ev = mc.evidence("ridge.optimal_mu", at[1.0], 0.0)
+    setting = {"d": c.d, "sw2": c.sigma_w2, "se2": c.sigma_eps2, "mu": mu_c}
+    ev = mc.evidence("ridge.optimal_mu", at[1.0], 0.0, point=setting)
     falls = at[0.5].interval[1] < 0
     rises = at[2.0].interval[0] > 0
     ev.passed = ev.passed and falls and rises
@@ -284,37 +286,76 @@ def _optimum_check(candidate, seed: int) -> Evidence:
     return ev
 
 
-def _register():
+#: The derivation's symbols under the names a typed answer uses.
+_NAMES = {rd.lam: "lam", rd.mu: "mu", rd.sigma_w2: "sw2", rd.sigma_eps2: "se2", rd.d: "d"}
+#: What each name ranges over: eigenvalues λ ≥ 0, μ > 0, the variances > 0, d ≥ 1 an integer.
+RISK_DOMAIN = {
+    "lam": (0, math.inf),
+    "mu": (0, math.inf),
+    "sw2": (0, math.inf),
+    "se2": (0, math.inf),
+    "d": (1, math.inf, "integer"),
+}
+
+
+def _renamed(expr: sp.Expr) -> sp.Expr:
+    """``expr`` in symbols named as a typed answer names them (assumptions kept)."""
+    return expr.xreplace({s: sp.Symbol(_NAMES[s], **s.assumptions0) for s in expr.free_symbols})
+
+
+def _declare():
     for name, config in CONFIGS.items():
-        register(
-            Claim(
-                f"ridge.bayes_risk.{name}",
-                "ridge",
-                f"E‖w_μ − w‖² = Σ_i ((σ_w²/d)μ² + σ_ε²λ_i)/(λ_i + μ)² for {config.describe()}",
-                "monte-carlo",
-                _risk_check(name),
-                answer="expression",
-                variables=RISK_VARIABLES,
-            )
-        )
-    register(
-        Claim(
-            "ridge.optimal_mu",
-            "ridge",
-            f"μ* = d σ_ε²/σ_w² minimizes the Bayes risk ({OPTIMUM.describe().split(', μ')[0]}, "
-            f"σ_w² = {OPTIMUM.sigma_w2:g}, σ_ε² = {OPTIMUM.sigma_eps2:g})",
-            "monte-carlo",
-            _optimum_check,
+        claim(
+            f"ridge.bayes_risk.{name}",
+            f"E‖w_μ − w‖² = Σ_i ((σ_w²/d)μ² + σ_ε²λ_i)/(λ_i + μ)² for {config.describe()}",
+            method="monte-carlo",
             answer="expression",
-            variables=MU_VARIABLES,
-        )
-    )
+            variables=RISK_VARIABLES,
+            derived=lambda: _renamed(rd.RISK_TERM),
+            domain=RISK_DOMAIN,
+        )(_risk_check(name))
+    claim(
+        "ridge.optimal_mu",
+        f"μ* = d σ_ε²/σ_w² minimizes the Bayes risk ({OPTIMUM.describe().split(', μ')[0]}, "
+        f"σ_w² = {OPTIMUM.sigma_w2:g}, σ_ε² = {OPTIMUM.sigma_eps2:g})",
+        method="monte-carlo",
+        answer="expression",
+        variables=MU_VARIABLES,
+        derived=lambda: _renamed(rd.optimum()[1]),
+        domain={k: RISK_DOMAIN[k] for k in MU_VARIABLES},
+    )(_optimum_check)
 
 
-_register()
+_declare()
+
+
+# --- plausible wrong answers (tests/test_mutations.py asserts each is rejected) ------------
+def _wrong_answers() -> dict:
+    """One direction's risk in lam, mu, sw2, se2, d (the claim sums it over the spectrum),
+    and μ* in d, sw2, se2: each with a plausible slip."""
+    lam, mu, sw2, se2, d = sp.symbols("lam mu sw2 se2 d")
+    risk = {
+        "μ instead of μ²": (sw2 / d * mu + se2 * lam) / (lam + mu) ** 2,
+        "λ_i squared in the numerator": (sw2 / d * mu**2 + se2 * lam**2) / (lam + mu) ** 2,
+        "σ_w² instead of σ_w²/d": (sw2 * mu**2 + se2 * lam) / (lam + mu) ** 2,
+        "(λ_i + μ) not squared": (sw2 / d * mu**2 + se2 * lam) / (lam + mu),
+    }
+    out = {f"ridge.bayes_risk.{name}": dict(risk) for name in CONFIGS}
+    out["ridge.optimal_mu"] = {
+        "d forgotten: σ_ε²/σ_w²": se2 / sw2,
+        "ratio inverted: d σ_w²/σ_ε²": d * sw2 / se2,
+        "d in the denominator: σ_ε²/(d σ_w²)": se2 / (d * sw2),
+        "standard deviations: d σ_ε/σ_w": d * sp.sqrt(se2 / sw2),
+    }
+    return out
+
+
+#: claim id -> {label: wrong answer}
+WRONG_ANSWERS = _wrong_answers()
 
 __all__ = [
     "CONFIGS",
+    "WRONG_ANSWERS",
     "OPTIMUM",
     "standard_normals",
     "squared_error_sampler",

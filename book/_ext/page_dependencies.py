@@ -1,173 +1,143 @@
-"""Re-execute a book page when the project code it imports changes (DESIGN rule 6).
+"""Re-execute a book page when, and only when, project code it used changes (DESIGN rule 6).
 
 Two caches stand between a change in ``derivations/``, ``verify/`` or ``figures/`` and the
-page that shows its result, and neither looks at imported code:
+page that shows its result, and neither looks at imported code: Sphinx re-reads a page only
+when its file (or a noted dependency) is newer than the last read, and jupyter-cache
+(MyST-NB's ``execute_notebooks: cache``) keys a notebook on the source of its code cells. So
+this extension puts a **key** into the page: a hidden last cell whose source holds it. A new
+key is a new jupyter-cache entry, hence an execution; an old key finds the old outputs.
 
-* Sphinx re-reads a page only when the page's own file (or a noted dependency) is newer than
-  the last read;
-* jupyter-cache (MyST-NB's ``execute_notebooks: cache``) keys a notebook on the source of its
-  code cells, so a page whose text did not change is served from the cache.
+**What a page depends on.** Each Python page also gets a hidden first cell, and its last cell
+prints a *record* of what the kernel used (``page_recorder.py``): the file and hash of every
+project module in ``sys.modules`` when the page ended, every other file under the root it
+opened for reading (``_toc.yml``, which ``derivations/topics.py`` reads), and which modules
+the packages hold. The record is the cell's output, so jupyter-cache stores it inside the
+executed notebook it describes. When Sphinx reads a page it looks up the cache entry that
+the page's last key would hit with the page's current cells; if that entry exists and every
+file of its record still hashes the same, the page keeps that key and the cached outputs
+are served. Otherwise (first build, a file of the record changed, no or a corrupt record,
+another execution mode) the key is a hash over a conservative set: the static import closure
+of the page's cells (``page_imports.py``, which follows ``import_module(f"verify.{t}")`` to
+every module under ``verify.``), the ``page_dependency_files`` (``_toc.yml``), the files of
+the old record, and the package listing. ``env-get-outdated`` makes the same decision for
+the pages Sphinx would not re-read anyway, so a page is re-read exactly when its key would
+change: file times play no part (a copy that keeps old mtimes is caught; a touch is not a
+change).
 
-So, when Sphinx reads a page, this extension
+**Why the record is enough.** Which files an execution reads is decided by the page's
+cells and by the bytes of the files it has read so far (a seed or the clock may change the
+numbers a page shows, never which modules it imports). Take the execution E whose outputs
+the cache would serve, and its record R. If every file of R is unchanged, re-running the
+page takes the same path through the same code: each import it makes or skips is decided by
+code in R or in the page's cells, which are unchanged (they are part of the jupyter-cache
+key), so it reads nothing outside R and produces E's outputs. A module E did not import can
+therefore only come in through a change in a file of R, or in the page itself, and either
+one re-executes the page. Two inputs are not file contents, and both are covered: whether a
+module exists (an ``import`` that fails, or ``topics.py`` testing for a column) is in the
+listing of the packages' ``.py`` files; and a page is held to the modules its own cells
+name, so a record that lacks one is not trusted (such a page is always keyed
+conservatively). Outside this contract, as before: the installed libraries, files outside
+the root, whether a non-Python file exists, and a file edited while its page runs (files are
+hashed when the page ends). After upgrading a library, build from clean.
 
-1. finds the project modules its code cells import, statically (``ast``), and follows those
-   modules' own imports transitively;
-2. registers their files with ``env.note_dependency``, so Sphinx re-reads the page when one
-   of them is modified; it also stores a hash of their contents, and ``env-get-outdated``
-   compares it, so a change is caught even when a file's mtime does not move forward;
-3. appends to the page a hidden code cell (``remove-cell``) whose only content is a comment
-   holding that hash: the notebook's code, hence its jupyter-cache key, now changes with the
-   code it imports, and MyST-NB re-executes it instead of serving the old outputs.
+The record lives in the cache entry rather than in a file of its own so that it cannot
+describe any execution but the one whose outputs it stands beside: deleting the cache
+deletes both, and an entry that jupyter-cache drops takes its record with it.
 
-A dynamic import whose target is a constant prefix plus something computed, such as
-``importlib.import_module(f"verify.{topic}")``, depends on every module under that prefix;
-any other dynamic import, or a code cell that cannot be parsed, depends on every project
-module. When in doubt the page is re-executed: a spurious run costs seconds, a stale page
-shows a false result.
+A spurious execution costs seconds; a stale page shows a false result. So every doubt falls
+back to the conservative key, and a key is only ever reused together with the record of the
+very execution whose outputs it finds.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
+import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
+import page_imports as imports
+import page_recorder as recorder
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-#: Marks the appended cell; also what a reader finds in the executed notebook.
+#: Starts the key comment in the last hidden cell; also what a reader finds in the notebook.
 MARKER = "page-dependencies sha256:"
-_EVERYTHING = ""  # a dynamic-import prefix that matches every module
-_DYNAMIC_IMPORTERS = {"import_module", "__import__"}
-_MAGIC = re.compile(r"^(\s*)[%!].*$", re.MULTILINE)
+#: The first hidden cell: the recorder, loaded as a module so the page's names stay its own.
+HOOK_CELL = (
+    '__import__("sys").modules["_page_recorder"] = _m = __import__("types").ModuleType('
+    f'"_page_recorder"); exec({Path(recorder.__file__).read_text(encoding="utf-8")!r}, '
+    "_m.__dict__); _m.install(); del _m  # page-dependencies: note what this page reads"
+)
+REPORT_CALL = '__import__("_page_recorder").report()'
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S | re.M)
 
 
-def project_modules(root: Path, packages: Iterable[str]) -> dict[str, Path]:
-    """Map each dotted module name of the given top-level packages to its file.
+def key_cell(key: str, recording: bool) -> str:
+    """The source of the last hidden cell: the key, and the call that prints the record.
 
-    A package maps to its ``__init__.py``; a directory without one is not a package.
+    >>> print(key_cell("abc", recording=False))
+    # page-dependencies sha256:abc
     """
-    found: dict[str, Path] = {}
-    for package in packages:
-        if not (root / package / "__init__.py").is_file():
-            continue
-        for path in sorted((root / package).rglob("*.py")):
-            parts = path.relative_to(root).with_suffix("").parts
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            if all(p.isidentifier() for p in parts):
-                found[".".join(parts)] = path
-    return found
+    if not isinstance(key, str) or not re.fullmatch(r"[0-9a-f]+", key):
+        raise ValueError(f"key: a hexadecimal digest is required, got {key!r}")
+    comment = f"# {MARKER}{key}"
+    return f"{comment}\n{REPORT_CALL}" if recording else comment
 
 
-def _constant_prefix(node: ast.expr) -> str:
-    """The constant text a computed module name starts with (``""`` if none)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr) and node.values:
-        return _constant_prefix(node.values[0])
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _constant_prefix(node.left)
-    return ""
+def with_cells(suffix: str, text: str, key: str, recording: bool) -> str | None:
+    """A page's text with the hidden cells added, or None for an unsupported format.
 
+    In a MyST page the recording cell goes right after the front matter, on one line of
+    code, so line numbers in warnings about the page's body are 4 higher than in its file.
 
-def imports_in(tree: ast.AST, module: str = "", is_package: bool = False):
-    """The module names ``tree`` imports, and the prefixes of its dynamic imports.
-
-    ``module`` (and whether it is a package) resolves relative imports. A name from
-    ``from a import b`` is returned both as ``a`` and ``a.b``: ``b`` may be a submodule.
+    >>> page = "---\\nkernelspec: {}\\n---\\n# T\\n"
+    >>> print(with_cells(".md", page, "ab", recording=False))
+    ---
+    kernelspec: {}
+    ---
+    # T
+    <BLANKLINE>
+    ```{code-cell} ipython3
+    :tags: [remove-cell]
+    # page-dependencies sha256:ab
+    ```
+    <BLANKLINE>
     """
-    names: set[str] = set()
-    prefixes: set[str] = set()
-    package = module if is_package else module.rpartition(".")[0]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".") if package else []
-                anchor = anchor[: len(anchor) - (node.level - 1)] if node.level > 1 else anchor
-                base = ".".join([*anchor, *([base] if base else [])])
-            if base:
-                names.add(base)
-            names.update(
-                f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*"
-            )
-        elif isinstance(node, ast.Call) and node.args:
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called in _DYNAMIC_IMPORTERS:
-                target = node.args[0]
-                if isinstance(target, ast.Constant) and isinstance(target.value, str):
-                    names.add(target.value)
-                else:
-                    prefixes.add(_constant_prefix(target))
-    return names, prefixes
-
-
-def _parse_cell(source: str) -> ast.AST | None:
-    if source.lstrip().startswith("%%"):
-        return ast.Module(body=[], type_ignores=[])  # a cell magic holds no Python imports
-    try:
-        return ast.parse(_MAGIC.sub(r"\1pass", source))
-    except SyntaxError:
+    if suffix not in (".md", ".ipynb"):
         return None
+    last = key_cell(key, recording)
+    if suffix == ".ipynb":
+        notebook = json.loads(text)
+
+        def cell(name, source):
+            meta = {"tags": ["remove-cell"]}
+            return {"cell_type": "code", "execution_count": None, "id": name,
+                    "metadata": meta, "outputs": [], "source": source}  # fmt: skip
+
+        first = [cell("page-dependencies-hook", HOOK_CELL)] if recording else []
+        notebook["cells"] = [*first, *notebook["cells"], cell("page-dependencies", last)]
+        return json.dumps(notebook)
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`{3,}", text)), default=0))
+
+    def cell(source):
+        return f"{fence}{{code-cell}} ipython3\n:tags: [remove-cell]\n{source}\n{fence}\n"
+
+    text = f"{text.rstrip()}\n\n{cell(last)}"
+    if recording:
+        match = _FRONT_MATTER.match(text)
+        end = match.end() if match else 0
+        text = f"{text[:end]}{cell(HOOK_CELL)}{text[end:]}"
+    return text
 
 
-def _resolve(names: Iterable[str], prefixes: Iterable[str], modules: Mapping[str, Path]):
-    """The project modules that importing ``names`` (and ``prefixes``) executes."""
-    hit: set[str] = set()
-    for name in names:
-        parts = name.split(".")
-        # importing a.b.c runs a/__init__, a/b/__init__ and a/b/c
-        hit.update(p for p in (".".join(parts[: i + 1]) for i in range(len(parts))) if p in modules)
-    for prefix in prefixes:
-        stem = prefix.rstrip(".")
-        hit.update(m for m in modules if prefix == _EVERYTHING or m == stem or m.startswith(prefix))
-    return hit
-
-
-def closure(direct: Iterable[str], prefixes: Iterable[str], modules: Mapping[str, Path]):
-    """Every project module reached from the direct imports, following module imports."""
-    todo = sorted(_resolve(direct, prefixes, modules))
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        path = modules[name]
-        try:
-            tree = ast.parse(path.read_bytes(), filename=str(path))
-        except SyntaxError:
-            # a broken module: the page will fail when it runs; depend on everything meanwhile
-            tree, more = None, {_EVERYTHING}
-        if tree is not None:
-            found, more = imports_in(tree, name, path.name == "__init__.py")
-            todo.extend(sorted(_resolve(found, (), modules) - seen))
-        todo.extend(sorted(_resolve((), more, modules) - seen))
-    return seen
-
-
-def digest(paths: Iterable[Path], root: Path) -> str:
-    """A hash of the files' names and contents, in a stable order."""
-    h = hashlib.sha256()
-    for path in sorted(paths):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(path.read_bytes() if path.is_file() else b"<missing>")
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_cells(app: Sphinx, docname: str, text: str) -> list[str] | None:
-    """The code cells of a page as MyST-NB reads it, or None if it is not a notebook."""
+def _notebook(app: Sphinx, docname: str, text: str):
+    """The page as MyST-NB reads it (kernel aliases applied), or None if not a notebook."""
     from myst_nb.core.read import create_nb_reader
 
     env = app.env
@@ -178,117 +148,206 @@ def code_cells(app: Sphinx, docname: str, text: str) -> list[str] | None:
         notebook = reader.read(text)
     except Exception:  # noqa: BLE001 - MyST-NB reports a malformed page itself, with context
         return None
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    # the same renaming MyST-NB does before it asks the cache (it is part of the cache key)
+    kernel = notebook.metadata.get("kernelspec", {}).get("name")
+    for pattern, alias in (env.mystnb_config.kernel_rgx_aliases or {}).items():
+        if kernel is not None and re.fullmatch(pattern, kernel):
+            notebook.metadata["kernelspec"]["name"] = alias
+            break
+    return notebook
 
 
-def _page_imports(cells: list[str]) -> tuple[set[str], set[str]]:
-    names: set[str] = set()
-    prefixes: set[str] = set()
-    for source in cells:
-        tree = _parse_cell(source)
-        if tree is None:
-            prefixes.add(_EVERYTHING)
-            continue
-        found, more = imports_in(tree)
-        names |= found
-        prefixes |= more
-    return names, prefixes
+def _cache(app: Sphinx):
+    """The jupyter-cache MyST-NB executes through, or None when it does not use one."""
+    config = app.env.mystnb_config
+    if config.execution_mode != "cache":
+        return None
+    from jupyter_cache import get_cache
+
+    return get_cache(config.execution_cache_path or ".jupyter_cache")
 
 
-def _dependencies(app: Sphinx, names, prefixes) -> tuple[list[Path], str]:
-    root = Path(app.srcdir)
-    modules = project_modules(root, app.config.page_dependency_packages)
-    paths = sorted(modules[m] for m in closure(names, prefixes, modules))
-    return paths, digest(paths, root)
+def _hashkey(app: Sphinx, docname: str, text: str, cache) -> str | None:
+    """The jupyter-cache key of the page's notebook as MyST-NB will present it."""
+    notebook = _notebook(app, docname, text)
+    return None if notebook is None else cache.create_hashed_notebook(notebook)[1]
 
 
-def _hash_cell(suffix: str, text: str, comment: str) -> str | None:
-    """``text`` with a hidden code cell holding ``comment`` appended, or None if unsupported."""
-    if suffix == ".md":
-        fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`{3,}", text)), default=0))
-        return (
-            f"{text.rstrip()}\n\n{fence}{{code-cell}} ipython3\n:tags: [remove-cell]\n\n"
-            f"{comment}\n{fence}\n"
-        )
-    if suffix == ".ipynb":
-        notebook = json.loads(text)
-        notebook["cells"].append(
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": "page-dependencies",
-                "metadata": {"tags": ["remove-cell"]},
-                "outputs": [],
-                "source": comment,
-            }
-        )
-        return json.dumps(notebook)
+def cached_record(cache, hashkey: str | None) -> dict | None:
+    """The record printed by the cache entry ``hashkey``, or None (no entry, no record).
+
+    >>> cached_record(None, None) is None
+    True
+    """
+    if cache is None or hashkey is None:
+        return None
+    from jupyter_cache.cache.db import NbCacheRecord
+
+    try:
+        entry = NbCacheRecord.record_from_hashkey(hashkey, cache.db)
+        notebook = cache.get_cache_bundle(entry.pk).nb
+    except Exception:  # noqa: BLE001 - no entry, or a damaged one: both mean "no record"
+        return None
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "code" and REPORT_CALL in cell.get("source", ""):
+            printed = "".join(
+                out.get("text", "")
+                for out in cell.get("outputs", [])
+                if out.get("output_type") == "stream" and out.get("name") == "stdout"
+            )
+            return recorder.parse(printed)
     return None
 
 
+def record_holds(record: dict, root: Path, packages: Iterable[str], own: Iterable[str]):
+    """Whether ``record`` still describes the project: ``(holds, its files)``.
+
+    It holds when it is a record of this version for this root, every module it names came
+    from the root, the packages hold the same ``.py`` files, each file hashes as recorded,
+    and it includes the modules ``own`` that the page's cells name.
+
+    >>> record_holds({"version": 0}, Path("."), ["pkg"], [])
+    (False, [])
+    """
+    if not isinstance(record, dict):
+        raise TypeError(f"record: a dict is required, got {type(record).__name__}")
+    root = Path(root).resolve()
+    files = record.get("files")
+    if record.get("version") != recorder.VERSION or not isinstance(files, dict):
+        return False, []
+    paths = [root / rel for rel in files if not Path(rel).is_absolute() and ".." not in rel]
+    holds = (
+        len(paths) == len(files)
+        and record.get("root") == str(root)
+        and not record.get("foreign")
+        and record.get("listing") == recorder.listing(str(root), list(packages))
+        and all(recorder.sha256(str(root / rel)) == sha for rel, sha in files.items())
+        and set(own) <= set(record.get("modules", ()))
+    )
+    return holds, [p for p in paths if p.is_file()]
+
+
+def _decide(app: Sphinx, names, prefixes, cache, key, hashkey):
+    """``(key, paths, how)`` for a page with these imports whose last key was ``key``.
+
+    ``hashkey`` is the cache key the page's current cells would have with that key.
+    """
+    root = Path(app.srcdir).resolve()
+    packages = list(app.config.page_dependency_packages)
+    modules = imports.project_modules(root, packages)
+    own = imports.resolve(names, (), modules)
+    earlier: list[Path] = []
+    record = cached_record(cache, hashkey) if key is not None else None
+    if record is not None:
+        holds, earlier = record_holds(record, root, packages, own)
+        if holds:
+            return key, earlier, "recorded"
+    paths = {modules[m] for m in imports.closure(names, prefixes, modules)}
+    paths |= {root / name for name in app.config.page_dependency_files}
+    paths |= set(earlier)  # what the page read last time, even if static analysis missed it
+    listing = recorder.listing(str(root), packages)
+    conservative = hashlib.sha256(f"{imports.digest(paths, root)} {listing}".encode())
+    return conservative.hexdigest(), sorted(paths), "static"
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    cells = code_cells(app, docname, source[0])
+    notebook = _notebook(app, docname, source[0])
+    if notebook is None:
+        return
+    cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     if not cells:
         return
-    names, prefixes = _page_imports(cells)
-    paths, key = _dependencies(app, names, prefixes)
-    if not paths:
-        return
-    for path in paths:
-        app.env.note_dependency(str(path))
-    app.env.page_dependencies[docname] = (sorted(names), sorted(prefixes), key)
-    comment = f"# {MARKER} {key} over {len(paths)} project files"
     suffix = Path(app.env.doc2path(docname)).suffix
-    updated = _hash_cell(suffix, source[0], comment)
-    if updated is None:
+    if suffix not in (".md", ".ipynb"):
         logger.warning(
-            "page-dependencies: cannot add the dependency hash to a %s page; "
+            "page-dependencies: cannot add the dependency key to a %s page; "
             "its cached outputs may be stale",
             suffix,
             location=docname,
         )
         return
-    source[0] = updated
+    language = notebook.metadata.get("kernelspec", {}).get("language", "")
+    recording = language == "python"
+    cache = _cache(app) if recording else None
+    names, prefixes = imports.page_imports(cells)
+    last = app.env.page_dependency_keys.get(docname)
+    hashkey = None
+    if cache is not None and last is not None:
+        hashkey = _hashkey(app, docname, with_cells(suffix, source[0], last, recording), cache)
+    key, paths, how = _decide(app, names, prefixes, cache, last, hashkey)
+    text = with_cells(suffix, source[0], key, recording)
+    if cache is not None and key != last:
+        hashkey = _hashkey(app, docname, text, cache)
+    root = Path(app.srcdir).resolve()
+    app.env.page_dependencies[docname] = {
+        "names": sorted(names),
+        "prefixes": sorted(prefixes),
+        "key": key,
+        "hashkey": hashkey,
+        "how": how,
+        "files": [p.relative_to(root).as_posix() for p in paths],
+    }
+    app.env.page_dependency_keys[docname] = key
+    logger.verbose("page-dependencies: %s: %s, %d files", docname, how, len(paths))
+    source[0] = text
 
 
 def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added, changed, removed):
-    """Pages whose imported code hashes differently from when they were last read."""
+    """Pages whose key would change: something they used was modified."""
+    cache = _cache(app)
     stale = []
-    for docname, (names, prefixes, key) in env.page_dependencies.items():
+    for docname, page in env.page_dependencies.items():
         if docname in removed or docname in changed or docname in added:
             continue
-        if _dependencies(app, names, prefixes)[1] != key:
+        hashkey = page["hashkey"] if cache is not None else None
+        key, _, _ = _decide(app, page["names"], page["prefixes"], cache, page["key"], hashkey)
+        if key != page["key"]:
             stale.append(docname)
     if stale:
-        logger.info("page-dependencies: imported code changed for %s", ", ".join(sorted(stale)))
+        logger.info("page-dependencies: code they used changed for %s", ", ".join(sorted(stale)))
     return stale
 
 
 def on_builder_inited(app: Sphinx) -> None:
-    if not hasattr(app.env, "page_dependencies"):
-        app.env.page_dependencies = {}
+    for name in ("page_dependencies", "page_dependency_keys"):
+        if not hasattr(app.env, name):
+            setattr(app.env, name, {})
+    root = Path(app.srcdir).resolve()
+    ignore = [app.outdir, app.doctreedir]
+    if getattr(app.config, "nb_execution_cache_path", ""):
+        ignore.append(root / app.config.nb_execution_cache_path)
+    # The kernels MyST-NB starts inherit this process's environment.
+    os.environ[recorder.ENV] = json.dumps(
+        {
+            "root": str(root),
+            "packages": list(app.config.page_dependency_packages),
+            "ignore": [str(Path(p).resolve()) for p in ignore],
+        }
+    )
 
 
 def on_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    # page_dependency_keys survives: the next read of the page needs its last key
     env.page_dependencies.pop(docname, None)
 
 
 def on_merge_info(app: Sphinx, env: BuildEnvironment, docnames, other: BuildEnvironment):
-    env.page_dependencies.update(
-        {d: v for d, v in other.page_dependencies.items() if d in docnames}
-    )
+    for name in ("page_dependencies", "page_dependency_keys"):
+        getattr(env, name).update({d: v for d, v in getattr(other, name).items() if d in docnames})
 
 
 def setup(app: Sphinx) -> dict:
     app.add_config_value("page_dependency_packages", ("derivations", "verify", "figures"), "env")
+    # Files every page may read, for the conservative key (a record finds them by itself).
+    app.add_config_value("page_dependency_files", ("_toc.yml",), "env")
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-purge-doc", on_purge_doc)
     app.connect("env-merge-info", on_merge_info)
     return {
-        "version": "1",
-        "env_version": 1,
+        "version": "2",
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

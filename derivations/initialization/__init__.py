@@ -15,6 +15,7 @@ convolution (:mod:`.overflow`).
 """
 
 from derivations.initialization.chains import (
+    DERIVATIONS,
     E_relu2,
     Var_u,
     a,
@@ -52,6 +53,7 @@ from derivations.initialization.overflow import (
 )
 
 __all__ = [
+    "DERIVATIONS",
     "E_relu2",
     "SCHEMES",
     "SECOND_MOMENT",

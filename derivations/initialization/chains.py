@@ -7,10 +7,8 @@ below prove that step, the ReLU factor ½ twice (by symmetry, and by the Gaussia
 plain functions; the tanh variance map is evaluated by numerical quadrature, and the first
 float32 overflow layer of the unit-normal experiment by numerical convolution.
 
->>> round(xavier_uniform_bound(512, 512), 6), round(kaiming_normal_std(512), 6)
-(0.076547, 0.0625)
->>> overflow_layer(512)
-29
+>>> kaiming_sigma().result, xavier_bound().result
+(sqrt(2)/sqrt(d), sqrt(6)/sqrt(n_in + n_out))
 """
 
 from __future__ import annotations
@@ -19,15 +17,22 @@ import sympy as sp
 from sympy import stats as sps
 
 from derivations.core import Derivation, Step
+from derivations.printing import Equation, Notation
+from derivations.render import Reason
 
 # --- symbols ------------------------------------------------------------------------------
 sigma, s, q = sp.symbols("sigma s q", positive=True)
 d, n_in, n_out, a = sp.symbols("d n_in n_out a", positive=True)
 u, x = sp.symbols("u x", real=True)
 b_lap, c_mix = sp.symbols("b c", positive=True)
-Var_u = sp.Symbol(r"\operatorname{Var}(u_l[i])")
-E_relu2 = sp.Symbol(r"\mathbb{E}[\operatorname{ReLU}(u)^2]")
+Var_u = Notation("Var(u_l[i])", r"\operatorname{Var}(u_l[i])")
+E_relu2 = Notation("E[ReLU(u)²]", r"\mathbb{E}[\operatorname{ReLU}(u)^2]")
 p_u = sp.Function("p")(u)
+ReLU = sp.Function("ReLU")
+#: Quoted in reasons only.
+_E_phi2 = Notation("E[φ²]", r"E[\varphi^2]")
+_E_reluz2 = Notation("E[ReLU(z)²]", r"E[\operatorname{ReLU}(z)^2]")
+_relu_zero = Reason("{} for {}", (Equation(ReLU(u), 0), u <= 0))
 
 
 def _relu_squared(v):
@@ -59,13 +64,28 @@ def variance_propagation() -> Derivation:
         [sigma, q, m12],
         [
             Step(
-                sp.Add(*terms, evaluate=False), r"expand the square; $W$ independent of $\varphi$"
+                sp.Add(*terms, evaluate=False),
+                Reason(
+                    "expand the square; {} independent of {}",
+                    (sp.Symbol("W"), sp.Symbol("varphi")),
+                ),
             ),
             Step(
                 sp.Mul(sigma**2, sp.Add(q, q, evaluate=False), evaluate=False),
-                r"$E[W_{ij} W_{ik}] = \sigma^2 \delta_{jk}$",
+                Reason(
+                    "{}",
+                    (
+                        Equation(
+                            Notation("E[WᵢⱼWᵢₖ]", r"E[W_{ij} W_{ik}]"),
+                            sigma**2 * sp.KroneckerDelta(*sp.symbols("j k", integer=True)),
+                        ),
+                    ),
+                ),
             ),
-            Step(2 * sigma**2 * q, r"$d$ equal terms: $d\,\sigma^2\,E[\varphi^2]$"),
+            Step(
+                2 * sigma**2 * q,
+                Reason("{} equal terms: {}", (d, sp.Mul(d, sigma**2, _E_phi2, evaluate=False))),
+            ),
         ],
         lhs=Var_u,
         notes=("Any d: the double sum keeps its d diagonal terms, so Var = d σ² E[φ²].",),
@@ -91,11 +111,17 @@ def relu_by_symmetry() -> Derivation:
         [
             Step(
                 sp.Integral(_relu_squared(u) * p, (u, -sp.oo, sp.oo)),
-                r"$\operatorname{ReLU}(u)^2 = u^2 \theta(u)$",
+                Reason("{}", (Equation(ReLU(u) ** 2, u**2 * sp.Heaviside(u)),)),
             ),
-            Step(half, r"$\operatorname{ReLU}(u) = 0$ for $u \le 0$"),
-            Step((half + mirror) / 2, r"$u \to -u$, $p(-u) = p(u)$"),
-            Step(sp.Integral(u**2 * p, (u, -sp.oo, sp.oo)) / 2, r"$\frac{1}{2} E[u^2]$"),
+            Step(half, _relu_zero),
+            Step(
+                (half + mirror) / 2,
+                Reason("substitute {} for {}: {}", (-u, u, Equation(p_u.subs(u, -u), p_u))),
+            ),
+            Step(
+                sp.Integral(u**2 * p, (u, -sp.oo, sp.oo)) / 2,
+                Reason("{}", (Notation("E[u²]", "E[u^2]") / 2,)),
+            ),
         ],
         domain={c_mix: (0.1, 0.9)},
         lhs=E_relu2,
@@ -114,11 +140,11 @@ def relu_by_gaussian_integral() -> Derivation:
         "ReLU by the Gaussian integral",
         [s],
         [
-            Step(sp.Integral(_relu_squared(u) * pdf, (u, -sp.oo, sp.oo)), r"$u \sim N(0, s^2)$"),
             Step(
-                sp.Integral(u**2 * pdf, (u, 0, sp.oo)),
-                r"$\operatorname{ReLU}(u) = 0$ for $u \le 0$",
+                sp.Integral(_relu_squared(u) * pdf, (u, -sp.oo, sp.oo)),
+                Reason("{}", (Notation("u ~ N(0, s²)", r"u \sim N(0, s^2)"),)),
             ),
+            Step(sp.Integral(u**2 * pdf, (u, 0, sp.oo)), _relu_zero),
             Step(sp.integrate(u**2 * pdf, (u, 0, sp.oo)), "SymPy integrate"),
         ],
         lhs=E_relu2,
@@ -139,10 +165,13 @@ def kaiming_sigma() -> Derivation:
         "Kaiming σ for ReLU",
         [d],
         [
-            Step(1 / sp.sqrt(d * e_relu2), r"$d\,\sigma^2\,E[\operatorname{ReLU}(z)^2] = 1$"),
+            Step(
+                1 / sp.sqrt(d * e_relu2),
+                Reason("{}", (Equation(sp.Mul(d, sigma**2, _E_reluz2, evaluate=False), 1),)),
+            ),
             Step(
                 sp.Pow(sp.Mul(d, half, evaluate=False), sp.Rational(-1, 2), evaluate=False),
-                r"$E[\operatorname{ReLU}(z)^2] = \frac{1}{2}$ (above)",
+                Reason("{} (above)", (Equation(_E_reluz2, sp.Rational(1, 2)),)),
             ),
             Step(root, "solved by SymPy"),
         ],
@@ -161,10 +190,13 @@ def uniform_variance() -> Derivation:
         "variance of U(-a, a)",
         [a],
         [
-            Step(sp.Integral(x**2 / (2 * a), (x, -a, a)), "zero mean; density $1/(2a)$"),
+            Step(
+                sp.Integral(x**2 / (2 * a), (x, -a, a)),
+                Reason("zero mean; density {}", (1 / (2 * a),)),
+            ),
             Step(sp.integrate(x**2 / (2 * a), (x, -a, a)), "SymPy integrate"),
         ],
-        lhs=sp.Symbol(r"\operatorname{Var} U(-a, a)"),
+        lhs=Notation("Var U(-a, a)", r"\operatorname{Var} U(-a, a)"),
     )
 
 
@@ -183,7 +215,7 @@ def xavier_bound() -> Derivation:
         [
             Step(
                 sp.sqrt(sp.Mul(3, 2 / (n_in + n_out), evaluate=False), evaluate=False),
-                r"$a^2/3 = 2/(n_{in} + n_{out})$",
+                Reason("{}", (Equation(a**2 / 3, 2 / (n_in + n_out)),)),
             ),
             Step(root, "solved by SymPy (the positive root)"),
         ],
@@ -211,7 +243,13 @@ def relu_layer_maps() -> dict[str, Derivation]:
             [
                 Step(
                     sp.Mul(d, v, half_q, evaluate=False),
-                    r"$d\,\sigma^2\,E[\operatorname{ReLU}(u)^2]$ with $E = q/2$",
+                    Reason(
+                        "{} with {}",
+                        (
+                            sp.Mul(d, sigma**2, E_relu2, evaluate=False),
+                            Equation(sp.Symbol("E"), q / 2),
+                        ),
+                    ),
                 ),
                 Step(sp.simplify(d * v * half_q), "simplify"),
             ],
@@ -241,3 +279,21 @@ def derivations() -> dict[str, Derivation]:
     for name, derivation in relu_layer_maps().items():
         out[f"initialization.relu_layer.{name.split()[0].lower()}"] = derivation
     return out
+
+
+#: Every derivation of the topic: id -> zero-argument builder.
+DERIVATIONS = {
+    **{
+        f"initialization.{f.__name__}": f
+        for f in (
+            variance_propagation,
+            relu_by_symmetry,
+            relu_by_gaussian_integral,
+            kaiming_sigma,
+            uniform_variance,
+            xavier_bound,
+        )
+    },
+    "initialization.relu_layer.kaiming": lambda: relu_layer_maps()["Kaiming normal"],
+    "initialization.relu_layer.xavier": lambda: relu_layer_maps()["Xavier uniform"],
+}

@@ -10,19 +10,16 @@ import math
 
 import numpy as np
 import sympy as sp
-from scipy import special
 
-from derivations.arguments import count
+from derivations import arguments as arg
 from derivations.initialization.chains import d, kaiming_sigma, n_in, n_out, xavier_bound
+from derivations.lazy import lazy
 
+special = lazy("scipy.special")
 
 # --- closed forms ---------------------------------------------------------------------------
-def _variance(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"{name}: a real number is required, got {type(value).__name__}")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name}: a finite non-negative variance is required, got {value!r}")
-    return float(value)
+#: Deepest network the topic predicts for (its numbers take a moment up to this depth).
+MAX_DEPTH = 1000
 
 
 _XAVIER = sp.lambdify((n_in, n_out), xavier_bound().result, "math")
@@ -39,7 +36,7 @@ def xavier_uniform_bound(fan_in: int, fan_out: int) -> float:
     ...
     ValueError: fan_in: a positive integer is required, got 0
     """
-    return _XAVIER(count(fan_in, "fan_in"), count(fan_out, "fan_out"))
+    return _XAVIER(arg.count(fan_in, "fan_in"), arg.count(fan_out, "fan_out"))
 
 
 def kaiming_normal_std(fan_in: int) -> float:
@@ -48,7 +45,7 @@ def kaiming_normal_std(fan_in: int) -> float:
     >>> kaiming_normal_std(8)
     0.5
     """
-    return _KAIMING(count(fan_in, "fan_in"))
+    return _KAIMING(arg.count(fan_in, "fan_in"))
 
 
 # --- second moments through a deep network --------------------------------------------------
@@ -79,18 +76,12 @@ def variance_map(q_prev: float, *, activation: str, fan_in: int, weight_var: flo
     >>> variance_map(-1.0, activation="tanh", fan_in=512, weight_var=1.0)
     Traceback (most recent call last):
     ...
-    ValueError: q_prev: a finite non-negative variance is required, got -1.0
+    ValueError: q_prev: a finite real number >= 0 is required, got -1.0
     """
-    if activation not in SECOND_MOMENT:
-        raise ValueError(
-            f"activation: one of {', '.join(SECOND_MOMENT)} is required, got {activation!r}"
-        )
-    q_prev = _variance(q_prev, "q_prev")
-    return (
-        count(fan_in, "fan_in")
-        * _variance(weight_var, "weight_var")
-        * SECOND_MOMENT[activation](q_prev)
-    )
+    second_moment = SECOND_MOMENT[arg.choice(activation, "activation", SECOND_MOMENT)]
+    q_prev = arg.non_negative(q_prev, "q_prev")
+    fan_in = arg.count(fan_in, "fan_in")
+    return fan_in * arg.non_negative(weight_var, "weight_var") * second_moment(q_prev)
 
 
 #: The schemes of the deep-network experiment: activation and weight variance for width d.
@@ -107,17 +98,17 @@ SCHEMES = {
 def second_moments(scheme: str, width: int = 512, depth: int = 10) -> np.ndarray:
     """Predicted ``E[u_l[i]²]`` for layers ``l = 1..depth`` with input ``x ~ N(0, I)``.
 
-    ``u_1 = W_1 x`` (the input is not passed through φ), ``u_l = W_l φ(u_{l-1})``.
+    ``u_1 = W_1 x`` (the input is not passed through φ), ``u_l = W_l φ(u_{l-1})``; ``depth``
+    is at most :data:`MAX_DEPTH`.
 
     >>> second_moments("ReLU, Xavier uniform", depth=4)
     array([1.   , 0.5  , 0.25 , 0.125])
     >>> second_moments("ReLU, Kaiming normal", depth=3)
     array([2., 2., 2.])
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme: one of {', '.join(SCHEMES)} is required, got {scheme!r}")
-    activation, var = SCHEMES[scheme]
-    width, depth = count(width, "width"), count(depth, "depth")
+    activation, var = SCHEMES[arg.choice(scheme, "scheme", SCHEMES)]
+    width = arg.count(width, "width")
+    depth = arg.count(depth, "depth", maximum=MAX_DEPTH)
     q = [width * var(width) * 1.0]  # E[x_j²] = 1
     for _ in range(depth - 1):
         q.append(variance_map(q[-1], activation=activation, fan_in=width, weight_var=var(width)))
@@ -133,6 +124,6 @@ def expected_rms(width: int = 512) -> float:
     >>> round(expected_rms(512), 6), round(math.sqrt(512), 6)
     (22.605331, 22.627417)
     """
-    width = count(width, "width")
+    width = arg.count(width, "width")
     e_chi = math.sqrt(2) * math.exp(special.gammaln((width + 1) / 2) - special.gammaln(width / 2))
     return e_chi**2 / math.sqrt(width)

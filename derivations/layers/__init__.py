@@ -66,3 +66,13 @@ __all__ = [
     "TwoLayerNet",
     "FullyConnectedNet",
 ]
+
+
+def __getattr__(name: str):
+    # The derivations need SymPy; the layers themselves are NumPy only, so the table is
+    # imported the first time it is asked for.
+    if name == "DERIVATIONS":
+        from derivations.layers.chains import DERIVATIONS
+
+        return DERIVATIONS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

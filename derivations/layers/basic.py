@@ -17,25 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _array(name: str, value, ndim: int | None = None, min_ndim: int = 0) -> np.ndarray:
-    if not isinstance(value, np.ndarray | list | tuple | float | int):
-        raise TypeError(f"{name}: a NumPy array is required, got {type(value).__name__}")
-    a = np.asarray(value, dtype=np.float64)
-    if ndim is not None and a.ndim != ndim:
-        raise ValueError(f"{name}: a {ndim}-d array is required, got shape {a.shape}")
-    if a.ndim < min_ndim:
-        raise ValueError(f"{name}: at least {min_ndim} dimensions are required, got {a.shape}")
-    return a
+from derivations import arguments as arg
 
 
 def _mismatch(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray, why: str) -> ValueError:
     return ValueError(f"{name_a} of shape {a.shape} and {name_b} of shape {b.shape}: {why}")
-
-
-def _same_shape(name_a, a, name_b, b):
-    if a.shape != b.shape:
-        raise _mismatch(name_a, a, name_b, b, "the shapes must be equal")
 
 
 # --- affine ----------------------------------------------------------------------------------
@@ -51,9 +37,9 @@ def affine_forward(x, w, b):
     ...
     ValueError: x of shape (2, 5) and w of shape (6, 4): x flattens to D = 5 columns, w needs D = 6 rows
     """
-    x = _array("x", x, min_ndim=2)
-    w = _array("w", w, ndim=2)
-    b = _array("b", b, ndim=1)
+    x = arg.array(x, "x", min_ndim=2)
+    w = arg.array(w, "w", ndim=2)
+    b = arg.array(b, "b", ndim=1)
     d = int(np.prod(x.shape[1:]))
     if w.shape[0] != d:
         raise _mismatch(
@@ -75,7 +61,7 @@ def affine_backward(dout, cache):
     (array([3., 3., 3.]), array([4., 6.]), array([4., 6.]))
     """
     x, w, b = cache
-    dout = _array("dout", dout, ndim=2)
+    dout = arg.array(dout, "dout", ndim=2)
     if dout.shape != (x.shape[0], w.shape[1]):
         raise _mismatch("dout", dout, "out", np.empty((x.shape[0], w.shape[1])), "must match")
     x_flat = x.reshape(x.shape[0], -1)
@@ -92,7 +78,7 @@ def relu_forward(x):
     >>> relu_forward(np.array([-1.0, 0.0, 2.0]))[0]
     array([0., 0., 2.])
     """
-    x = _array("x", x)
+    x = arg.array(x, "x")
     return np.maximum(x, 0.0), x
 
 
@@ -103,8 +89,8 @@ def relu_backward(dout, cache):
     array([0., 0., 1.])
     """
     x = cache
-    dout = _array("dout", dout)
-    _same_shape("dout", dout, "x", x)
+    dout = arg.array(dout, "dout")
+    arg.same_shape("dout", dout, "x", x)
     return dout * (x > 0)
 
 
@@ -124,12 +110,14 @@ def softmax_loss(x, y):
     ...
     ValueError: y: labels must be integers in [0, 3), got [0, 3]
     """
-    x = _array("x", x, ndim=2)
-    y = np.asarray(y)
+    x = arg.array(x, "x", ndim=2)
+    y = arg.array(y, "y", dtype=int)
     if y.shape != (x.shape[0],):
         raise _mismatch("x", x, "y", y, "y needs one label per row of x")
     n, c = x.shape
-    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= c:
+    if n == 0:
+        raise ValueError("x: a 2-d real array with at least one row is required, got shape (0, c)")
+    if y.min() < 0 or y.max() >= c:
         raise ValueError(f"y: labels must be integers in [0, {c}), got {y.tolist()}")
     shifted = x - x.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -149,8 +137,10 @@ def l2_penalty(weights, reg):
     >>> float(loss), grads[0].tolist()
     (1.25, [0.30000000000000004, 0.4])
     """
-    if not isinstance(reg, float | int) or reg < 0:
-        raise ValueError(f"reg: a number >= 0 is required, got {reg!r}")
+    reg = arg.non_negative(reg, "reg")
+    if isinstance(weights, np.ndarray) or not isinstance(weights, list | tuple):
+        raise TypeError(f"weights: a list of arrays is required, got {arg.shown(weights)}")
+    weights = [arg.array(w, f"weights[{i}]") for i, w in enumerate(weights)]
     loss = 0.5 * reg * sum(float(np.sum(w * w)) for w in weights)
     return loss, [reg * w for w in weights]
 
@@ -164,15 +154,13 @@ def batchnorm_forward(x, gamma, beta, bn_param=None):
     >>> out.round(4).ravel().tolist()
     [-1.0, 1.0]
     """
-    x = _array("x", x, ndim=2)
-    gamma = _array("gamma", gamma, ndim=1)
-    beta = _array("beta", beta, ndim=1)
+    x = arg.array(x, "x", ndim=2)
+    gamma = arg.array(gamma, "gamma", ndim=1)
+    beta = arg.array(beta, "beta", ndim=1)
     for name, v in (("gamma", gamma), ("beta", beta)):
         if v.shape[0] != x.shape[1]:
             raise _mismatch("x", x, name, v, f"{name} needs one entry per feature of x")
-    eps = (bn_param or {}).get("eps", 1e-5)
-    if not isinstance(eps, float | int) or eps <= 0:
-        raise ValueError(f"bn_param['eps']: a number > 0 is required, got {eps!r}")
+    eps = arg.positive(arg.options(bn_param, "bn_param").get("eps", 1e-5), "bn_param['eps']")
     mu = x.mean(axis=0)
     sigma = np.sqrt(x.var(axis=0) + eps)
     x_hat = (x - mu) / sigma
@@ -189,8 +177,8 @@ def batchnorm_backward(dout, cache):
     ([0.0, 0.0], [2.0])
     """
     x_hat, gamma, sigma = cache
-    dout = _array("dout", dout, ndim=2)
-    _same_shape("dout", dout, "x", x_hat)
+    dout = arg.array(dout, "dout", ndim=2)
+    arg.same_shape("dout", dout, "x", x_hat)
     n = x_hat.shape[0]
     dbeta = dout.sum(axis=0)
     dgamma = (dout * x_hat).sum(axis=0)
@@ -216,7 +204,7 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param=None):
     >>> round(float(out.mean()), 12), round(float(out.var()), 4)
     (0.0, 1.0)
     """
-    x = _array("x", x, ndim=4)
+    x = arg.array(x, "x", ndim=4)
     out, cache = batchnorm_forward(_channels_last(x), gamma, beta, bn_param)
     return _channels_first(out, x.shape), (cache, x.shape)
 
@@ -231,7 +219,7 @@ def spatial_batchnorm_backward(dout, cache):
     array([8.])
     """
     inner, shape = cache
-    dout = _array("dout", dout, ndim=4)
+    dout = arg.array(dout, "dout", ndim=4)
     if dout.shape != shape:
         raise _mismatch("dout", dout, "x", np.empty(shape), "the shapes must be equal")
     dx, dgamma, dbeta = batchnorm_backward(_channels_last(dout), inner)
@@ -239,6 +227,9 @@ def spatial_batchnorm_backward(dout, cache):
 
 
 # --- inverted dropout ------------------------------------------------------------------------
+MODES = ("train", "test")
+
+
 def dropout_forward(x, dropout_param):
     """Inverted dropout. ``dropout_param['p']`` is the probability of **dropping** a unit (as in
     ``torch.nn.Dropout``), in ``[0, 1)``; kept units are scaled by ``1/(1 - p)`` so the
@@ -251,20 +242,17 @@ def dropout_forward(x, dropout_param):
     >>> dropout_forward(np.ones(2), {"p": 1.0})
     Traceback (most recent call last):
     ...
-    ValueError: dropout_param['p']: the drop probability must lie in [0, 1), got 1.0
+    ValueError: dropout_param['p']: a real number in [0, 1) is required, got 1.0
     """
-    x = _array("x", x)
-    if not isinstance(dropout_param, dict) or "p" not in dropout_param:
-        raise ValueError(f"dropout_param: a dict with key 'p' is required, got {dropout_param!r}")
-    p = dropout_param["p"]
-    if not isinstance(p, float | int) or not 0 <= p < 1:
-        raise ValueError(f"dropout_param['p']: the drop probability must lie in [0, 1), got {p!r}")
-    mode = dropout_param.get("mode", "train")
-    if mode not in ("train", "test"):
-        raise ValueError(f"dropout_param['mode']: 'train' or 'test' is required, got {mode!r}")
+    x = arg.array(x, "x")
+    arg.options(dropout_param, "dropout_param", required=("p",))
+    p = arg.probability(dropout_param["p"], "dropout_param['p']", open_high=True)
+    mode = arg.choice(dropout_param.get("mode", "train"), "dropout_param['mode']", MODES)
+    seed = dropout_param.get("seed")
+    seed = None if seed is None else arg.seed(seed, "dropout_param['seed']")
     if mode == "test":
         return x.copy(), (None, dropout_param)
-    rng = np.random.default_rng(dropout_param.get("seed"))
+    rng = np.random.default_rng(seed)
     mask = (rng.random(x.shape) >= p) / (1.0 - p)
     return x * mask, (mask, dropout_param)
 
@@ -278,8 +266,8 @@ def dropout_backward(dout, cache):
     True
     """
     mask, _ = cache
-    dout = _array("dout", dout)
+    dout = arg.array(dout, "dout")
     if mask is None:
         return dout.copy()
-    _same_shape("dout", dout, "mask", mask)
+    arg.same_shape("dout", dout, "mask", mask)
     return dout * mask

@@ -20,6 +20,18 @@ from functools import cache
 import sympy as sp
 
 from derivations.core import Derivation, Step
+from derivations.printing import Equation, Notation, text
+from derivations.render import Reason
+
+# Symbols quoted in reasons: sizes, indices, and the matrices of the general formulas.
+_N, _D, _M = sp.symbols("N D M", integer=True, positive=True)
+_i, _j, _k, _u, _v = sp.symbols("i j k u v", integer=True)
+_G, _X, _W = (
+    sp.MatrixSymbol("G", _N, _M),
+    sp.MatrixSymbol("X", _N, _D),
+    sp.MatrixSymbol("W", _D, _M),
+)
+_L = sp.Symbol("L")
 
 
 def _matrix(name: str, rows: int, cols: int, **assumptions) -> sp.Matrix:
@@ -31,25 +43,26 @@ def _grad(loss, wrt: sp.Matrix) -> sp.Matrix:
     return wrt.applyfunc(lambda s: sp.Derivative(loss, s))
 
 
+def _d(top: str, wrt) -> Notation:
+    """``∂top/∂wrt`` as one symbol, for display."""
+    return Notation(
+        f"∂{top}/∂{text(wrt)}", f"\\frac{{\\partial {top}}}{{\\partial {sp.latex(wrt)}}}"
+    )
+
+
 def _partials(loss, wrt: sp.Matrix) -> dict:
     """Display substitutions showing each ``∂loss/∂θ`` as ``∂L/∂θ`` (the loss's definition is
     in the first step's reason); checks always use the full expression."""
-    return {
-        sp.Derivative(loss, s): sp.Symbol(f"\\frac{{\\partial L}}{{\\partial {sp.latex(s)}}}")
-        for s in wrt
-    }
+    return {sp.Derivative(loss, s): _d("L", s) for s in wrt}
 
 
 def _symbols(*matrices) -> list:
     return [s for m in matrices for s in m]
 
 
-def _label(name: str, m: sp.Matrix) -> sp.Symbol:
-    return sp.Symbol(f"\\frac{{\\partial L}}{{\\partial {name}}}")
-
-
 # --- affine: out = X W + 1 bᵀ on N = 2, D = 3, M = 2 -----------------------------------------
 def _affine(which: str) -> Derivation:
+    x_nd, w_dk = sp.Symbol("x_nd"), sp.Symbol("w_dk")
     X, W, G = (
         _matrix("x", 2, 3, real=True),
         _matrix("w", 3, 2, real=True),
@@ -59,19 +72,24 @@ def _affine(which: str) -> Derivation:
     out = X * W + sp.ones(2, 1) * b
     loss = sum(G.multiply_elementwise(out))
     wrt, general, reason = {
-        "dx": (X, G * W.T, "only $out_{nk}$ holds $x_{nd}$, with factor $w_{dk}$: $G W^T$"),
-        "dW": (W, X.T * G, "$w_{dk}$ appears in every row $n$ with factor $x_{nd}$: $X^T G$"),
-        "db": (b, sp.ones(1, 2) * G, "$b_k$ appears once in every row: column sums of $G$"),
-    }[which]
-    name = {"dx": "X", "dW": "W", "db": "b"}[which]
+        "dx": (X, G * W.T, Reason("only {} holds {}, with factor {}: {}", (sp.Symbol("out_nk"), x_nd, w_dk, _G * _W.T))),
+        "dW": (W, X.T * G, Reason("{} appears in every row {} with factor {}: {}", (w_dk, sp.Symbol("n"), x_nd, _X.T * _G))),
+        "db": (b, sp.ones(1, 2) * G, Reason("{} appears once in every row: column sums of {}", (sp.Symbol("b_k"), _G))),
+    }[which]  # fmt: skip
+    name = {"dx": _X, "dW": _W, "db": sp.Symbol("b")}[which]
+    general_b = sp.MatrixSymbol("b", _M, 1)
+    layer = sp.HadamardProduct(_G, _X * _W + sp.OneMatrix(_N, 1) * general_b.T)
     return Derivation(
         f"affine backward, {which}",
         _symbols(X, W, G, b),
         [
-            Step(_grad(loss, wrt), "definition, $L = \\sum G \\odot (X W + 1 b^T)$"),
+            Step(
+                _grad(loss, wrt),
+                Reason("definition, {} = the sum of the entries of {}", (_L, layer)),
+            ),
             Step(general, reason),
         ],
-        lhs=_label(name, wrt),
+        lhs=_d("L", name),
         notes=["dx is reshaped back to x's shape (N, d1, …, dk) after the product."],
         display=_partials(loss, wrt),
         points=4,
@@ -86,10 +104,15 @@ def _relu() -> Derivation:
         "ReLU backward",
         [x, g],
         [
-            Step(sp.Derivative(loss, x), "definition, $L = g \\max(0, x)$"),
-            Step(sp.Piecewise((0, x <= 0), (g, True)), "by cases; at $x = 0$ take 0 (as PyTorch)"),
+            Step(
+                sp.Derivative(loss, x), Reason("definition, {}", (Equation(_L, g * sp.Max(0, x)),))
+            ),
+            Step(
+                sp.Piecewise((0, x <= 0), (g, True)),
+                Reason("by cases; at {} take 0 (as PyTorch)", (Equation(x, 0),)),
+            ),
         ],
-        lhs=sp.Symbol("\\frac{\\partial L}{\\partial x}"),
+        lhs=_d("L", x),
     )
 
 
@@ -100,18 +123,25 @@ def _softmax_loss() -> Derivation:
     loss = -sp.log(sp.exp(z[0]) / s)
     p = z.applyfunc(lambda zi: sp.exp(zi) / s)
     onehot = sp.Matrix([1, 0, 0])
+    p_y, z_y, z_k = sp.symbols("p_y z_y z_k")
+    p_, z_, y_ = sp.symbols("p z y")
+    definition = Reason(
+        "definition, {}, {}",
+        (Equation(_L, -sp.log(p_y)), Equation(p_, sp.Function("softmax")(z_))),
+    )
+    log_rule = Reason(
+        "log rule: {}",
+        (Equation(-sp.log(p_y), -z_y + sp.log(sp.Sum(sp.exp(z_k), (_k, 1, sp.Symbol("C"))))),),
+    )
     return Derivation(
         "softmax loss backward (one row, label 1)",
         list(z),
         [
-            Step(_grad(loss, z), "definition, $L = -\\log p_y$, $p = \\operatorname{softmax}(z)$"),
-            Step(
-                z.applyfunc(lambda zi: sp.exp(zi) / s - (1 if zi == z[0] else 0)),
-                "log rule: $-\\log p_y = -z_y + \\log \\sum_k e^{z_k}$",
-            ),
-            Step(p - onehot, "$p - \\operatorname{onehot}(y)$"),
+            Step(_grad(loss, z), definition),
+            Step(z.applyfunc(lambda zi: sp.exp(zi) / s - (1 if zi == z[0] else 0)), log_rule),
+            Step(p - onehot, Reason("{}", (p_ - sp.Function("onehot")(y_),))),
         ],
-        lhs=sp.Symbol("\\frac{\\partial L}{\\partial z}"),
+        lhs=_d("L", z_),
         notes=["The batch loss is the mean of N rows, so each row's gradient is divided by N."],
         points=6,
     )
@@ -126,10 +156,21 @@ def _l2() -> Derivation:
         "L2 penalty gradient",
         [*W, reg],
         [
-            Step(_grad(loss, W), "definition, $R = \\frac{1}{2} \\lambda \\sum w^2$"),
-            Step(reg * W, "power rule; the $\\frac{1}{2}$ cancels the 2"),
+            Step(
+                _grad(loss, W),
+                Reason(
+                    "definition, {}",
+                    (
+                        Equation(
+                            sp.Symbol("R"),
+                            reg / 2 * sp.Sum(sp.Symbol("w_ij") ** 2, (_i, 1, 2), (_j, 1, 2)),
+                        ),
+                    ),
+                ),
+            ),
+            Step(reg * W, Reason("power rule; the {} cancels the 2", (sp.Rational(1, 2),))),
         ],
-        lhs=sp.Symbol("\\frac{\\partial R}{\\partial W}"),
+        lhs=_d("R", sp.Symbol("W")),
     )
 
 
@@ -149,36 +190,55 @@ def _conv(which: str) -> Derivation:
     G, b = _matrix("g", 2, 2, real=True), sp.Symbol("b", real=True)
     out = _correlate(X, K) + b * sp.ones(2, 2)
     loss = sum(G.multiply_elementwise(out))
+    G_, x_ = sp.Symbol("G"), sp.Symbol("x")
+    as_above = Reason("definition, {} as above", (_L,))
     if which == "dx":
         padded = sp.zeros(4, 4)
         padded[1:3, 1:3] = G
         rotated = sp.Matrix(2, 2, lambda i, j: K[1 - i, 1 - j])
         steps = [
-            Step(_grad(loss, X), "definition, $L = \\sum G \\odot (x \\star w + b)$"),
+            Step(
+                _grad(loss, X),
+                Reason(
+                    "definition, {} = the sum of the entries of {}",
+                    (_L, Notation("G ⊙ (x ⋆ w + b)", r"G \odot (x \star w + b)")),
+                ),
+            ),
             Step(
                 _correlate(padded, rotated),
-                "$x_{ij}$ meets $w_{uv}$ in output $(i-u, j-v)$: full correlation of $G$ "
-                "with the kernel rotated by 180°",
+                Reason(
+                    "{} meets {} in output {}: full correlation of {} with the kernel rotated by 180°",
+                    (sp.Symbol("x_ij"), sp.Symbol("w_uv"), sp.Tuple(_i - _u, _j - _v), G_),
+                ),
             ),
         ]
         wrt = X
     elif which == "dw":
         steps = [
-            Step(_grad(loss, K), "definition, $L$ as above"),
-            Step(_correlate(X, G), "$w_{uv}$ multiplies $x_{i+u, j+v}$: correlate $x$ with $G$"),
+            Step(_grad(loss, K), as_above),
+            Step(
+                _correlate(X, G),
+                Reason(
+                    "{} multiplies {}: correlate {} with {}",
+                    (sp.Symbol("w_uv"), sp.IndexedBase("x")[_i + _u, _j + _v], x_, G_),
+                ),
+            ),
         ]
         wrt = K
     else:
         wrt = sp.Matrix([[b]])
         steps = [
-            Step(_grad(loss, wrt), "definition, $L$ as above"),
-            Step(sp.Matrix([[sum(G)]]), "$b$ enters every output once: $\\sum G$"),
+            Step(_grad(loss, wrt), as_above),
+            Step(
+                sp.Matrix([[sum(G)]]),
+                Reason("{} enters every output once: the sum of the entries of {}", (b, G_)),
+            ),
         ]
     return Derivation(
         f"convolution backward, {which}",
         _symbols(X, K, G, wrt),
         steps,
-        lhs=_label({"dx": "x", "dw": "w", "db": "b"}[which], wrt),
+        lhs=_d("L", sp.Symbol({"dx": "x", "dw": "w", "db": "b"}[which])),
         notes=[
             "With stride s, G is first dilated (s - 1 zeros between entries); padding p "
             "crops p rows and columns from each side of the result."
@@ -197,14 +257,20 @@ def _max_pool() -> Derivation:
         [
             Step(
                 sp.Derivative(g * sp.Max(x1, m), x1),
-                "definition, $L = g \\max(x_1, m)$ with $m$ the largest other entry",
+                Reason(
+                    "definition, {} with {} the largest other entry",
+                    (Equation(_L, g * sp.Max(x1, m)), m),
+                ),
             ),
             Step(
                 g * sp.Heaviside(x1 - m),
-                "$\\max$ moves with $x_1$ only where $x_1 > m$: the unit step $\\theta$",
+                Reason(
+                    "the max moves with {} only where {}: the unit step {}",
+                    (x1, x1 > m, sp.Heaviside(x1 - m)),
+                ),
             ),
         ],
-        lhs=sp.Symbol("\\frac{\\partial L}{\\partial x_1}"),
+        lhs=_d("L", x1),
         notes=[
             "So the window's gradient g goes to its arg max and 0 to the other entries; "
             "ties have probability 0 for continuous inputs (PyTorch picks one entry)."
@@ -226,36 +292,60 @@ def _batchnorm(which: str) -> Derivation:
     loss = sum(gi * (gamma * xh + beta) for gi, xh in zip(g, x_hat, strict=True))
     sum_g = sum(g)
     sum_gx = sum(gi * xh for gi, xh in zip(g, x_hat, strict=True))
+    sum_g_, sum_gx_ = Notation("Σ g", r"\sum g"), Notation("Σ g x̂", r"\sum g \hat x")
+    x_hat_i, n_ = sp.Symbol("xhat_i"), sp.Symbol("N")
     if which == "dx":
         mean_terms = x_hat.applyfunc(lambda xh: -(sum_g + xh * sum_gx))
         steps = [
-            Step(_grad(loss, x), "definition, $L = \\sum_i g_i (\\gamma \\hat x_i + \\beta)$"),
+            Step(
+                _grad(loss, x),
+                Reason(
+                    "definition, {}",
+                    (
+                        Equation(
+                            _L,
+                            sp.Sum(sp.Symbol("g_i") * (gamma * x_hat_i + beta), (_i, 1, n_)),
+                        ),
+                    ),
+                ),
+            ),
             Step(
                 gamma / (n * sigma) * (n * g + mean_terms),
-                "chain rule through $\\mu$ and $\\sigma^2$: "
-                "$\\frac{\\gamma}{N\\sigma}(N g - \\sum g - \\hat x \\sum g \\hat x)$",
+                Reason(
+                    "chain rule through {} and {}: {}",
+                    (
+                        sp.Symbol("mu"),
+                        sp.Symbol("sigma") ** 2,
+                        sp.Mul(
+                            gamma / (n_ * sp.Symbol("sigma")),
+                            n_ * sp.Symbol("g") - sum_g_ - sp.Symbol("xhat") * sum_gx_,
+                            evaluate=False,
+                        ),
+                    ),
+                ),
             ),
         ]
         wrt = x
     else:
         wrt = sp.Matrix([[gamma, beta]])
         steps = [
-            Step(_grad(loss, wrt), "definition, $L$ as above"),
+            Step(_grad(loss, wrt), Reason("definition, {} as above", (_L,))),
             Step(
                 sp.Matrix([[sum_gx, sum_g]]),
-                "$\\partial/\\partial\\gamma = \\sum g \\hat x$, "
-                "$\\partial/\\partial\\beta = \\sum g$",
+                Reason(
+                    "{}, {}", (Equation(_d("L", gamma), sum_gx_), Equation(_d("L", beta), sum_g_))
+                ),
             ),
         ]
     # Shown with σ and the centred entries x̃_i = x_i - μ as symbols; checked fully expanded.
     shown = {**_partials(loss, wrt), sigma: sp.Symbol("sigma", positive=True)}
     shown[1 / sigma] = 1 / sp.Symbol("sigma")
-    shown |= {xi - mu: sp.Symbol(f"\\tilde{{x}}_{i + 1}") for i, xi in enumerate(x)}
+    shown |= {xi - mu: sp.Symbol(f"xtilde_{i + 1}") for i, xi in enumerate(x)}
     return Derivation(
         f"batch normalization backward, {'dx' if which == 'dx' else 'dgamma and dbeta'}",
         [*x, *g, gamma, beta, eps],
         steps,
-        lhs=_label({"dx": "x", "dgb": "(\\gamma, \\beta)"}[which], wrt),
+        lhs=_d("L", sp.Symbol("x") if which == "dx" else sp.Tuple(gamma, beta)),
         notes=[
             "Spatial batch normalization is the same formula per channel, with N·H·W "
             "samples in the sums."
@@ -275,12 +365,16 @@ def _dropout() -> Derivation:
         [x, g, m, p],
         [
             Step(
-                sp.Derivative(g * x * m / (1 - p), x), "definition, mask $m \\in \\{0, 1\\}$ fixed"
+                sp.Derivative(g * x * m / (1 - p), x),
+                Reason(
+                    "definition, mask {} fixed",
+                    (sp.Contains(m, sp.FiniteSet(0, 1), evaluate=False),),
+                ),
             ),
-            Step(g * m / (1 - p), "linear in $x$"),
+            Step(g * m / (1 - p), Reason("linear in {}", (x,))),
         ],
         domain={p: (0, 0.9), m: (0, 1)},
-        lhs=sp.Symbol("\\frac{\\partial L}{\\partial x}"),
+        lhs=_d("L", x),
     )
 
 
@@ -318,3 +412,7 @@ def get(name: str) -> Derivation:
     if name not in _BUILDERS:
         raise ValueError(f"name: unknown layer derivation {name!r}; allowed: {', '.join(NAMES)}")
     return _BUILDERS[name]()
+
+
+#: Every derivation of the topic: id -> zero-argument builder.
+DERIVATIONS = {f"layers.{name}": (lambda n=name: get(n)) for name in NAMES}

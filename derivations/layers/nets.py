@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from derivations.arguments import count
+from derivations import arguments as arg
 from derivations.layers.basic import (
     affine_backward,
     affine_forward,
@@ -26,12 +26,6 @@ from derivations.layers.basic import (
     relu_forward,
     softmax_loss,
 )
-
-
-def _non_negative(name: str, value) -> float:
-    if not isinstance(value, float | int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{name}: a number >= 0 is required, got {value!r}")
-    return float(value)
 
 
 class FullyConnectedNet:
@@ -67,15 +61,17 @@ class FullyConnectedNet:
         weight_scale=1e-2,
         seed=0,
     ):
-        if isinstance(hidden_dims, int | str) or not hasattr(hidden_dims, "__iter__"):
-            raise ValueError(f"hidden_dims: a sequence of widths is required, got {hidden_dims!r}")
-        widths = [count(h, f"hidden_dims[{i}]") for i, h in enumerate(hidden_dims)]
-        dims = [count(input_dim, "input_dim"), *widths]
-        dims.append(count(num_classes, "num_classes"))
-        scale = _non_negative("weight_scale", weight_scale)
-        self.reg = _non_negative("reg", reg)
+        if not isinstance(hidden_dims, list | tuple | range | np.ndarray):
+            raise TypeError(
+                f"hidden_dims: a list of widths is required, got {arg.shown(hidden_dims)}"
+            )
+        widths = [arg.count(h, f"hidden_dims[{i}]") for i, h in enumerate(hidden_dims)]
+        dims = [arg.count(input_dim, "input_dim"), *widths]
+        dims.append(arg.count(num_classes, "num_classes"))
+        scale = arg.non_negative(weight_scale, "weight_scale")
+        self.reg = arg.non_negative(reg, "reg")
         self.num_layers = len(dims) - 1
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(arg.seed(seed))
         self.params = {}
         for i, (d_in, d_out) in enumerate(zip(dims, dims[1:], strict=False), start=1):
             self.params[f"W{i}"] = scale * rng.standard_normal((d_in, d_out))

@@ -16,19 +16,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from derivations.layers.basic import _array, _mismatch, _same_shape
+from derivations import arguments as arg
+from derivations.layers.basic import _mismatch
 
 
 # --- convolution -----------------------------------------------------------------------------
 def _conv_geometry(name: str, param, keys):
-    if not isinstance(param, dict) or not set(keys) <= set(param):
-        raise ValueError(f"{name}: a dict with keys {', '.join(keys)} is required, got {param!r}")
-    values = [param[k] for k in keys]
-    for k, v in zip(keys, values, strict=True):
-        low = 0 if k == "pad" else 1
-        if not isinstance(v, int | np.integer) or v < low:
-            raise ValueError(f"{name}['{k}']: an integer >= {low} is required, got {v!r}")
-    return values
+    arg.options(param, name, required=keys)
+    return [arg.count(param[k], f"{name}['{k}']", minimum=0 if k == "pad" else 1) for k in keys]
 
 
 def _tiles(size: int, window: int, stride: int, what: str) -> int:
@@ -60,9 +55,9 @@ def conv_forward(x, w, b, conv_param):
     ...
     ValueError: conv_param: a window of 3 with stride 2 does not tile a (padded) size of 4: ...
     """
-    x = _array("x", x, ndim=4)
-    w = _array("w", w, ndim=4)
-    b = _array("b", b, ndim=1)
+    x = arg.array(x, "x", ndim=4)
+    w = arg.array(w, "w", ndim=4)
+    b = arg.array(b, "b", ndim=1)
     stride, pad = _conv_geometry("conv_param", conv_param, ("stride", "pad"))
     if w.shape[1] != x.shape[1]:
         raise _mismatch("x", x, "w", w, "w needs as many input channels as x")
@@ -84,6 +79,8 @@ def dilate(dout: np.ndarray, stride: int) -> np.ndarray:
            [0., 0., 0.],
            [1., 0., 1.]])
     """
+    dout = arg.array(dout, "dout", ndim=4)
+    stride = arg.count(stride, "stride")
     n, f, h, w = dout.shape
     out = np.zeros((n, f, (h - 1) * stride + 1, (w - 1) * stride + 1))
     out[:, :, ::stride, ::stride] = dout
@@ -101,7 +98,12 @@ def conv_input_gradient(dout, w, conv_param, x_shape):
            [2., 4., 2.],
            [1., 2., 1.]])
     """
-    stride, pad = conv_param["stride"], conv_param["pad"]
+    dout = arg.array(dout, "dout", ndim=4)
+    w = arg.array(w, "w", ndim=4)
+    stride, pad = _conv_geometry("conv_param", conv_param, ("stride", "pad"))
+    if not isinstance(x_shape, tuple | list) or len(x_shape) != 4:
+        raise TypeError(f"x_shape: a shape (N, C, H, W) is required, got {arg.shown(x_shape)}")
+    x_shape = [arg.count(s, f"x_shape[{i}]") for i, s in enumerate(x_shape)]
     hh, ww = w.shape[2:]
     d = dilate(dout, stride)
     d = np.pad(d, ((0, 0), (0, 0), (hh - 1, hh - 1), (ww - 1, ww - 1)))
@@ -123,7 +125,7 @@ def conv_backward(dout, cache):
            [20., 24.]]), array([4.]))
     """
     x, w, b, conv_param = cache
-    dout = _array("dout", dout, ndim=4)
+    dout = arg.array(dout, "dout", ndim=4)
     stride, pad = conv_param["stride"], conv_param["pad"]
     hh, ww = w.shape[2:]
     x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -149,7 +151,7 @@ def max_pool_forward(x, pool_param):
     array([[ 5.,  7.],
            [13., 15.]])
     """
-    x = _array("x", x, ndim=4)
+    x = arg.array(x, "x", ndim=4)
     ph, pw, stride = _conv_geometry("pool_param", pool_param, POOL_KEYS)
     _tiles(x.shape[2], ph, stride, "pool_param")
     _tiles(x.shape[3], pw, stride, "pool_param")
@@ -164,7 +166,8 @@ def max_pool_argmax(x, pool_param):
     ...                 {"pool_height": 2, "pool_width": 2, "stride": 2}).ravel()
     array([3])
     """
-    ph, pw, stride = (pool_param[k] for k in POOL_KEYS)
+    x = arg.array(x, "x", ndim=4)
+    ph, pw, stride = _conv_geometry("pool_param", pool_param, POOL_KEYS)
     n, c, h, w = x.shape
     windows = _windows(x, ph, pw, stride)
     ho, wo = windows.shape[2:4]
@@ -186,9 +189,9 @@ def max_pool_backward(dout, cache):
            [0., 0.]])
     """
     x, pool_param = cache
-    dout = _array("dout", dout, ndim=4)
+    dout = arg.array(dout, "dout", ndim=4)
     index = max_pool_argmax(x, pool_param)
-    _same_shape("dout", dout, "out", index)
+    arg.same_shape("dout", dout, "out", index)
     dx = np.zeros(x.size)
     np.add.at(dx, index.ravel(), dout.ravel())
     return dx.reshape(x.shape)

@@ -4,17 +4,27 @@
 rules read off the whole network, the SGD step); :mod:`.key` computes a student's answer key
 in NumPy; :mod:`.solution` writes it out as a worked solution.
 
->>> answer_key(80)["loss"].round(4)
-np.float64(...)
+>>> round(answer_key(80)["loss"], 4)
+0.6963
 """
 
 from derivations.mlp.chains import (
+    D0,
+    D1,
     LABEL,
     POINTS,
     RULES,
     SLOPE,
+    W1,
+    W2,
+    M,
+    b1,
+    b2,
     cross_entropy_gradient,
     derivation,
+    h1,
+    h1_bar,
+    h2,
     ids,
     label_smoothing_gradient,
     leaky_relu,
@@ -28,7 +38,21 @@ from derivations.mlp.chains import (
 )
 from derivations.mlp.key import KEYS, answer_key, backprop, student_parameters
 
+#: Every derivation of the topic: id -> zero-argument builder.
+DERIVATIONS = {i: (lambda i=i: derivation(i)) for i in ids()}
+
 __all__ = [
+    "DERIVATIONS",
+    "D0",
+    "D1",
+    "M",
+    "W1",
+    "W2",
+    "b1",
+    "b2",
+    "h1",
+    "h1_bar",
+    "h2",
     "KEYS",
     "LABEL",
     "POINTS",

@@ -26,8 +26,11 @@ from functools import cache
 
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.mlp.key import KEYS, answer_key, backprop, student_parameters
+from derivations.printing import Equation, Notation, subscript, text
+from derivations.render import Reason
 
 __all__ = ["KEYS", "RULES", "answer_key", "backprop", "derivation", "ids", "student_parameters"]
 
@@ -41,19 +44,51 @@ POINTS = 3
 
 
 def _vector(name: str, n: int) -> sp.Matrix:
-    return sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"{name}_{{{i + 1}}}", real=True))
+    return sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"{name}_{i + 1}", real=True))
 
 
 def _matrix(name: str, rows: int, cols: int) -> sp.Matrix:
-    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{{{i + 1}{j + 1}}}", real=True))
+    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True))
+
+
+def _h_bar(n: int) -> sp.Matrix:
+    """``h̄¹``: SymPy's names have no bar over a letter with an index, so both forms are given."""
+    return sp.Matrix(
+        n,
+        1,
+        lambda i, _: Notation(f"h̄¹{subscript(i + 1)}", rf"\bar{{h}}^{{1}}_{{{i + 1}}}", real=True),
+    )
 
 
 x = _vector("x", D0)
-W1, b1 = _matrix("W^{1}", D1, D0), _vector("b^{1}", D1)
-W2, b2 = _matrix("W^{2}", M, D1), _vector("b^{2}", M)
-h1_bar, h1, h2 = _vector(r"\bar{h}^{1}", D1), _vector("h^{1}", D1), _vector("h^{2}", M)
+W1, b1 = _matrix("W^1", D1, D0), _vector("b^1", D1)
+W2, b2 = _matrix("W^2", M, D1), _vector("b^2", M)
+h1_bar, h1, h2 = _h_bar(D1), _vector("h^1", D1), _vector("h^2", M)
 #: Shown in place of long sums when a derivation is rendered.
 S, p_shown = sp.Symbol("S", positive=True), _vector("p", M)
+
+# --- quoted in reasons ---------------------------------------------------------------------
+_i, _j, _k = sp.symbols("i j k", integer=True, positive=True)
+_l, _p, _h, _y, _alpha, _eta, _g = sp.symbols("l p h y alpha eta g")
+_p_i, _p_j, _p_y, _h_i, _h_y = sp.symbols("p_i p_j p_y h_i h_y")
+_h2_i, _h2_y, _h1_j, _W2_ij, _delta2_i = sp.symbols("h^2_i h^2_y h^1_j W^2_ij delta^2_i")
+_onehot = sp.Function("onehot")
+_onehot_i = Notation("onehot(y)ᵢ", r"\operatorname{onehot}(y)_i")
+_varphi = sp.Function("varphi")
+_h_bar_j = Notation("h̄¹ⱼ", r"\bar h^1_j")
+_phi_prime_j = Notation("φ'(h̄¹ⱼ)", r"\varphi'(\bar h^1_j)")
+_delta1_rule = Notation(
+    "δ¹ = (W²)ᵀ·δ² ⊙ φ'(h̄¹)", r"\delta^1 = (W^2)^T \delta^2 \odot \varphi'(\bar h^1)"
+)
+_Delta1, _Delta2 = sp.MatrixSymbol("delta^1", D1, 1), sp.MatrixSymbol("delta^2", M, 1)
+_X, _H1 = sp.MatrixSymbol("x", D0, 1), sp.MatrixSymbol("h^1", D1, 1)
+_W2 = sp.MatrixSymbol("W^2", M, D1)
+_dl_dh = Notation("∂l/∂h", r"\partial l/\partial h")
+
+
+def _partial(top: str, top_tex: str, wrt: str, wrt_tex: str) -> Notation:
+    """``∂top/∂wrt`` written inline, as the course writes it."""
+    return Notation(f"∂{top}/∂{wrt}", f"\\partial {top_tex}/\\partial {wrt_tex}")
 
 
 def leaky_relu(u, slope=SLOPE):
@@ -80,7 +115,14 @@ def onehot(label: int, classes: int = M) -> sp.Matrix:
     >>> onehot(3).T
     Matrix([[0, 0, 1]])
     """
+    label, classes = _label(label, classes, 100)
     return sp.Matrix(classes, 1, lambda i, _: int(i == label - 1))
+
+
+def _label(label, classes, most: int) -> tuple[int, int]:
+    """A 1-based ``label`` of ``classes`` classes, at most ``most`` of them (symbolic size)."""
+    classes = arg.count(classes, "classes", maximum=most)
+    return arg.integer(label, "label", minimum=1, maximum=classes), classes
 
 
 def _softmax(logits: sp.Matrix):
@@ -95,8 +137,13 @@ def _shown(logits: sp.Matrix, p: sp.Matrix, total) -> dict:
     out.update({v: h2[i] for i, v in enumerate(logits) if v != h2[i]})
     for j, u in enumerate(h1_bar):
         out[leaky_relu(u)] = h1[j]
-        out[leaky_relu_prime(u)] = sp.Symbol(f"\\varphi'(\\bar{{h}}^{{1}}_{{{j + 1}}})")
+        out[leaky_relu_prime(u)] = _phi_prime(u)
     return out
+
+
+def _phi_prime(u) -> Notation:
+    """``φ'(u)`` for one entry ``u`` of ``h̄¹``, as one symbol."""
+    return Notation(f"φ'({text(u)})", f"\\varphi'({sp.latex(u)})")
 
 
 def _loss_and_delta(logits: sp.Matrix, label: int = LABEL):
@@ -121,6 +168,7 @@ def cross_entropy_gradient(label: int = LABEL, classes: int = M) -> Derivation:
     >>> cross_entropy_gradient(1, 2).check().ok
     True
     """
+    label, classes = _label(label, classes, M)
     p, total = _softmax(h2[:classes, :])
     h = h2[:classes, :]
     y = onehot(label, classes)
@@ -129,19 +177,38 @@ def cross_entropy_gradient(label: int = LABEL, classes: int = M) -> Derivation:
         f"Softmax + cross-entropy gradient ({classes} classes, y = {label})",
         list(h),
         [
-            Step(_gradient(loss, h), "definition: $l = -\\log p_y$, $p = e^{h}/S$"),
+            Step(
+                _gradient(loss, h),
+                Reason(
+                    "definition: {}, {}",
+                    (Equation(_l, -sp.log(_p_y)), Equation(_p, sp.exp(_h) / S)),
+                ),
+            ),
             Step(
                 h.applyfunc(lambda v: sp.Derivative(sp.log(total) - h[label - 1], v)),
-                "$-\\log \\frac{e^{h_y}}{S} = \\log S - h_y$",
+                Reason(
+                    "{}",
+                    (
+                        Equation(
+                            -sp.log(sp.Mul(sp.exp(_h_y), 1 / S, evaluate=False)), sp.log(S) - _h_y
+                        ),
+                    ),
+                ),
             ),
             Step(
                 sp.Matrix(classes, 1, lambda i, _: sp.exp(h[i]) / total - y[i]),
-                "$\\partial \\log S/\\partial h_i = e^{h_i}/S$; $\\partial h_y/\\partial h_i$ "
-                "is 1 for $i = y$, else 0",
+                Reason(
+                    "{}; {} is 1 for {}, else 0",
+                    (
+                        Equation(_partial("log S", r"\log S", "hᵢ", "h_i"), sp.exp(_h_i) / S),
+                        _partial("h_y", "h_y", "hᵢ", "h_i"),
+                        Equation(sp.Symbol("i"), _y),
+                    ),
+                ),
             ),
-            Step(sp.MatAdd(p, -y, evaluate=False), "$p - \\operatorname{onehot}(y)$"),
+            Step(sp.MatAdd(p, -y, evaluate=False), Reason("{}", (_p - _onehot(_y),))),
         ],
-        lhs=sp.Symbol(r"\partial l/\partial h"),
+        lhs=_dl_dh,
         display=_shown(h, p, total),
         points=6,
     )
@@ -153,6 +220,7 @@ def label_smoothing_gradient(label: int = LABEL, classes: int = M) -> Derivation
     >>> label_smoothing_gradient().check().ok
     True
     """
+    label, classes = _label(label, classes, M)
     alpha = sp.Symbol("alpha", nonnegative=True)
     h = h2[:classes, :]
     p, total = _softmax(h)
@@ -160,14 +228,21 @@ def label_smoothing_gradient(label: int = LABEL, classes: int = M) -> Derivation
     y_tilde = y * (1 - alpha) + sp.ones(classes, 1) * alpha / classes
     loss = -sum(y_tilde[i] * sp.log(p[i]) for i in range(classes))
     delta = sp.KroneckerDelta
+    _y_tilde, _y_tilde_i, _M = sp.Symbol("ytilde"), sp.Symbol("ytilde_i"), sp.Symbol("M")
+    _sum_y_tilde = sp.Sum(_y_tilde_i, (_i, 1, _M))
     return Derivation(
         f"Label-smoothed cross-entropy gradient ({classes} classes, y = {label})",
         [*h, alpha],
         [
             Step(
                 _gradient(loss, h),
-                "definition: $l = -\\sum_i \\tilde y_i \\log p_i$, "
-                "$\\tilde y = (1 - \\alpha)\\operatorname{onehot}(y) + \\alpha/M$",
+                Reason(
+                    "definition: {}, {}",
+                    (
+                        Equation(_l, -sp.Sum(_y_tilde_i * sp.log(sp.Symbol("p_i")), (_i, 1, _M))),
+                        Equation(_y_tilde, (1 - _alpha) * _onehot(_y) + _alpha / _M),
+                    ),
+                ),
             ),
             Step(
                 sp.Matrix(
@@ -175,15 +250,35 @@ def label_smoothing_gradient(label: int = LABEL, classes: int = M) -> Derivation
                     1,
                     lambda j, _: -sum(y_tilde[i] * (delta(i, j) - p[j]) for i in range(classes)),
                 ),
-                "$\\partial \\log p_i/\\partial h_j = \\delta_{ij} - p_j$",
+                Reason(
+                    "{}",
+                    (
+                        Equation(
+                            _partial("log pᵢ", r"\log p_i", "hⱼ", "h_j"),
+                            sp.KroneckerDelta(_i, _j) - _p_j,
+                        ),
+                    ),
+                ),
             ),
             Step(
                 sp.MatAdd(p, -y_tilde, evaluate=False),
-                "collect: $p_j \\sum_i \\tilde y_i - \\tilde y_j$, and "
-                "$\\sum_i \\tilde y_i = (1 - \\alpha) + M \\cdot \\alpha/M = 1$: $p - \\tilde y$",
+                Reason(
+                    "collect: {}, and {}: {}",
+                    (
+                        _p_j * _sum_y_tilde - sp.Symbol("ytilde_j"),
+                        Equation(
+                            _sum_y_tilde,
+                            sp.Add(
+                                1 - _alpha, sp.Mul(_M, _alpha / _M, evaluate=False), evaluate=False
+                            ),
+                            1,
+                        ),
+                        _p - _y_tilde,
+                    ),
+                ),
             ),
         ],
-        lhs=sp.Symbol(r"\partial l/\partial h"),
+        lhs=_dl_dh,
         domain={alpha: (0, 1)},
         display=_shown(h, p, total),
         points=6,
@@ -199,21 +294,28 @@ def _output_layer(name: str, slope=SLOPE) -> Derivation:
         entries = sp.Matrix(M, D1, lambda i, j: delta2[i] * h1[j])
         return _rule(
             name, loss, W2, entries, _product(delta2, h1.T), symbols, shown,
-            "only $h^2_i$ holds $W^2_{ij}$, and $\\partial h^2_i/\\partial W^2_{ij} = h^1_j$; "
-            "$\\partial l/\\partial h^2_i = \\delta^2_i = p_i - \\operatorname{onehot}(y)_i$",
-            "outer product $\\delta^2 (h^1)^T$",
+            Reason("only {} holds {}, and {}; {}", (
+                _h2_i, _W2_ij,
+                Equation(_partial("h²ᵢ", "h^2_i", "W²ᵢⱼ", "W^2_{ij}"), _h1_j),
+                Equation(_partial("l", "l", "h²ᵢ", "h^2_i"), _delta2_i, _p_i - _onehot_i),
+            )),
+            Reason("outer product {}", (_Delta2 * _H1.T,)),
         )  # fmt: skip
     if name == "dl_db2":
         return _rule(
             name, loss, b2, delta2, delta2, symbols, shown,
-            "$\\partial h^2_i/\\partial b^2_i = 1$", "$\\delta^2$",
+            Reason("{}", (Equation(_partial("h²ᵢ", "h^2_i", "b²ᵢ", "b^2_i"), 1),)),
+            Reason("{}", (_Delta2,)),
         )  # fmt: skip
     entries = sp.Matrix(D1, 1, lambda j, _: sum(delta2[i] * W2[i, j] for i in range(M)))
     return _rule(
         name, loss, h1, entries, _product(W2.T, delta2), symbols, shown,
-        "every $h^2_i$ holds $h^1_j$, with $\\partial h^2_i/\\partial h^1_j = W^2_{ij}$: "
-        "$\\sum_i \\delta^2_i W^2_{ij}$",
-        "matrix form $(W^2)^T \\delta^2$",
+        Reason("every {} holds {}, with {}: {}", (
+            _h2_i, _h1_j,
+            Equation(_partial("h²ᵢ", "h^2_i", "h¹ⱼ", "h^1_j"), _W2_ij),
+            sp.Sum(_delta2_i * _W2_ij, (_i, 1, sp.Symbol("M"))),
+        )),
+        Reason("matrix form {}", (_W2.T * _Delta2,)),
     )  # fmt: skip
 
 
@@ -229,9 +331,11 @@ def _hidden_activation(slope=SLOPE) -> Derivation:
     return _rule(
         "dl_dh1_bar", loss, h1_bar, entries, sp.HadamardProduct(_product(W2.T, delta2), phi_prime),
         [*h1_bar, *W2, *b2], shown,
-        "$h^1_j = \\varphi(\\bar h^1_j)$ holds $\\bar h^1_j$ alone: "
-        "$\\frac{\\partial l}{\\partial h^1_j} \\varphi'(\\bar h^1_j)$",
-        "$\\delta^1 = (W^2)^T \\delta^2 \\odot \\varphi'(\\bar h^1)$",
+        Reason("{} holds {} alone: {}", (
+            Equation(_h1_j, _varphi(_h_bar_j)), _h_bar_j,
+            sp.Mul(_partial("l", "l", "h¹ⱼ", "h^1_j"), _phi_prime_j, evaluate=False),
+        )),
+        Reason("{}", (_delta1_rule,)),
     )  # fmt: skip
 
 
@@ -240,23 +344,24 @@ def _rule(name, loss, wrt, entries, matrix_form, symbols, shown, why, matrix_why
         f"Backpropagation: {name} (3 → 4 LeakyReLU → 3)",
         symbols,
         [
-            Step(_gradient(loss, wrt), "SymPy differentiates $l$ entry by entry"),
+            Step(_gradient(loss, wrt), Reason("SymPy differentiates {} entry by entry", (_l,))),
             Step(entries, why),
             Step(matrix_form, matrix_why),
         ],
-        lhs=sp.Symbol(f"\\partial l/\\partial {_TEX[name]}"),
+        lhs=_partial("l", "l", *_TEX[name]),
         display=shown,
         points=POINTS,
     )
 
 
+#: What each gradient is taken with respect to: (terminal form, LaTeX).
 _TEX = {
-    "dl_dW2": "W^2",
-    "dl_db2": "b^2",
-    "dl_dh1": "h^1",
-    "dl_dh1_bar": "\\bar h^1",
-    "dl_dW1": "W^1",
-    "dl_db1": "b^1",
+    "dl_dW2": ("W²", "W^2"),
+    "dl_db2": ("b²", "b^2"),
+    "dl_dh1": ("h¹", "h^1"),
+    "dl_dh1_bar": ("h̄¹", "\\bar h^1"),
+    "dl_dW1": ("W¹", "W^1"),
+    "dl_db1": ("b¹", "b^1"),
 }
 
 
@@ -301,11 +406,15 @@ def whole_network(wrt: str = "W1", widths=(D0, D1, M), label: int = LABEL) -> De
     >>> d.result.doit().shape, d.check().ok
     ((2, 1), True)
     """
-    if wrt not in ("W1", "b1"):
-        raise ValueError(f"wrt: 'W1' or 'b1' expected, got {wrt!r}")
-    d0, d1, m = widths
-    xs, w1, c1 = _vector("x", d0), _matrix("W^{1}", d1, d0), _vector("b^{1}", d1)
-    w2, c2 = _matrix("W^{2}", m, d1), _vector("b^{2}", m)
+    arg.choice(wrt, "wrt", ("W1", "b1"))
+    if not isinstance(widths, tuple | list) or len(widths) != 3:
+        raise TypeError(f"widths: a triple (d0, d1, m) is required, got {arg.shown(widths)}")
+    # each entry is a symbol SymPy differentiates: past these sizes a proof takes minutes
+    d0, d1 = (arg.count(w, f"widths[{i}]", maximum=D1) for i, w in enumerate(widths[:2]))
+    m = arg.count(widths[2], "widths[2]", maximum=M)
+    label = arg.integer(label, "label", minimum=1, maximum=m)
+    xs, w1, c1 = _vector("x", d0), _matrix("W^1", d1, d0), _vector("b^1", d1)
+    w2, c2 = _matrix("W^2", m, d1), _vector("b^2", m)
     pre = w1 * xs + c1
     logits = w2 * pre.applyfunc(leaky_relu_abs) + c2
     p, total = _softmax(logits)
@@ -318,41 +427,52 @@ def whole_network(wrt: str = "W1", widths=(D0, D1, M), label: int = LABEL) -> De
     delta1 = sp.HadamardProduct(_product(w2.T, delta2), phi_prime)
     if wrt == "W1":
         entries = sp.Matrix(d1, d0, lambda j, k: back[j] * phi_prime[j] * xs[k])
-        chain = "$\\partial \\bar h^1_j/\\partial W^1_{jk} = x_k$"
-        matrix_form, matrix_why = _product(delta1, xs.T), "\\delta^1 x^T"
+        chain = Equation(_partial("h̄¹ⱼ", r"\bar h^1_j", "W¹ⱼₖ", "W^1_{jk}"), sp.Symbol("x_k"))
+        matrix_form, matrix_why = _product(delta1, xs.T), _Delta1 * _X.T
         params = w1
     else:
         entries = sp.Matrix(d1, 1, lambda j, _: back[j] * phi_prime[j])
-        chain = "$\\partial \\bar h^1_j/\\partial b^1_j = 1$"
-        matrix_form, matrix_why, params = delta1, "\\delta^1", c1
+        chain = Equation(_partial("h̄¹ⱼ", r"\bar h^1_j", "b¹ⱼ", "b^1_j"), 1)
+        matrix_form, matrix_why, params = delta1, _Delta1, c1
     shown = _shown(logits, p, total)
-    shown[loss] = sp.Symbol(f"\\left(\\log S - h^{{2}}_{{{label}}}\\right)")
+    shown[loss] = Notation(
+        f"(log S - {text(h2[label - 1])})", f"\\left(\\log S - {sp.latex(h2[label - 1])}\\right)"
+    )
     for j, u in enumerate(pre):
         shown[leaky_relu_abs(u)] = h1[j]
-        shown[leaky_relu_abs_prime(u)] = sp.Symbol(f"\\varphi'(\\bar{{h}}^{{1}}_{{{j + 1}}})")
+        shown[leaky_relu_abs_prime(u)] = _phi_prime(h1_bar[j])
     return Derivation(
         f"Backpropagation through the whole network: {wrt} ({d0} → {d1} LeakyReLU → {m})",
         [*xs, *w1, *c1, *w2, *c2],
         [
             Step(
                 _gradient(loss, params),
-                "SymPy differentiates $l = -\\log p_y = \\log S - h^2_y$, written in every "
-                "weight and input",
+                Reason(
+                    "SymPy differentiates {}, written in every weight and input",
+                    (Equation(_l, -sp.log(_p_y), sp.log(S) - _h2_y),),
+                ),
             ),
             Step(
                 entries,
-                "the chain rule, collected: $\\partial \\log S/\\partial h^2_i = p_i$ and "
-                "$\\partial h^2_y/\\partial h^2_i = \\operatorname{onehot}(y)_i$ give "
-                "$\\delta^2_i$; every $h^2_i$ holds $h^1_j$, with weight $W^2_{ij}$; "
-                f"$h^1_j = \\varphi(\\bar h^1_j)$ gives $\\varphi'(\\bar h^1_j)$; {chain}",
+                Reason(
+                    "the chain rule, collected: {} and {} give {}; every {} holds {}, with "
+                    "weight {}; {} gives {}; {}",
+                    (
+                        Equation(_partial("log S", r"\log S", "h²ᵢ", "h^2_i"), _p_i),
+                        Equation(_partial("h²_y", "h^2_y", "h²ᵢ", "h^2_i"), _onehot_i),
+                        _delta2_i,
+                        _h2_i,
+                        _h1_j,
+                        _W2_ij,
+                        Equation(_h1_j, _varphi(_h_bar_j)),
+                        _phi_prime_j,
+                        chain,
+                    ),
+                ),
             ),
-            Step(
-                matrix_form,
-                "matrix form: $\\delta^1 = (W^2)^T \\delta^2 \\odot \\varphi'(\\bar h^1)$, "
-                f"then ${matrix_why}$",
-            ),
+            Step(matrix_form, Reason("matrix form: {}, then {}", (_delta1_rule, matrix_why))),
         ],
-        lhs=sp.Symbol(f"\\partial l/\\partial {_TEX['dl_d' + wrt]}"),
+        lhs=_partial("l", "l", *_TEX["dl_d" + wrt]),
         display=shown,
         notes=(
             "φ(u) = max(u, u/100) is written (101 u + 99|u|)/200, so SymPy finds "
@@ -380,10 +500,12 @@ def sgd_first_order() -> Derivation:
         "The SGD step lowers the loss to first order",
         [*h, eta],
         [
-            Step(sp.Subs(sp.Derivative(loss_at, eta), eta, 0), "slope at $\\eta = 0$; $g = \\partial l/\\partial h$"),
-            Step(-sp.Add(*[sp.Pow(g[i], 2, evaluate=False) for i in range(M)]), "chain rule: $-\\sum_i g_i^2$"),
+            Step(sp.Subs(sp.Derivative(loss_at, eta), eta, 0),
+                 Reason("slope at {}; {}", (Equation(_eta, 0), Equation(_g, _dl_dh)))),
+            Step(-sp.Add(*[sp.Pow(g[i], 2, evaluate=False) for i in range(M)]),
+                 Reason("chain rule: {}", (-sp.Sum(sp.Symbol("g_i") ** 2, (_i, 1, sp.Symbol("M"))),))),
         ],
-        lhs=sp.Symbol(r"\frac{d}{d\eta} l(h - \eta g)\big|_{\eta=0}"),
+        lhs=Notation("d/dη l(h - η·g) at η = 0", r"\frac{d}{d\eta} l(h - \eta g)\big|_{\eta=0}"),
         display=_shown(h, p, total),
         notes=("So a small enough step θ ← θ − η ∂l/∂θ never raises the loss, for every block"
                " of parameters at once (W², b², W¹, b¹).",),

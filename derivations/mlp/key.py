@@ -15,10 +15,9 @@ it out as a student must show it: formula, substituted values, result.
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
+
+from derivations import arguments as arg
 
 #: The course instance: input, 1-based label, learning rate, LeakyReLU slope.
 X = (1.0, -1.0, 1.5)
@@ -48,15 +47,8 @@ KEYS = (
 )
 
 
-def _check_id(student_id) -> int:
-    if isinstance(student_id, bool) or not isinstance(student_id, numbers.Integral):
-        raise ValueError(
-            f"student_id: an integer in [0, 2**32) is required, got {student_id!r} "
-            f"({type(student_id).__name__})"
-        )
-    if not 0 <= int(student_id) < 2**32:
-        raise ValueError(f"student_id: an integer in [0, 2**32) is required, got {student_id!r}")
-    return int(student_id)
+#: Student ids seed NumPy's legacy generator, which takes 32-bit seeds.
+ID_LIMIT = 2**32
 
 
 def student_parameters(student_id) -> dict[str, np.ndarray]:
@@ -74,44 +66,45 @@ def student_parameters(student_id) -> dict[str, np.ndarray]:
     >>> student_parameters(1.0)
     Traceback (most recent call last):
     ...
-    ValueError: student_id: an integer in [0, 2**32) is required, got 1.0 (float)
+    TypeError: student_id: an integer in [0, 2**32 - 1] is required, got 1.0 (float)
     """
-    rng = np.random.RandomState(_check_id(student_id))
+    student_id = arg.integer(student_id, "student_id", minimum=0, maximum=ID_LIMIT - 1)
+    rng = np.random.RandomState(student_id)
     return {name: rng.rand(*shape) for name, shape in SHAPES.items()}
 
 
-def _real(name: str, value, low: float, high: float, high_open: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name}: a real number is required, got {value!r}")
-    v = float(value)
-    above_high = v >= high if high_open else v > high
-    if not math.isfinite(v) or v < low or above_high:
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{name}: {value!r} is out of range; allowed: [{low:g}, {high:g}{bracket}")
-    return v
-
-
 def _matrix(name: str, value, rows: int | None, cols: int | None) -> np.ndarray:
-    a = np.asarray(value, dtype=np.float64)
+    a = arg.array(value, name)
     if a.ndim == 1 and cols == 1:  # a bias or input given flat is a column
         a = a.reshape(-1, 1)
-    if a.ndim != 2 or (rows is not None and a.shape[0] != rows) or (cols and a.shape[1] != cols):
-        want = f"({rows if rows is not None else 'n'}, {cols if cols is not None else 'm'})"
-        raise ValueError(f"{name}: shape {a.shape} does not fit; expected {want}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name}: every entry must be finite")
-    return a
+    return arg.array(a, name, shape=(rows, cols))
 
 
 def _layers(params) -> tuple[np.ndarray, ...]:
-    if not isinstance(params, dict) or set(params) != set(SHAPES):
-        got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ValueError(f"params: a dict with keys W1, b1, W2, b2 is required, got {got}")
+    arg.options(params, "params", SHAPES, required=SHAPES)
     W1 = _matrix("params['W1']", params["W1"], None, None)
     b1 = _matrix("params['b1']", params["b1"], W1.shape[0], 1)
     W2 = _matrix("params['W2']", params["W2"], None, W1.shape[0])
     b2 = _matrix("params['b2']", params["b2"], W2.shape[0], 1)
     return W1, b1, W2, b2
+
+
+def _network(weights, biases, x):
+    """Layer ``k`` maps ``n_{k-1}`` inputs to ``n_k`` outputs: ``W_k`` is ``(n_k, n_{k-1})``,
+    ``b_k`` a column of ``n_k``, ``x`` a column of ``n_0``."""
+    for name, value in (("weights", weights), ("biases", biases)):
+        if not isinstance(value, list | tuple) or not value:
+            raise TypeError(
+                f"{name}: a non-empty list of arrays is required, got {arg.shown(value)}"
+            )
+    if len(biases) != len(weights):
+        raise ValueError(f"biases: one per layer is required ({len(weights)}), got {len(biases)}")
+    ws, bs = [], []
+    for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        previous = ws[-1].shape[0] if ws else None
+        ws.append(arg.array(w, f"weights[{k}]", shape=(None, previous)))
+        bs.append(arg.array(b, f"biases[{k}]", shape=(ws[-1].shape[0], 1)))
+    return ws, bs, arg.array(x, "x", shape=(ws[0].shape[1], 1))
 
 
 def leaky_relu(u: np.ndarray, slope: float) -> np.ndarray:
@@ -154,7 +147,7 @@ def target(label: int, classes: int, label_smoothing: float = 0.0) -> np.ndarray
 
 
 def backprop(weights, biases, x, label, *, label_smoothing=0.0, slope=SLOPE) -> dict:
-    """Forward and backward pass of a LeakyReLU network of any depth (unvalidated).
+    """Forward and backward pass of a LeakyReLU network of any depth.
 
     Layer ``k`` computes ``h̄ᵏ = Wᵏ hᵏ⁻¹ + bᵏ``; every layer but the last applies
     LeakyReLU; the last layer's output are the logits. Returns lists indexed by layer (0 is
@@ -165,7 +158,15 @@ def backprop(weights, biases, x, label, *, label_smoothing=0.0, slope=SLOPE) -> 
     >>> out = backprop(W, b, np.array([[0.0], [0.0]]), 1)
     >>> out["p"].ravel().tolist(), round(out["loss"], 6)
     ([0.5, 0.5], 0.693147)
+    >>> backprop(W, b, np.zeros((3, 1)), 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: x: a real array of shape (2, 1) is required, got shape (3, 1)
     """
+    weights, biases, x = _network(weights, biases, x)
+    label = arg.integer(label, "label", minimum=1, maximum=weights[-1].shape[0])  # 1-based
+    label_smoothing = arg.probability(label_smoothing, "label_smoothing", open_high=True)
+    slope = arg.probability(slope, "slope", open_high=True)
     depth = len(weights)
     h_bar, h = [None], [x]
     for k in range(1, depth + 1):
@@ -221,11 +222,11 @@ def answer_key(
     >>> answer_key(0, label=0)
     Traceback (most recent call last):
     ...
-    ValueError: label: an integer class number in 1..3 (1-based) is required, got 0
+    ValueError: label: an integer in [1, 3] is required, got 0
     >>> answer_key(0, lr=-0.1)
     Traceback (most recent call last):
     ...
-    ValueError: lr: -0.1 is out of range; allowed: [0, inf)
+    ValueError: lr: a finite real number >= 0 is required, got -0.1
     """
     if (student_id is None) == (params is None):
         raise ValueError("student_id, params: give exactly one of them")
@@ -233,18 +234,11 @@ def answer_key(
     W1, b1, W2, b2 = _layers(chosen)
     x = _matrix("x", x, W1.shape[1], 1)
     classes = W2.shape[0]
-    if (
-        isinstance(label, bool)
-        or not isinstance(label, numbers.Integral)
-        or not 1 <= label <= classes
-    ):
-        raise ValueError(
-            f"label: an integer class number in 1..{classes} (1-based) is required, got {label!r}"
-        )
-    lr = _real("lr", lr, 0.0, math.inf)
-    alpha = _real("label_smoothing", label_smoothing, 0.0, 1.0)
-    slope = _real("slope", slope, 0.0, 1.0)
-    out = backprop([W1, W2], [b1, b2], x, int(label), label_smoothing=alpha, slope=slope)
+    label = arg.integer(label, "label", minimum=1, maximum=classes)  # 1-based
+    lr = arg.non_negative(lr, "lr")
+    alpha = arg.probability(label_smoothing, "label_smoothing", open_high=True)
+    slope = arg.probability(slope, "slope", open_high=True)
+    out = backprop([W1, W2], [b1, b2], x, label, label_smoothing=alpha, slope=slope)
     key = dict(
         h1_bar=out["h_bar"][1],
         h1=out["h"][1],

@@ -11,10 +11,10 @@ Answer key — student 0: x = (1, -1, 1.5)ᵀ, label y = 3, η = 0.01, LeakyReLU
 from __future__ import annotations
 
 import json
-import numbers
 
 import numpy as np
 
+from derivations import arguments as arg
 from derivations.mlp.key import LABEL, LR, SLOPE, X, answer_key, student_parameters, target
 
 FORMATS = ("markdown", "latex", "text", "json")
@@ -191,16 +191,10 @@ def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, 
     >>> worked_solution(0, fmt="pdf")
     Traceback (most recent call last):
     ...
-    ValueError: fmt: 'pdf' is not one of markdown, latex, text, json
+    ValueError: fmt: one of 'markdown', 'latex', 'text', 'json' is required, got 'pdf'
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt: {fmt!r} is not one of {', '.join(FORMATS)}")
-    if (
-        isinstance(digits, bool)
-        or not isinstance(digits, numbers.Integral)
-        or not 1 <= digits <= 16
-    ):
-        raise ValueError(f"digits: an integer in 1..16 is required, got {digits!r}")
+    arg.choice(fmt, "fmt", FORMATS)
+    digits = arg.integer(digits, "digits", minimum=1, maximum=16)
     s = solution(student_id, **kwargs)
     inputs, ctx = s["inputs"], s["context"]
     if fmt == "json":

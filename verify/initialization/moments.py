@@ -37,14 +37,15 @@ import math
 from functools import lru_cache
 
 import numpy as np
-import torch
+import sympy as sp
 
 from derivations import initialization as init
 from derivations.arguments import count
-from verify import montecarlo as mc
-from verify.claims import Claim, Evidence, get, register  # noqa: F401 - get: doctest
+from verify.claims import Evidence, claim, get  # noqa: F401 - get: doctest
+from verify.evidence import Witness
 from verify.initialization.overflow import (  # noqa: F401 - first_overflow, frequency_test: API
     LEVEL,
+    OVERFLOW_DEPTH,
     WIDTH,
     first_overflow,
     frequency_test,
@@ -52,6 +53,9 @@ from verify.initialization.overflow import (  # noqa: F401 - first_overflow, fre
     overflow_distribution_check,
     overflow_layer_check,
 )
+from verify.lazy import lazy, torch
+
+mc = lazy("verify.montecarlo")
 
 DEPTH = 4
 DRAWS = 256
@@ -80,10 +84,10 @@ def _kaiming(width, gen):
 #: Schemes of one family share each draw's weights and inputs (the claims stay separate tests).
 NETWORKS = {
     "normal / sqrt(d)": ("normal / sqrt(d)", None),
-    "tanh, normal / sqrt(d)": ("normal / sqrt(d)", torch.tanh),
-    "tanh, Xavier uniform": ("Xavier uniform", torch.tanh),
-    "ReLU, Xavier uniform": ("Xavier uniform", torch.relu),
-    "ReLU, Kaiming normal": ("Kaiming normal", torch.relu),
+    "tanh, normal / sqrt(d)": ("normal / sqrt(d)", lambda t: torch.tanh(t)),
+    "tanh, Xavier uniform": ("Xavier uniform", lambda t: torch.tanh(t)),
+    "ReLU, Xavier uniform": ("Xavier uniform", lambda t: torch.relu(t)),
+    "ReLU, Kaiming normal": ("Kaiming normal", lambda t: torch.relu(t)),
 }
 WEIGHTS = {
     "normal / sqrt(d)": _normal_scaled,
@@ -161,8 +165,7 @@ def _replay(values: np.ndarray):
 
 def _layers_check(claim_id: str, scheme: str):
     def check(candidate, seed):
-        derived = init.second_moments(scheme, WIDTH, DEPTH)
-        expected = np.asarray(derived if candidate is None else candidate, dtype=float)
+        expected = np.asarray(candidate, dtype=float)
         if expected.shape != (DEPTH,):
             raise ValueError(f"candidate: {DEPTH} per-layer second moments are required")
         values = network_draws(scheme, seed)
@@ -184,6 +187,7 @@ def _layers_check(claim_id: str, scheme: str):
             error=float(max(abs(e.mean - v) / abs(v) for e, v in zip(ests, expected, strict=True))),
             tolerance=float(max(e.rel_half_width for e in ests)),
             interval=ests[worst].interval,
+            witness=Witness({"layer": worst + 1}, float(expected[worst]), ests[worst].mean),
             p_value=min(1.0, tests[worst][1] * DEPTH),
             n=DRAWS * COLUMNS,
             message=(
@@ -197,21 +201,14 @@ def _layers_check(claim_id: str, scheme: str):
 
 
 # --- torch.nn.init against the derived bound and std ----------------------------------------
-def _function_candidate(candidate, default):
-    chosen = default if candidate is None else candidate
-    if not callable(chosen):
-        raise TypeError(f"candidate: a function is required, got {type(chosen).__name__}")
-    return chosen
-
-
 #: Layer shapes (fan_out, fan_in) for the bound: square, wide, narrow.
 BOUND_SHAPES = ((512, 512), (FAN_OUT, FAN_IN), (30, 100))
 
 
 def _xavier_bound_check(candidate, seed):
-    bound = _function_candidate(candidate, init.xavier_uniform_bound)
+    bound = candidate
     gen = torch.Generator().manual_seed(seed)
-    problems, worst, total = [], 0.0, 0
+    problems, worst, total, witness = [], 0.0, 0, None
     for fan_out, fan_in in BOUND_SHAPES:
         w = torch.cat(
             [
@@ -226,6 +223,8 @@ def _xavier_bound_check(candidate, seed):
         # the upper end allows float32 rounding of a (2^-24 relative).
         eps = math.log(3e7) / w.numel()
         total += w.numel()
+        if witness is None or abs(top - a) / a >= worst:
+            witness = Witness({"fan_in": fan_in, "fan_out": fan_out}, a, top)
         worst = max(worst, abs(top - a) / a)
         if top > a * (1 + 2**-23):
             problems.append(f"{fan_in}→{fan_out}: max |w| = {top:.6g} exceeds {a:.6g}")
@@ -237,6 +236,7 @@ def _xavier_bound_check(candidate, seed):
         not problems,
         error=worst,
         n=total,
+        witness=witness,
         message="; ".join(problems)
         or f"torch's xavier_uniform_ stays within ±bound and reaches it (to {worst:.1e}) on "
         f"{len(BOUND_SHAPES)} shapes",
@@ -270,27 +270,23 @@ def _init_variance_check(claim_id, fill, expected_of, cv):
             est,
             value,
             message=f"E[w²] for a {FAN_IN}→{FAN_OUT} layer: {est} vs {value:.6g}",
+            point={"fan_in": FAN_IN, "fan_out": FAN_OUT},
         )
 
     return check
 
 
 def _xavier_variance(candidate):
-    var = _function_candidate(candidate, lambda fi, fo: init.xavier_uniform_bound(fi, fo) ** 2 / 3)
-    return var(FAN_IN, FAN_OUT)
+    return candidate(FAN_IN, FAN_OUT)
 
 
 def _kaiming_variance(candidate):
-    return _function_candidate(candidate, init.kaiming_normal_std)(FAN_IN) ** 2
+    return candidate(FAN_IN) ** 2
 
 
 # --- ReLU factor and the unit-normal RMS ----------------------------------------------------
 def _relu_check(candidate, seed):
-    factor = (
-        float(init.relu_by_gaussian_integral().result.subs(init.s, 1))
-        if candidate is None
-        else float(candidate)
-    )
+    factor = float(candidate)
     # cv of ReLU(z)²: E = 1/2, E ReLU(z)^4 = 3/2, so cv = sqrt(5); n detects 1 %.
     n = mc.required_draws(math.sqrt(5))
 
@@ -310,7 +306,7 @@ RMS_DRAWS, RMS_INPUTS = 1000, 10
 
 
 def _rms_check(candidate, seed):
-    expected = init.expected_rms(WIDTH) if candidate is None else float(candidate)
+    expected = float(candidate)
 
     def sampler(n, gen):
         # One matrix a per draw, RMS_INPUTS inputs x through it: 10,000 (a, x) pairs.
@@ -332,125 +328,116 @@ def _rms_check(candidate, seed):
 
 
 # --- registry -------------------------------------------------------------------------------
-_T = "initialization"
-for _claim in (
-    Claim(
+# --- the declarations ------------------------------------------------------------------------
+#: Named arguments of the function claims, as the book writes them.
+fan_in, fan_out = sp.symbols("fan_in fan_out", positive=True, integer=True)
+#: What a layer's fan-in and fan-out range over.
+FANS = {"fan_in": (1, math.inf, "integer"), "fan_out": (1, math.inf, "integer")}
+
+
+def _bound_expression() -> sp.Expr:
+    return init.xavier_bound().result.xreplace({init.n_in: fan_in, init.n_out: fan_out})
+
+
+def _declare():
+    claim(
         "initialization.xavier_uniform.bound",
-        _T,
         "torch's xavier_uniform_ draws from U(-a, a) with a = sqrt(6/(fan_in + fan_out))",
-        "torch-reference",
-        _xavier_bound_check,
+        method="torch-reference",
         answer="function",
         variables=("fan_in", "fan_out"),
-    ),
-    Claim(
+        derived=_bound_expression,
+        domain=FANS,
+    )(_xavier_bound_check)
+    claim(
         "initialization.xavier_uniform.variance",
-        _T,
         "torch's xavier_uniform_ has variance a²/3 = 2/(fan_in + fan_out)",
-        "monte-carlo",
+        method="monte-carlo",
+        answer="function",
+        variables=("fan_in", "fan_out"),
+        derived=lambda: sp.simplify(_bound_expression() ** 2 / 3),
+        domain=FANS,
+    )(
         _init_variance_check(
             "initialization.xavier_uniform.variance",
             lambda t, g: torch.nn.init.xavier_uniform_(t, generator=g),
             _xavier_variance,
             3 / math.sqrt(5),
-        ),
-        answer="function",
-        variables=("fan_in", "fan_out"),
-    ),
-    Claim(
+        )
+    )
+    claim(
         "initialization.kaiming_normal.std",
-        _T,
         "torch's kaiming_normal_ (ReLU, fan-in) has std sqrt(2/fan_in)",
-        "monte-carlo",
+        method="monte-carlo",
+        answer="function",
+        variables=("fan_in",),
+        derived=lambda: init.kaiming_sigma().result.xreplace({init.d: fan_in}),
+        domain={"fan_in": FANS["fan_in"]},
+    )(
         _init_variance_check(
             "initialization.kaiming_normal.std",
             lambda t, g: torch.nn.init.kaiming_normal_(t, nonlinearity="relu", generator=g),
             _kaiming_variance,
             math.sqrt(2),
-        ),
-        answer="function",
-        variables=("fan_in",),
-    ),
-    Claim(
+        )
+    )
+    claim(
         "initialization.relu.second_moment",
-        _T,
         "E[ReLU(u)²] = ½ E[u²] for u ~ N(0, s²)",
-        "monte-carlo",
-        _relu_check,
+        method="monte-carlo",
         answer="number",
-        variables=(),
-    ),
-    Claim(
+        derived=lambda: init.relu_by_gaussian_integral().result.subs(init.s, 1),
+    )(_relu_check)
+    claim(
         "initialization.unit_normal.rms",
-        _T,
-        "the RMS of y = a x (a, x standard normal, width 512) is about sqrt(512); exactly E[χ_512]²/sqrt(512)",
-        "monte-carlo",
-        _rms_check,
+        "the RMS of y = a x (a, x standard normal, width 512) is about sqrt(512); exactly "
+        "E[χ_512]²/sqrt(512)",
+        method="monte-carlo",
         answer="number",
-        variables=(),
-    ),
-    Claim(
+        derived=lambda: init.expected_rms(WIDTH),
+    )(_rms_check)
+    claim(
         "initialization.overflow.layer",
-        _T,
         "the most likely first float32 inf/nan layer of the unit-normal 512-wide network",
-        "monte-carlo",
-        overflow_layer_check,
+        method="monte-carlo",
         answer="number",
-        variables=(),
-    ),
-    Claim(
+        derived=lambda: init.overflow_layer(WIDTH, "float32", depth=OVERFLOW_DEPTH),
+    )(overflow_layer_check)
+    claim(
         "initialization.overflow.distribution",
-        _T,
-        "the predicted distribution of the first float32 inf/nan layer matches the frequencies over seeds",
-        "monte-carlo",
-        overflow_distribution_check,
+        "the predicted distribution of the first float32 inf/nan layer matches the frequencies "
+        "over seeds",
+        method="monte-carlo",
         answer="distribution",
-        variables=(),
-    ),
-    Claim(
-        "initialization.scaled.second_moments",
-        _T,
-        "weights N(0, 1/d), no activation: E[u_l²] stays 1",
-        "monte-carlo",
-        _layers_check("initialization.scaled.second_moments", "normal / sqrt(d)"),
-        answer="sequence",
-        variables=(),
-    ),
-    Claim(
-        "initialization.tanh.second_moments",
-        _T,
-        "weights N(0, 1/d) with tanh: E[u_l²] follows the variance map",
-        "monte-carlo",
-        _layers_check("initialization.tanh.second_moments", "tanh, normal / sqrt(d)"),
-        answer="sequence",
-        variables=(),
-    ),
-    Claim(
-        "initialization.xavier_tanh.second_moments",
-        _T,
-        "Xavier uniform with tanh: E[u_l²] follows the variance map",
-        "monte-carlo",
-        _layers_check("initialization.xavier_tanh.second_moments", "tanh, Xavier uniform"),
-        answer="sequence",
-        variables=(),
-    ),
-    Claim(
-        "initialization.kaiming_relu.second_moments",
-        _T,
-        "Kaiming normal with ReLU keeps E[u_l²] = 2",
-        "monte-carlo",
-        _layers_check("initialization.kaiming_relu.second_moments", "ReLU, Kaiming normal"),
-        answer="sequence",
-        variables=(),
-    ),
-    Claim(
-        "initialization.xavier_relu.second_moments",
-        _T,
-        "Xavier uniform with ReLU halves E[u_l²] every layer",
-        "monte-carlo",
-        _layers_check("initialization.xavier_relu.second_moments", "ReLU, Xavier uniform"),
-        answer="sequence",
-        variables=(),
-    ),
-):
-    register(_claim)
+        derived=lambda: init.overflow_distribution(WIDTH, OVERFLOW_DEPTH, "float32"),
+    )(overflow_distribution_check)
+    for scheme, name, statement in (
+        ("normal / sqrt(d)", "scaled", "weights N(0, 1/d), no activation: E[u_l²] stays 1"),
+        (
+            "tanh, normal / sqrt(d)",
+            "tanh",
+            "weights N(0, 1/d) with tanh: E[u_l²] follows the variance map",
+        ),
+        (
+            "tanh, Xavier uniform",
+            "xavier_tanh",
+            "Xavier uniform with tanh: E[u_l²] follows the variance map",
+        ),
+        ("ReLU, Kaiming normal", "kaiming_relu", "Kaiming normal with ReLU keeps E[u_l²] = 2"),
+        (
+            "ReLU, Xavier uniform",
+            "xavier_relu",
+            "Xavier uniform with ReLU halves E[u_l²] every layer",
+        ),
+    ):
+        claim_id = f"initialization.{name}.second_moments"
+        claim(
+            claim_id,
+            statement,
+            method="monte-carlo",
+            answer="sequence",
+            derived=lambda s=scheme: tuple(init.second_moments(s, WIDTH, DEPTH)),
+        )(_layers_check(claim_id, scheme))
+
+
+_declare()

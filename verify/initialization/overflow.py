@@ -22,12 +22,12 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
-import torch
-from scipy import stats
 
-from derivations import initialization as init
 from derivations.arguments import count
-from verify.claims import Evidence
+from verify.evidence import Evidence, Witness
+from verify.lazy import lazy, torch
+
+stats = lazy("scipy.stats")
 
 WIDTH = 512
 OVERFLOW_SEEDS = 96
@@ -152,14 +152,20 @@ def _frequencies(observed: np.ndarray) -> str:
     return ", ".join(f"{'none' if v == 0 else v}: {c}" for v, c in zip(values, counts, strict=True))
 
 
+def _observed_shares(observed: np.ndarray) -> dict:
+    values, counts = np.unique(observed, return_counts=True)
+    return {
+        None if v == 0 else int(v): c / len(observed) for v, c in zip(values, counts, strict=True)
+    }
+
+
 def overflow_layer_check(candidate, seed):
     """Check of the claim ``initialization.overflow.layer`` (``candidate``: a layer or None).
 
-    >>> overflow_layer_check(None, 0).passed, overflow_layer_check(30, 0).passed
+    >>> overflow_layer_check(29, 0).passed, overflow_layer_check(30, 0).passed
     (True, False)
     """
-    derived = init.overflow_layer(WIDTH, "float32", depth=OVERFLOW_DEPTH)
-    expected = derived if candidate is None else candidate
+    expected = candidate
     observed = first_overflow(seed)
     values, counts = np.unique(observed, return_counts=True)
     mode = int(values[np.argmax(counts)])
@@ -170,6 +176,7 @@ def overflow_layer_check(candidate, seed):
         passed,
         expected=expected,
         measured=mode,
+        witness=Witness({}, expected, mode),
         n=len(observed),
         message=(
             f"most frequent first inf/nan layer over {len(observed)} independent width-{WIDTH} "
@@ -184,8 +191,7 @@ def overflow_distribution_check(candidate, seed):
     >>> overflow_distribution_check({30: 1.0}, 0).passed
     False
     """
-    derived = init.overflow_distribution(WIDTH, OVERFLOW_DEPTH, "float32")
-    probs = _as_distribution(derived if candidate is None else candidate)
+    probs = _as_distribution(candidate)
     observed = first_overflow(seed)
     p, how = frequency_test(probs, observed)
     shown = ", ".join(
@@ -197,6 +203,7 @@ def overflow_distribution_check(candidate, seed):
         p > LEVEL,
         expected=probs,
         measured=_frequencies(observed),
+        witness=Witness({}, probs, _observed_shares(observed)),
         p_value=p,
         n=len(observed),
         message=(

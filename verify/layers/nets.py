@@ -14,12 +14,12 @@ True
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from derivations import layers as L
-from verify.claims import Claim, Evidence, register
+from verify.claims import Evidence, claim
+from verify.evidence import Witness, worst_entry
 from verify.gradcheck import centered_difference, relative_error, tolerance
+from verify.lazy import F, torch
 
 REGS = (0.0, 0.7)
 # Entries are sums of ≤ 42 products of O(1) numbers computed in different orders by NumPy and
@@ -66,7 +66,7 @@ def torch_loss(params: dict, X: np.ndarray, y: np.ndarray, reg: float):
 
 def _run(name: str, candidate, reg: float, seed: int):
     cls, build, x_shape, classes = NETS[name]
-    net = build(cls if candidate is None else candidate, reg, seed)
+    net = build(candidate, reg, seed)
     rng = np.random.default_rng(seed + 1)
     X = rng.standard_normal(x_shape)
     y = rng.integers(0, classes, x_shape[0])
@@ -89,6 +89,7 @@ def _check(name: str, method: str):
 
     def check(candidate, seed):
         worst_ratio, worst_msg, n, error, tol_used = 0.0, "", 0, 0.0, 0.0
+        witness = None
         for reg in REGS:
             try:
                 net, X, y, loss, grads, params = _run(name, candidate, reg, seed)
@@ -98,11 +99,17 @@ def _check(name: str, method: str):
                     method,
                     False,
                     message=f"reg={reg}: the network raised {type(exc).__name__}: {exc}",
+                    witness=Witness({"reg": reg}, f"raised {type(exc).__name__}", "a loss"),
                 )
             trouble = _shape_trouble(params, grads)
             if trouble:
                 return Evidence(
-                    cid, method, False, error=float("inf"), message=f"reg={reg}: {trouble}"
+                    cid,
+                    method,
+                    False,
+                    error=float("inf"),
+                    message=f"reg={reg}: {trouble}",
+                    witness=Witness({"reg": reg}, trouble, "gradients with the params' shapes"),
                 )
             tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
             t_loss = torch_loss(tensors, X, y, reg)
@@ -136,6 +143,13 @@ def _check(name: str, method: str):
                         else gap
                     )
                     worst_msg = f"{what} at reg={reg}: gap {gap:.3g} (relative {rel:.2g})"
+                    witness = (
+                        Witness({"reg": reg, "value": "loss"}, loss, t_value)
+                        if what == "loss"
+                        else worst_entry(
+                            grads[what[1:]], reference[what[1:]], {"reg": reg, "gradient": what}
+                        )
+                    )
         passed = worst_ratio <= 1.0
         ref = "torch autograd" if method == "autograd" else "centered differences of torch's loss"
         message = (
@@ -143,33 +157,39 @@ def _check(name: str, method: str):
             if passed
             else f"differs from {ref}: {worst_msg}"
         )
-        return Evidence(cid, method, passed, error=error, tolerance=tol_used, n=n, message=message)
+        return Evidence(
+            cid,
+            method,
+            passed,
+            error=error,
+            tolerance=tol_used,
+            n=n,
+            message=message,
+            witness=witness,
+        )
 
     return check
 
 
-for _name in NETS:
-    register(
-        Claim(
-            f"layers.{_name}.autograd",
-            "layers",
-            f"{_name}: loss and gradients (data loss + 0.5·reg·Σ‖W‖²) equal torch autograd's, "
+def _declare():
+    for name in NETS:
+        cls = NETS[name][0]
+        claim(
+            f"layers.{name}.autograd",
+            f"{name}: loss and gradients (data loss + 0.5·reg·Σ‖W‖²) equal torch autograd's, "
             "with and without regularization",
-            "autograd",
-            _check(_name, "autograd"),
-            answer="function",
-            variables=(),
-        )
-    )
-    register(
-        Claim(
-            f"layers.{_name}.finite_difference",
-            "layers",
-            f"{_name}: gradients equal centered differences of torch's loss, with and without "
+            method="autograd",
+            answer="implementation",
+            derived=lambda c=cls: c,
+        )(_check(name, "autograd"))
+        claim(
+            f"layers.{name}.finite_difference",
+            f"{name}: gradients equal centered differences of torch's loss, with and without "
             "regularization",
-            "finite-difference",
-            _check(_name, "finite-difference"),
-            answer="function",
-            variables=(),
-        )
-    )
+            method="finite-difference",
+            answer="implementation",
+            derived=lambda c=cls: c,
+        )(_check(name, "finite-difference"))
+
+
+_declare()

@@ -22,12 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from derivations import layers as L
-from verify.claims import Claim, Evidence, get, register  # noqa: F401 - get for doctests
+from verify.claims import Evidence, claim, get  # noqa: F401 - get for doctests
+from verify.evidence import Witness, worst_entry
 from verify.gradcheck import centered_difference, relative_error, tolerance
+from verify.lazy import F, torch
 
 EPS = float(np.finfo(np.float64).eps)
 # Both sides add the same products in different orders. A sum of n products, each at most m in
@@ -56,6 +56,9 @@ class LayerCase:
     #: How a candidate replaces the derived pass: None means it is a backward
     #: ``(dout, cache) -> gradients``; else ``(candidate, inputs) -> (out, cache, backward)``.
     adapt: Callable | None = None
+    #: What a candidate is when none is given: the derived backward, or for an adapted case
+    #: the derived function that ``adapt`` takes.
+    derived: Callable | None = None
     #: Magnitude of the terms f = Σ dout·out adds up (sets the finite-difference tolerance).
     scale: Callable = lambda inputs, dout, out: max(1.0, float(np.sum(np.abs(dout * out))))
 
@@ -132,6 +135,7 @@ CASES = {
             lambda t: F.cross_entropy(t["x"], torch.as_tensor(t["y"])),
             "F.cross_entropy",
             adapt=lambda candidate, i: _softmax_pass(candidate, i),
+            derived=lambda: L.softmax_loss,
             # Rounding of x ± h itself is relative to |x| (scores up to 800 here).
             scale=lambda i, dout, out: max(
                 1.0, abs(float(dout)) * (abs(float(out)) + float(np.max(np.abs(i["x"]))))
@@ -230,9 +234,11 @@ def problem(name: str, candidate: Callable | None = None, *, seed: int = 0) -> L
     rng = np.random.default_rng(seed)
     inputs = case.draw(rng)
     settings = {k: v for k, v in inputs.items() if k not in case.grads}
-    backward = case.backward if candidate is None else candidate
+    if candidate is None:
+        candidate = case.derived() if case.derived is not None else case.backward
+    backward = candidate
     try:
-        if candidate is not None and case.adapt is not None:
+        if case.adapt is not None:
             out, cache, backward = case.adapt(candidate, inputs)
         else:
             out, cache = case.forward(inputs)
@@ -277,6 +283,11 @@ def _shape_problem(params: dict, grads: dict) -> str | None:
     return None
 
 
+def _fault(trouble) -> Witness:
+    """The witness of a candidate that could not be compared entry by entry."""
+    return Witness({}, str(trouble), "gradients with the inputs' shapes")
+
+
 def _autograd_check(name: str):
     case = CASES[name]
 
@@ -285,13 +296,21 @@ def _autograd_check(name: str):
         try:
             p = problem(name, candidate, seed=seed)
         except ValueError as exc:
-            return Evidence(cid, "autograd", False, error=float("inf"), message=str(exc))
+            return Evidence(
+                cid, "autograd", False, error=float("inf"), message=str(exc), witness=_fault(exc)
+            )
         trouble = p.error or _shape_problem(p.params, p.grads)
         ref_size = max(1.0, max(float(np.max(np.abs(g))) for g in p.torch_grads.values()))
         tol = AUTOGRAD_RTOL * ref_size
         if trouble:
             return Evidence(
-                cid, "autograd", False, error=float("inf"), tolerance=tol, message=trouble
+                cid,
+                "autograd",
+                False,
+                error=float("inf"),
+                tolerance=tol,
+                message=trouble,
+                witness=_fault(trouble),
             )
         gaps = {k: _gap(p.grads[k], p.torch_grads[k]) for k in case.grads}
         worst = max(gaps, key=gaps.get)
@@ -317,6 +336,7 @@ def _autograd_check(name: str):
             n=n,
             message=message,
             details=gaps,
+            witness=worst_entry(p.grads[worst], p.torch_grads[worst], {"gradient": f"d{worst}"}),
         )
 
     return check
@@ -330,14 +350,27 @@ def _fd_check(name: str):
         try:
             p = problem(name, candidate, seed=seed)
         except ValueError as exc:
-            return Evidence(cid, "finite-difference", False, error=float("inf"), message=str(exc))
+            return Evidence(
+                cid,
+                "finite-difference",
+                False,
+                error=float("inf"),
+                message=str(exc),
+                witness=_fault(exc),
+            )
         # Each coordinate's centered difference is off by at most F (c·eps/h + h²), F the
         # magnitude of the summed terms (verify.gradcheck.tolerance).
         tol = tolerance(p.scale)
         trouble = p.error or _shape_problem(p.params, p.grads)
         if trouble:
             return Evidence(
-                cid, "finite-difference", False, error=float("inf"), tolerance=tol, message=trouble
+                cid,
+                "finite-difference",
+                False,
+                error=float("inf"),
+                tolerance=tol,
+                message=trouble,
+                witness=_fault(trouble),
             )
         numeric = centered_difference(p.f, p.params)
         gaps = {k: _gap(p.grads[k], numeric[k]) for k in case.grads}
@@ -353,6 +386,7 @@ def _fd_check(name: str):
                 error=p.out_gap,
                 tolerance=out_tol,
                 message=f"the forward differs from {case.op} by {p.out_gap:.3g}",
+                witness=_fault(f"a forward {p.out_gap:.3g} away from {case.op}"),
             )
         passed = gaps[worst] <= tol
         message = (
@@ -368,6 +402,7 @@ def _fd_check(name: str):
             error=gaps[worst],
             tolerance=tol,
             n=n,
+            witness=worst_entry(p.grads[worst], numeric[worst], {"gradient": f"d{worst}"}),
             message=message,
             details={"relative_error": rel, **gaps},
         )
@@ -375,29 +410,23 @@ def _fd_check(name: str):
     return check
 
 
-for _name, _case in CASES.items():
-    register(
-        Claim(
-            f"layers.{_name}.autograd",
-            "layers",
-            f"{_name}: the derived backward equals torch autograd of {_case.op}",
-            "autograd",
-            _autograd_check(_name),
-            answer="function",
-            variables=(),
-        )
-    )
-    register(
-        Claim(
-            f"layers.{_name}.finite_difference",
-            "layers",
-            f"{_name}: the derived backward equals centered differences of {_case.op}",
-            "finite-difference",
-            _fd_check(_name),
-            answer="function",
-            variables=(),
-        )
-    )
+def _declare():
+    for name, case in CASES.items():
+        default = case.derived or (lambda b=case.backward: b)
+        claim(
+            f"layers.{name}.autograd",
+            f"{name}: the derived backward equals torch autograd of {case.op}",
+            method="autograd",
+            answer="implementation",
+            derived=default,
+        )(_autograd_check(name))
+        claim(
+            f"layers.{name}.finite_difference",
+            f"{name}: the derived backward equals centered differences of {case.op}",
+            method="finite-difference",
+            answer="implementation",
+            derived=default,
+        )(_fd_check(name))
 
 
-# The networks' claims live in their own module; importing it registers them here.
+_declare()

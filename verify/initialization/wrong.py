@@ -1,4 +1,4 @@
-"""Plausible wrong answers to the initialization claims (collected by test_mutations.py)."""
+"""Plausible wrong answers to the initialization claims (each is rejected in tests/test_mutations.py)."""
 
 import math
 
@@ -23,7 +23,7 @@ def _shifted(probs, by):
 
 OVERFLOW = init.overflow_distribution(D)
 
-MUTATIONS = {
+WRONG_ANSWERS = {
     "initialization.xavier_uniform.bound": {
         "3 instead of 6": lambda fi, fo: math.sqrt(3 / (fi + fo)),
         "fan_in only": lambda fi, fo: math.sqrt(6 / fi),

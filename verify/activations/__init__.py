@@ -14,25 +14,28 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-import torch
-import torch.nn.functional as F
 
 from derivations import activations as act
-from verify.autograd import autograd_derivative, compare, to_torch, torch_values
-from verify.claims import Claim, Evidence, get, register
+from verify.claims import Evidence, claim, get
+from verify.evidence import Witness
+from verify.lazy import F, lazy, torch
+
+# torch and the SymPy-to-torch translation load when a check runs, not when the claims are
+# declared: reading a declaration (to compare a typed answer) stays quick.
+autograd = lazy("verify.autograd")
 
 #: torch's implementation of each activation at the default parameters of the table.
 TORCH = {
     "leaky_relu": lambda t: F.leaky_relu(
         t, negative_slope=act.TABLE["leaky_relu"].params["a"].default
     ),
-    "softplus": F.softplus,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": F.relu,
+    "softplus": lambda t: F.softplus(t),
+    "sigmoid": lambda t: torch.sigmoid(t),
+    "tanh": lambda t: torch.tanh(t),
+    "relu": lambda t: F.relu(t),
     "elu": lambda t: F.elu(t, alpha=act.TABLE["elu"].params["alpha"].default),
     "gelu": lambda t: F.gelu(t, approximate="none"),
-    "silu": F.silu,
+    "silu": lambda t: F.silu(t),
 }
 
 #: torch's softplus returns x itself when x > threshold (default 20).
@@ -72,7 +75,7 @@ def points(name: str, seed: int) -> np.ndarray:
 
 def _candidate_values(candidate, pts: np.ndarray) -> np.ndarray:
     if isinstance(candidate, sp.Basic):
-        return to_torch(candidate, [act.x])(torch.as_tensor(pts)).numpy()
+        return autograd.to_torch(candidate, [act.x])(torch.as_tensor(pts)).numpy()
     if callable(candidate):
         return np.asarray(candidate(pts), dtype=np.float64)
     raise TypeError(
@@ -83,21 +86,22 @@ def _candidate_values(candidate, pts: np.ndarray) -> np.ndarray:
 
 def _derivative_check(name: str):
     def check(candidate, seed):
-        derived = act.get(name).derivative
-        chosen = derived if candidate is None else candidate
+        chosen = candidate
         pts = points(name, seed)
-        reference = autograd_derivative(TORCH[name], pts)
+        reference = autograd.autograd_derivative(TORCH[name], pts)
         values = _candidate_values(chosen, pts)
         # Where torch's softplus is the identity, its derivative is 1, while the true one is
         # σ(x) = 1 - σ(-x): allow exactly that gap, σ(-threshold) ≈ 2.1e-9, and only there.
         above = pts > SOFTPLUS_THRESHOLD if name == "softplus" else np.zeros(pts.shape, bool)
         gap_allowed = 1.0 / (1.0 + np.exp(SOFTPLUS_THRESHOLD))
-        main = compare(values[~above], reference[~above], atol=ATOL, rtol=RTOL)
+        main = autograd.compare(values[~above], reference[~above], atol=ATOL, rtol=RTOL)
         passed = main.passed
         message = ""
         details = {}
         if above.any():
-            upper = compare(values[above], reference[above], atol=gap_allowed + ATOL, rtol=0)
+            upper = autograd.compare(
+                values[above], reference[above], atol=gap_allowed + ATOL, rtol=0
+            )
             passed = passed and upper.passed
             message = (
                 f"above x = {SOFTPLUS_THRESHOLD:g} torch's softplus returns x, so autograd "
@@ -108,9 +112,6 @@ def _derivative_check(name: str):
             details["threshold_gap"] = upper.max_error
         where = pts[~above][main.worst_index]
         cand_v, ref_v = values[~above][main.worst_index], reference[~above][main.worst_index]
-        details.update(
-            point=float(where), candidate_value=float(cand_v), reference_value=float(ref_v)
-        )
         if passed:
             message += (
                 f"agrees with autograd of torch's {name} on {len(pts)} float64 points in "
@@ -124,13 +125,14 @@ def _derivative_check(name: str):
             f"activations.{name}.derivative",
             "autograd",
             passed,
-            expected=sp.sstr(derived),
+            expected=sp.sstr(chosen) if isinstance(chosen, sp.Basic) else repr(chosen),
             measured=f"torch autograd of {name}",
             error=main.max_error,
             tolerance=ATOL,
             n=len(pts),
             message=message,
             details=details,
+            witness=Witness({"x": float(where)}, float(cand_v), float(ref_v)),
         )
 
     return check
@@ -180,15 +182,15 @@ def _end_checks(interval, inner_vals, outer_vals, mid_vals):
 
 def _range_check(name: str):
     def check(candidate, seed):
-        derived = act.get(name).output_range
-        chosen = derived if candidate is None else candidate
-        if not isinstance(chosen, sp.Interval):
-            raise TypeError(f"candidate: a SymPy Interval is required, got {type(chosen).__name__}")
+        chosen = candidate
         inner = np.concatenate([np.linspace(-INNER, INNER, 300_001), [0.0]])
         outer = np.linspace(-OUTER, OUTER, 200_001)
         mid = np.linspace(-MID, MID, 120_001)
-        inner_vals, outer_vals = torch_values(TORCH[name], inner), torch_values(TORCH[name], outer)
-        mid_vals = torch_values(TORCH[name], mid)
+        inner_vals, outer_vals = (
+            autograd.torch_values(TORCH[name], inner),
+            autograd.torch_values(TORCH[name], outer),
+        )
+        mid_vals = autograd.torch_values(TORCH[name], mid)
         lo, hi = chosen.inf, chosen.sup
         inside = np.ones(inner_vals.shape, bool)
         if lo.is_finite:
@@ -200,11 +202,13 @@ def _range_check(name: str):
                 inner_vals < float(hi) if chosen.right_open else inner_vals <= float(hi) + 1e-12
             )
         problems = []
+        extremes = (float(outer_vals.min()), float(outer_vals.max()))
+        witness = Witness({}, str(chosen), f"[{extremes[0]:.17g}, {extremes[1]:.17g}] sampled")
         if not inside.all():
             i = int(np.argmin(inside))
+            witness = Witness({"x": float(inner[i])}, str(chosen), float(inner_vals[i]))
             problems.append(f"{name}({inner[i]:.6g}) = {inner_vals[i]:.10g} lies outside {chosen}")
         problems += _end_checks(chosen, inner_vals, outer_vals, mid_vals)
-        extremes = (float(outer_vals.min()), float(outer_vals.max()))
         msg = (
             (
                 f"sampled extremes {extremes[0]:.6g} .. {extremes[1]:.6g} on "
@@ -218,10 +222,11 @@ def _range_check(name: str):
             f"activations.{name}.range",
             "enumeration",
             not problems,
-            expected=str(derived),
+            expected=str(chosen),
             measured=f"[{extremes[0]:.6g}, {extremes[1]:.6g}]",
             n=len(inner) + len(mid) + len(outer),
             message=msg,
+            witness=witness,
         )
 
     return check
@@ -236,10 +241,9 @@ def _kink_check(name: str):
     def check(candidate, seed):
         kink = act.get(name).kinks[0]
         left, right = float(kink.left), float(kink.right)
-        stated_at = left  # the backward of ReLU, LeakyReLU and ELU uses the x ≤ 0 branch
-        expected_at = stated_at if candidate is None else float(candidate)
+        expected_at = float(candidate)
         b = float(kink.point)
-        measured = autograd_derivative(TORCH[name], [b - KINK_STEP, b, b + KINK_STEP])
+        measured = autograd.autograd_derivative(TORCH[name], [b - KINK_STEP, b, b + KINK_STEP])
         got = (float(measured[0]), float(measured[1]), float(measured[2]))
         errors = [abs(got[0] - left), abs(got[1] - expected_at), abs(got[2] - right)]
         passed = max(errors) <= ATOL
@@ -263,7 +267,7 @@ def _kink_check(name: str):
             tolerance=ATOL,
             n=3,
             message=msg,
-            details={"point": b, "candidate_value": expected_at, "reference_value": got[1]},
+            witness=Witness({"x": b}, expected_at, got[1]),
         )
 
     return check
@@ -272,10 +276,10 @@ def _kink_check(name: str):
 # --- softmax Jacobian -----------------------------------------------------------------------
 def _softmax_check(candidate, seed):
     s = act.softmax(3)
-    chosen = s.derivative if candidate is None else candidate
-    if not isinstance(chosen, sp.MatrixBase) or chosen.shape != (3, 3):
+    chosen = candidate
+    if chosen.shape != (3, 3):
         raise TypeError("candidate: a 3×3 SymPy Matrix in z1, z2, z3 is required")
-    fns = [[to_torch(chosen[i, j], s.logits) for j in range(3)] for i in range(3)]
+    fns = [[autograd.to_torch(chosen[i, j], s.logits) for j in range(3)] for i in range(3)]
     rng = np.random.default_rng(seed)
     logits = np.concatenate(
         [
@@ -314,55 +318,51 @@ def _softmax_check(candidate, seed):
         tolerance=ATOL,
         n=len(logits),
         message=msg,
+        witness=Witness(
+            {f"z{i + 1}": float(v) for i, v in enumerate(z)},
+            tuple(map(tuple, got.tolist())),
+            tuple(map(tuple, ref.tolist())),
+        ),
     )
 
 
-def _register():
+def _declare():
     for name in act.TABLE:
-        register(
-            Claim(
-                f"activations.{name}.derivative",
-                "activations",
-                f"d/dx {name}(x) = {sp.sstr(act.get(name).derivative)} (away from kinks)",
-                "autograd",
-                _derivative_check(name),
-            )
-        )
-        register(
-            Claim(
-                f"activations.{name}.range",
-                "activations",
-                f"the range of {name} is {act.get(name).output_range}",
-                "enumeration",
-                _range_check(name),
-                answer="interval",
-            )
-        )
-        if act.get(name).kinks:
-            register(
-                Claim(
-                    f"activations.{name}.kink",
-                    "activations",
-                    f"{name} at its kink: one-sided derivatives and torch's value there",
-                    "autograd",
-                    _kink_check(name),
-                    answer="number",
-                    variables=(),
-                )
-            )
-    register(
-        Claim(
-            "activations.softmax.jacobian",
-            "activations",
-            "the Jacobian of softmax is diag(p) - p pᵀ",
-            "autograd",
-            _softmax_check,
-            answer="matrix",
-            variables=("z1", "z2", "z3"),
-        )
-    )
+        a = act.get(name)
+        claim(
+            f"activations.{name}.derivative",
+            f"d/dx {name}(x) = {sp.sstr(a.derivative)} (away from kinks)",
+            method="autograd",
+            answer="expression",
+            variables=("x",),
+            derived=lambda n=name: act.get(n).derivative,
+        )(_derivative_check(name))
+        claim(
+            f"activations.{name}.range",
+            f"the range of {name} is {a.output_range}",
+            method="enumeration",
+            answer="interval",
+            derived=lambda n=name: act.get(n).output_range,
+        )(_range_check(name))
+        if a.kinks:
+            claim(
+                f"activations.{name}.kink",
+                f"{name} at its kink: one-sided derivatives and torch's value there",
+                method="autograd",
+                answer="number",
+                # the backward of ReLU, LeakyReLU and ELU uses the x ≤ 0 branch at the kink
+                derived=lambda n=name: act.get(n).kinks[0].left,
+            )(_kink_check(name))
+    claim(
+        "activations.softmax.jacobian",
+        "the Jacobian of softmax is diag(p) - p pᵀ",
+        method="autograd",
+        answer="matrix",
+        variables=("z1", "z2", "z3"),
+        derived=lambda: act.softmax(3).derivative,
+    )(_softmax_check)
 
 
-_register()
+_declare()
 
 __all__ = ["TORCH", "points", "get"]

@@ -1,4 +1,4 @@
-"""Plausible wrong backward passes for the layers claims (collected by test_mutations.py).
+"""Plausible wrong backward passes for the layers claims (each is rejected in tests/test_mutations.py).
 
 Each candidate has the signature of the pass it replaces: ``(dout, cache) -> gradients`` for a
 layer, ``(x, y) -> (loss, dx)`` for the softmax loss, a network class for the networks.
@@ -267,7 +267,7 @@ LAYER_MUTATIONS = {
     "fc_net": _net_mutations(L.FullyConnectedNet),
 }
 
-MUTATIONS = {
+WRONG_ANSWERS = {
     f"layers.{name}.{kind}": muts
     for name, muts in LAYER_MUTATIONS.items()
     for kind in ("autograd", "finite_difference")

@@ -17,11 +17,11 @@ by default), so a wrong implementation meets the same numbers.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from derivations import mlp
-from verify.claims import Claim, Evidence, register
+from verify.claims import Evidence, claim
+from verify.evidence import Witness, worst_entry
+from verify.lazy import F, torch
 
 X = (1.0, -1.0, 1.5)
 LABEL, LR, SLOPE = 3, 0.01, 0.01
@@ -166,8 +166,9 @@ def _key_check(
     claim_id, keys, *, smoothing=(0.0,), rates=(LR,), module=False, what="", method="autograd"
 ):
     def check(candidate, seed):
-        fn = mlp.answer_key if candidate is None else candidate
+        fn = candidate
         worst = (0.0, None, None)
+        witness = None
         loss_error, failing = 0.0, 0
         cases = _cases(smoothing, rates)
         for kwargs, (params, x, label) in cases:
@@ -191,6 +192,12 @@ def _key_check(
             failing += gaps[k] > 1.0
             if gaps[k] > worst[0] or worst[1] is None:
                 worst = (gaps[k], k, kwargs)
+                at = {n: v for n, v in kwargs.items() if n not in ("params", "error")}
+                witness = (
+                    Witness({**at, "quantity": k}, kwargs.get("error", "raised"), "a value")
+                    if k == "(raised)"
+                    else worst_entry(got[k], ref[k], {**at, "quantity": k})
+                )
         ratio, key, where = worst
         passed = ratio <= 1.0
         shown = {k: v for k, v in where.items() if k != "params"}
@@ -209,22 +216,23 @@ def _key_check(
             method,
             passed,
             expected="torch autograd / optim.SGD",
-            measured="candidate" if candidate is not None else "derivations.mlp.answer_key",
+            measured=getattr(candidate, "__qualname__", "candidate"),
             error=ratio * ATOL if np.isfinite(ratio) else float("inf"),
             tolerance=ATOL,
             n=len(cases),
             message=message,
             details={"worst_key": key, "worst_case": str(shown), "max_loss_error": loss_error},
+            witness=witness,
         )
 
     return check
 
 
 def _parameters_check(candidate, seed):
-    fn = mlp.student_parameters if candidate is None else candidate
+    fn = candidate
     ids = [*range(0, 200), 2**31, 2**32 - 1]
     state = np.random.get_state()
-    bad = None
+    bad = witness = None
     for sid in ids:
         expected = course_parameters(sid)
         try:
@@ -232,8 +240,19 @@ def _parameters_check(candidate, seed):
             same = list(got) == list(expected) and all(
                 np.array_equal(got[k], expected[k]) for k in expected
             )
-        except Exception:  # noqa: BLE001 - a candidate that crashes is wrong
+            if not same:
+                key = next(
+                    (k for k in expected if k not in got or np.shape(got[k]) != expected[k].shape),
+                    None,
+                ) or next(k for k in expected if not np.array_equal(got[k], expected[k]))
+                witness = (
+                    Witness({"student_id": sid, "parameter": key}, "missing or reshaped", "")
+                    if key not in got or np.shape(got[key]) != expected[key].shape
+                    else worst_entry(got[key], expected[key], {"student_id": sid, "parameter": key})
+                )
+        except Exception as exc:  # noqa: BLE001 - a candidate that crashes is wrong
             same = False
+            witness = Witness({"student_id": sid}, f"raised {type(exc).__name__}", "the weights")
         if not same:
             bad = sid
             break
@@ -243,6 +262,7 @@ def _parameters_check(candidate, seed):
         message = f"differs from np.random.seed({bad}); rand(4,3), rand(4,1), rand(3,4), rand(3,1)"
     elif not untouched:
         message = "equal draws, but the caller's global NumPy state was changed"
+        witness = Witness({}, "the global NumPy state changed", "the global state as it was")
     else:
         message = (
             f"bit-identical to the course's global-seed recipe for {len(ids)} ids; "
@@ -257,6 +277,7 @@ def _parameters_check(candidate, seed):
         tolerance=0.0,
         n=len(ids),
         message=message,
+        witness=witness,
     )
 
 
@@ -285,26 +306,30 @@ def deep_reference(weights, biases, x, label, *, slope=SLOPE):
 
 
 def _deep_check(candidate, seed):
-    fn = mlp.backprop if candidate is None else candidate
+    fn = candidate
     rng = np.random.default_rng(seed)
-    worst, where = 0.0, None
+    worst, where, witness = 0.0, None, None
     for widths in DEEP:
         weights = [rng.normal(size=(o, i)) for i, o in zip(widths, widths[1:], strict=False)]
         biases = [rng.normal(size=(o, 1)) for o in widths[1:]]
         x = rng.normal(size=(widths[0], 1))
         label = int(rng.integers(1, widths[-1] + 1))
         ref = deep_reference(weights, biases, x, label)
+        pairs = [(name, k) for name in ("dl_dW", "dl_db") for k in range(len(weights))]
         try:
             got = fn(weights, biases, x, label)
-            gaps = [
-                _gap(got[name][k + 1], ref[name][k])
-                for name in ("dl_dW", "dl_db")
-                for k in range(len(weights))
-            ]
-        except Exception:  # noqa: BLE001 - a candidate that crashes is wrong
-            gaps = [np.inf]
+            gaps = [_gap(got[name][k + 1], ref[name][k]) for name, k in pairs]
+        except Exception as exc:  # noqa: BLE001 - a candidate that crashes is wrong
+            gaps, got = [np.inf], f"raised {type(exc).__name__}"
         if max(gaps) > worst or where is None:
             worst, where = max(gaps), widths
+            at = {"widths": widths}
+            if isinstance(got, str):
+                witness = Witness(at, got, "the gradients")
+            else:
+                name, k = pairs[int(np.argmax(gaps))]
+                quantity = f"{name}[{k + 1}]"
+                witness = worst_entry(got[name][k + 1], ref[name][k], {**at, "quantity": quantity})
     passed = worst <= 1.0
     return Evidence(
         "mlp.backprop.depth",
@@ -314,6 +339,7 @@ def _deep_check(candidate, seed):
         error=worst * ATOL if np.isfinite(worst) else float("inf"),
         tolerance=ATOL,
         n=len(DEEP),
+        witness=witness,
         message=(
             f"the layer rules give every ∂l/∂Wᵏ, ∂l/∂bᵏ of {len(DEEP)} LeakyReLU nets of depth "
             f"1 to {max(len(w) for w in DEEP) - 1} as torch autograd does"
@@ -323,68 +349,55 @@ def _deep_check(candidate, seed):
     )
 
 
-register(
-    Claim(
-        "mlp.student_parameters",
-        "mlp",
-        "student_parameters(id) draws exactly the course's W1, b1, W2, b2",
-        "exact",
-        _parameters_check,
-        answer="function",
-    )
+def _declare(claim_id, statement, method, check, derived):
+    claim(claim_id, statement, method=method, answer="implementation", derived=derived)(check)
+
+
+_declare(
+    "mlp.student_parameters",
+    "student_parameters(id) draws exactly the course's W1, b1, W2, b2",
+    "exact",
+    _parameters_check,
+    lambda: mlp.student_parameters,
 )
-register(
-    Claim(
-        "mlp.answer_key.autograd",
-        "mlp",
-        "every forward value and gradient of the answer key equals torch autograd's",
-        "autograd",
-        _key_check(
-            "mlp.answer_key.autograd", GRADIENT_KEYS, what="h̄¹, h¹, h², p, l and all gradients"
-        ),
-        answer="function",
-    )
+_declare(
+    "mlp.answer_key.autograd",
+    "every forward value and gradient of the answer key equals torch autograd's",
+    "autograd",
+    _key_check("mlp.answer_key.autograd", GRADIENT_KEYS, what="h̄¹, h¹, h², p, l and all gradients"),
+    lambda: mlp.answer_key,
 )
-register(
-    Claim(
+_declare(
+    "mlp.answer_key.label_smoothing",
+    "with label smoothing α the loss and every gradient equal those of "
+    "torch.nn.CrossEntropyLoss(label_smoothing=α)",
+    "autograd",
+    _key_check(
         "mlp.answer_key.label_smoothing",
-        "mlp",
-        "with label smoothing α the loss and every gradient equal those of "
-        "torch.nn.CrossEntropyLoss(label_smoothing=α)",
-        "autograd",
-        _key_check(
-            "mlp.answer_key.label_smoothing",
-            GRADIENT_KEYS,
-            smoothing=SMOOTHING,
-            module=True,
-            what=f"loss and gradients for α in {SMOOTHING}",
-        ),
-        answer="function",
-    )
+        GRADIENT_KEYS,
+        smoothing=SMOOTHING,
+        module=True,
+        what=f"loss and gradients for α in {SMOOTHING}",
+    ),
+    lambda: mlp.answer_key,
 )
-register(
-    Claim(
+_declare(
+    "mlp.sgd_step",
+    "the updated W², b², W¹, b¹ equal one step of torch.optim.SGD",
+    "torch-reference",
+    _key_check(
         "mlp.sgd_step",
-        "mlp",
-        "the updated W², b², W¹, b¹ equal one step of torch.optim.SGD",
-        "torch-reference",
-        _key_check(
-            "mlp.sgd_step",
-            UPDATE_KEYS,
-            rates=LEARNING_RATES,
-            what=f"updated parameters for η in {LEARNING_RATES}",
-            method="torch-reference",
-        ),
-        answer="function",
-    )
+        UPDATE_KEYS,
+        rates=LEARNING_RATES,
+        what=f"updated parameters for η in {LEARNING_RATES}",
+        method="torch-reference",
+    ),
+    lambda: mlp.answer_key,
 )
-register(
-    Claim(
-        "mlp.backprop.depth",
-        "mlp",
-        "the layer rules hold at any depth and width",
-        "autograd",
-        _deep_check,
-        answer="function",
-    )
+_declare(
+    "mlp.backprop.depth",
+    "the layer rules hold at any depth and width",
+    "autograd",
+    _deep_check,
+    lambda: mlp.backprop,
 )

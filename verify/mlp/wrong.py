@@ -1,4 +1,4 @@
-"""Plausible wrong answers to the mlp claims (collected by test_mutations.py).
+"""Plausible wrong answers to the mlp claims (each is rejected in tests/test_mutations.py).
 
 Each wrong answer key is the right computation with one slip a student (or a careless
 implementation) makes; the slips are written out here, not borrowed from the derived code.
@@ -119,7 +119,7 @@ def _global_seed_left_behind(student_id):
     return {k: np.random.rand(*s) for k, s in SHAPES.items()}
 
 
-MUTATIONS = {
+WRONG_ANSWERS = {
     "mlp.student_parameters": {
         "default_rng instead of the legacy generator": _default_rng,
         "b1 drawn last": _b1_last,

@@ -1,4 +1,4 @@
-"""Plausible wrong answers to the activations claims (collected by test_mutations.py)."""
+"""Plausible wrong answers to the activations claims (each is rejected in tests/test_mutations.py)."""
 
 import sympy as sp
 
@@ -18,7 +18,7 @@ def pw(neg, pos):
     return sp.Piecewise((neg, x < 0), (pos, True))
 
 
-MUTATIONS = {
+WRONG_ANSWERS = {
     "activations.leaky_relu.derivative": {
         "slope 0.1 instead of 0.01": pw(sp.Rational(1, 10), 1),
         "ReLU′ used for LeakyReLU": pw(0, 1),

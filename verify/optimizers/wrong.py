@@ -1,4 +1,4 @@
-"""Plausible wrong optimizers (collected by test_mutations.py).
+"""Plausible wrong optimizers (each is rejected in tests/test_mutations.py).
 
 Each is an update function with the course API, written out here on its own so that one
 slip at a time stands in for the derived rule.
@@ -62,7 +62,7 @@ def _gap_normalised_decay(w, g, lr, decay, eps):
     return lr * decay * w / (np.abs(g) + eps)
 
 
-MUTATIONS = {
+WRONG_ANSWERS = {
     "optimizers.sgd.torch": {
         "decay factor 1 − λ (η dropped)": _sgd(lambda lr, decay: 1 - decay),
         "decay factor 1 − ηλ/2 (the ½ of the penalty kept)": _sgd(lambda lr, d: 1 - lr * d / 2),

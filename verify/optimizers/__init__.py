@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-import torch
 
 from derivations import optimizers as opt
-from verify.claims import Claim, Evidence, register
+from verify.claims import Evidence, claim
+from verify.evidence import Witness, worst_entry
+from verify.lazy import torch
 
 DIM = 6
 STEPS = 200
@@ -120,16 +121,6 @@ def tolerance(paths, steps: int) -> float:
     return steps * ROUNDING * UNIT_ROUNDOFF * scale
 
 
-def _candidate(candidate, derived):
-    chosen = derived if candidate is None else candidate
-    if not callable(chosen):
-        raise TypeError(
-            "candidate: an update function (w, dw, config) -> (next_w, config) is required, "
-            f"got {type(chosen).__name__}"
-        )
-    return chosen
-
-
 def _compare(claim_id, runs, what: str, steps: int) -> Evidence:
     """One Evidence from named (candidate path, torch path) pairs."""
     worst_name, worst, tol = "", 0.0, 0.0
@@ -157,11 +148,12 @@ def _compare(claim_id, runs, what: str, steps: int) -> Evidence:
         n=len(runs) * steps,
         message=message,
         details=errors,
+        witness=worst_entry(*runs[worst_name], {"run": worst_name}) if worst_name else None,
     )
 
 
 def _sgd_check(candidate, seed):
-    update = _candidate(candidate, opt.sgd)
+    update = candidate
     p, rates = problem(seed), [LR] * STEPS
     runs = {
         "plain": (
@@ -187,7 +179,7 @@ def _torch_momentum(ps, lr=LR, weight_decay=0.0):
 
 
 def _momentum_check(candidate, seed):
-    update = _candidate(candidate, opt.sgd_momentum)
+    update = candidate
     p, rates = problem(seed), [LR] * STEPS
     runs = {
         "no decay": (
@@ -210,7 +202,7 @@ def _rescale_buffer(optimizer, param, old, new):
 
 
 def _schedule_check(candidate, seed):
-    update = _candidate(candidate, opt.sgd_momentum)
+    update = candidate
     p = problem(seed)
     rates = [LR] * SWITCH + [LR_AFTER] * (STEPS - SWITCH)
     mine = run_update(update, {"momentum": MOMENTUM}, p, rates)
@@ -251,11 +243,12 @@ def _schedule_check(candidate, seed):
         n=3 * STEPS,
         message=message,
         details={**checks, "final_gap": final_gap},
+        witness=worst_entry(mine, rescaled, {"run": "buffer × η₀/η₁ at the switch"}),
     )
 
 
-def _adam_check(candidate, seed, claim_id, derived, torch_cls):
-    update = _candidate(candidate, derived)
+def _adam_check(candidate, seed, claim_id, torch_cls):
+    update = candidate
     p, steps = problem(seed), STEPS // 2
     rates = [ADAM_LR] * steps
     runs = {}
@@ -285,12 +278,7 @@ def first_step_gaps(w, g, lr: float, decay: float, eps: float = 1e-8) -> np.ndar
 
 
 def _adam_gap_check(candidate, seed):
-    predict = opt.adam_gap_value if candidate is None else candidate
-    if not callable(predict):
-        raise TypeError(
-            "candidate: a function (w, g, lr, weight_decay, epsilon) -> gap is required, "
-            f"got {type(predict).__name__}"
-        )
+    predict = candidate
     rng = np.random.default_rng(seed)
     w, g = rng.normal(0.0, 3.0, 2_000), rng.normal(0.0, 1.0, 2_000)
     # x/(|x| + ε) moves by ε/(|x| + ε)² per unit change of x, at most 1e-8/1e-8 = 1 once
@@ -302,6 +290,8 @@ def _adam_gap_check(candidate, seed):
         np.asarray(predict(w, g, ADAM_LR, ADAM_DECAY, 1e-8), dtype=np.float64), w.shape
     )
     error = float(np.max(np.abs(predicted - measured)))
+    i = int(np.argmax(np.abs(predicted - measured)))
+    witness = Witness({"w": float(w[i]), "g": float(g[i])}, float(predicted[i]), float(measured[i]))
     # Each side's new w has the size of w (plus a step of size η) and is rounded a handful of
     # times (decay, moments, square root, bias corrections, division); the gap subtracts two
     # of them, so 2**6 roundings of max(1, |w|) bound its error.
@@ -324,47 +314,54 @@ def _adam_gap_check(candidate, seed):
         error=error,
         tolerance=tol,
         n=int(w.size),
+        witness=witness,
         message=message,
     )
 
 
-def _register(claim_id, statement, fn):
-    register(Claim(claim_id, "optimizers", statement, "torch-reference", fn, "function", ()))
+def _declare(claim_id, statement, check, derived):
+    claim(claim_id, statement, method="torch-reference", answer="implementation", derived=derived)(
+        check
+    )
 
 
-_register(
+_declare(
     "optimizers.sgd.torch",
     "SGD with an L2 penalty (λ/2)‖w‖² is w ← (1 − ηλ)w − ηg: it follows torch.optim.SGD with "
     "weight_decay=λ and SGD on the penalised loss",
     _sgd_check,
+    lambda: opt.sgd,
 )
-_register(
+_declare(
     "optimizers.sgd_momentum.torch",
     "For constant η, momentum in convention A (v ← μv − ηg; w ← w + v) follows "
     "torch.optim.SGD(momentum=μ, dampening=0, nesterov=False), with and without weight decay",
     _momentum_check,
+    lambda: opt.sgd_momentum,
 )
-_register(
+_declare(
     "optimizers.sgd_momentum.schedule",
     "When η changes from η₀ to η₁, convention A leaves torch's convention B by μ v_B (η₁ − η₀) "
     "and then follows B with its buffer rescaled by η₀/η₁",
     _schedule_check,
+    lambda: opt.sgd_momentum,
 )
-_register(
+_declare(
     "optimizers.adam.torch",
     "adam (weight_decay as an L2 penalty in the gradient) follows torch.optim.Adam",
-    lambda cand, seed: _adam_check(cand, seed, "optimizers.adam.torch", opt.adam, torch.optim.Adam),
+    lambda cand, seed: _adam_check(cand, seed, "optimizers.adam.torch", torch.optim.Adam),
+    lambda: opt.adam,
 )
-_register(
+_declare(
     "optimizers.adamw.torch",
     "adamw (decoupled decay w ← (1 − ηλ)w, then Adam on g) follows torch.optim.AdamW",
-    lambda cand, seed: _adam_check(
-        cand, seed, "optimizers.adamw.torch", opt.adamw, torch.optim.AdamW
-    ),
+    lambda cand, seed: _adam_check(cand, seed, "optimizers.adamw.torch", torch.optim.AdamW),
+    lambda: opt.adamw,
 )
-_register(
+_declare(
     "optimizers.adam.l2_vs_adamw",
     "Adam with an L2 penalty is not AdamW: after one step they differ by "
     "η(λw + g/(|g|+ε) − (g+λw)/(|g+λw|+ε))",
     _adam_gap_check,
+    lambda: opt.adam_gap_value,
 )
