@@ -644,6 +644,7 @@ def test_ridge_wrong_answers_are_rejected_with_a_witness(demo, text, demo_claims
         ("activations.sigmoid.range", "(0, 1 + 1e-10)"),
         ("activations.relu.kink", "1e-10"),
         ("activations.softmax.jacobian", "[[1, 0, 0], [0, 1, 0], [0, 0, 1]]"),
+        ("activations.softmax.jacobian", "[[1, 0], [0, 1]]"),
     ],
 )
 def test_false_accepts_are_rejected_with_a_witness(claim_id, text):
@@ -1056,3 +1057,40 @@ def test_a_float64_overflow_is_settled_by_mpmath_not_read_as_a_difference():
     value, bound, unsure = evaluate(e, {"x": np.array([0.0, 800.0])})
     assert value[0] == 0.5 and np.isnan(value[1])  # float64 overflow: settled by mpmath
     assert check_answer("activations.softplus.derivative", "exp(x)/(1 + exp(x))").passed
+
+
+# --- the initialization claims: functions, numbers, per-layer sequences, distributions ----
+def _of_kind(kind):
+    return [c for c in claims.select("initialization") if c.answer == kind and c.derived]
+
+
+def test_initialization_function_claims_take_expressions_in_their_named_arguments():
+    xavier = claims.get("initialization.xavier_uniform.bound")
+    assert xavier.variables == ("fan_in", "fan_out")
+    assert check_answer(xavier.id, "sqrt(6/(fan_in + fan_out))").verdict == EQUIVALENT
+    assert check_answer(xavier.id, "sqrt(6)/sqrt(fanin + fanout)").verdict == EQUIVALENT
+    wrong = check_answer(xavier.id, "sqrt(6/(fan_in + fan_out + 1))")
+    assert wrong.verdict == NOT_EQUIVALENT
+    assert set(wrong.witness.point) == {"fan_in", "fan_out"}
+    assert all(float(v).is_integer() and v >= 1 for v in wrong.witness.point.values())
+    assert check_answer("initialization.kaiming_normal.std", "sqrt(2/fan_in)").passed
+    assert not check_answer("initialization.kaiming_normal.std", "sqrt(1/fan_in)").passed
+
+
+def test_initialization_sequences_and_distributions_written_out_are_accepted():
+    for c in _of_kind("sequence"):
+        ref = c.reference()
+        assert check_answer(c.id, "[" + ", ".join(repr(float(v)) for v in ref) + "]").passed
+        shorter = check_answer(c.id, "[" + ", ".join(repr(float(v)) for v in ref[:-1]) + "]")
+        assert shorter.verdict == NOT_EQUIVALENT and "length" in shorter.message
+        bumped = [float(v) for v in ref]
+        bumped[-1] *= 1 + 1e-6
+        off = check_answer(c.id, "[" + ", ".join(repr(v) for v in bumped) + "]")
+        assert off.verdict == NOT_EQUIVALENT and f"item {len(ref)}" in off.message
+        assert "close, but" in off.message
+    (dist,) = _of_kind("distribution")
+    ref = dist.reference()
+    text = "{" + ", ".join(f"{k}: {float(p)!r}" for k, p in ref.items()) + "}"
+    assert check_answer(dist.id, text).verdict == EQUIVALENT
+    shifted = "{" + ", ".join(f"{k + 1}: {float(p)!r}" for k, p in ref.items()) + "}"
+    assert check_answer(dist.id, shifted).verdict == NOT_EQUIVALENT

@@ -212,7 +212,8 @@ def _fast(claim, candidate, seed, base) -> Evidence:
     message = {
         EQUIVALENT: f"equivalent: {outcome.reason}",
         NOT_EQUIVALENT: "not equivalent: "
-        + (describe(outcome.witness) if outcome.witness else outcome.reason),
+        + (describe(outcome.witness) if outcome.witness else outcome.reason)
+        + (f" ({outcome.details['hint']})" if "hint" in outcome.details else ""),
         CANNOT_CHECK: f"cannot check: {outcome.reason}",
     }[outcome.verdict]
     return Evidence(

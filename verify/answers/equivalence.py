@@ -43,11 +43,11 @@ PROBABILITY_ATOL = 1e-9
 #: Points mpmath re-evaluates at most (a sample of the disputed ones: the plainest first,
 #: then spread over the rest), points it always re-evaluates, the seconds it may take in
 #: all, and how many confirmed differences it looks at to choose the clearest witness.
-MAX_REFEREED, ALWAYS_REFEREED, REFEREE_BUDGET, WITNESSES = 240, 48, 0.8, 12
+MAX_REFEREED, ALWAYS_REFEREED, REFEREE_BUDGET, WITNESSES = 240, 48, 0.6, 12
 #: CPU seconds one comparison may take in all, and of those at most: SymPy's exact roots
 #: of the break arguments, SymPy's proofs. Past the total, what is left is not decided and
 #: the verdict is "cannot check" (never "equivalent" on half the evidence).
-CHECK_BUDGET, ROOT_BUDGET, PROOF_BUDGET = 1.3, 0.3, 0.5
+CHECK_BUDGET, ROOT_BUDGET, PROOF_BUDGET = 1.1, 0.3, 0.4
 #: Most points added around break points (each break point brings a few dozen).
 MAX_EXTRA_POINTS = 40_000
 
@@ -152,7 +152,13 @@ def numbers(candidate, reference, what: str) -> Outcome:
         if not same:
             point = {} if what == "the value" else {what: i + 1}
             label = what if what == "the value" else f"{what} {i + 1}"
-            return Outcome(NOT_EQUIVALENT, f"{label} differs", Witness(point, cv, rv))
+            hint = {}
+            if abs(float(cv) - float(rv)) <= 1e-3 * abs(float(rv)):
+                hint = {
+                    "hint": f"close, but numbers must agree within {NUMBER_RTOL:.2g} relative: "
+                    "type 13 significant digits, or the exact value"
+                }
+            return Outcome(NOT_EQUIVALENT, f"{label} differs", Witness(point, cv, rv), details=hint)
     exact = all(c.is_Rational and r.is_Rational for c, r in zip(candidate, reference, strict=True))
     how = "equal exactly" if exact else f"equal within {NUMBER_RTOL:.2g} relative"
     return Outcome(EQUIVALENT, how, n=len(candidate))
