@@ -9,13 +9,7 @@
   is the witness. Points exactly at a break of the *reference* (a kink, where a derivative
   is undefined) are not compared; the points beside them are. Points where the reference is
   undefined are not compared either.
-- **number**: exact when both are rationals; otherwise ``|a − r| ≤ NUMBER_RTOL·max(|r|, 1)``
-  at 200 bits, ``NUMBER_RTOL = 2**-40`` (about 9e-13: a typed decimal of 13 digits passes).
-- **interval**: ends equal exactly (SymPy, with a 200-bit numeric fallback for
-  non-rational ends) and the same ends open.
-- **sequence**: same length, then item by item as numbers.
-- **distribution**: the same outcomes with positive probability, and each probability
-  within :data:`PROBABILITY_ATOL`.
+- **number, sequence, distribution, interval**: see :mod:`verify.answers.values`.
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
@@ -27,7 +21,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
@@ -36,10 +29,15 @@ import sympy as sp
 from verify.answers import points as pts
 from verify.answers.numeric import MP, SAFETY, U64, Unsupported, evaluate
 from verify.answers.proof import TimeUp, prove_equal, time_limit
+from verify.answers.values import (
+    Outcome,
+    as_expr,
+    distributions,
+    intervals,
+    numbers,
+)
 from verify.evidence import CANNOT_CHECK, EQUIVALENT, NOT_EQUIVALENT, Witness
 
-NUMBER_RTOL = 2.0**-40
-PROBABILITY_ATOL = 1e-9
 #: Points mpmath re-evaluates at most (a sample of the disputed ones: the plainest first,
 #: then spread over the rest), points it always re-evaluates, the seconds it may take in
 #: all, and how many confirmed differences it looks at to choose the clearest witness.
@@ -54,49 +52,6 @@ MAX_EXTRA_POINTS = 40_000
 
 class OutOfTime(Exception):  # noqa: N818 - reads as what happened
     """The comparison used up :data:`CHECK_BUDGET`."""
-
-
-@dataclass
-class Outcome:
-    """A decision: verdict, the reason in words, the witness of a difference, and counts."""
-
-    verdict: str
-    reason: str
-    witness: Witness | None = None
-    method: str = "exact"
-    n: int | None = None
-    details: dict = field(default_factory=dict)
-
-
-def _as_expr(value):
-    """A derived result's number as SymPy (never text: a derived result is never a string)."""
-    if isinstance(value, bool) or isinstance(value, str):
-        raise TypeError(f"reference: a number or SymPy object is required, got {value!r}")
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, float):
-        return sp.Float(value)
-    if isinstance(value, sp.Basic | sp.MatrixBase):
-        return value
-    return sp.Float(float(value))  # NumPy scalars
-
-
-def _mp_number(value):
-    """A SymPy constant at 200 bits (nan if it is not a real number)."""
-    from verify.answers.numeric import evaluate as ev
-
-    v, _, _ = ev(value, {}, MP)
-    return v
-
-
-def _same_number(a, b):
-    """(equal, a_value, b_value) for two real constants."""
-    if a.is_Rational and b.is_Rational:
-        return a == b, a, b
-    va, vb = _mp_number(a), _mp_number(b)
-    if not (mpmath.isfinite(va) and mpmath.isfinite(vb)):
-        return (va == vb), va, vb
-    return abs(va - vb) <= NUMBER_RTOL * max(abs(vb), 1), va, vb
 
 
 def decide(kind, candidate, reference, variables=(), domain=None, *, seed=0) -> Outcome:
@@ -129,9 +84,9 @@ def decide(kind, candidate, reference, variables=(), domain=None, *, seed=0) -> 
             entries=[(i, j) for i in range(reference.rows) for j in range(reference.cols)],
         )
     if kind == "number":
-        return numbers([candidate], [_as_expr(reference)], "the value")
+        return numbers([candidate], [as_expr(reference)], "the value")
     if kind == "sequence":
-        reference = tuple(_as_expr(r) for r in reference)
+        reference = tuple(as_expr(r) for r in reference)
         if len(candidate) != len(reference):
             return Outcome(
                 NOT_EQUIVALENT,
@@ -144,71 +99,6 @@ def decide(kind, candidate, reference, variables=(), domain=None, *, seed=0) -> 
     if kind == "interval":
         return intervals(candidate, reference)
     return Outcome(CANNOT_CHECK, f"{kind} answers cannot be compared with a typed answer")
-
-
-def numbers(candidate, reference, what: str) -> Outcome:
-    for i, (c, r) in enumerate(zip(candidate, reference, strict=True)):
-        same, cv, rv = _same_number(c, r)
-        if not same:
-            point = {} if what == "the value" else {what: i + 1}
-            label = what if what == "the value" else f"{what} {i + 1}"
-            hint = {}
-            if abs(float(cv) - float(rv)) <= 1e-3 * abs(float(rv)):
-                hint = {
-                    "hint": f"close, but numbers must agree within {NUMBER_RTOL:.2g} relative: "
-                    "type 13 significant digits, or the exact value"
-                }
-            return Outcome(NOT_EQUIVALENT, f"{label} differs", Witness(point, cv, rv), details=hint)
-    exact = all(c.is_Rational and r.is_Rational for c, r in zip(candidate, reference, strict=True))
-    how = "equal exactly" if exact else f"equal within {NUMBER_RTOL:.2g} relative"
-    return Outcome(EQUIVALENT, how, n=len(candidate))
-
-
-def distributions(candidate: dict, reference: dict) -> Outcome:
-    def support(d):
-        return {int(k) for k, p in d.items() if float(p) > 0}
-
-    ref = {int(k): _as_expr(p) for k, p in reference.items()}
-    if support(candidate) != support(ref):
-        extra = sorted(support(candidate) - support(ref))
-        missing = sorted(support(ref) - support(candidate))
-        key = (extra or missing)[0]
-        return Outcome(
-            NOT_EQUIVALENT,
-            f"outcomes differ: {'extra ' + str(extra) if extra else ''}"
-            f"{' ' if extra and missing else ''}{'missing ' + str(missing) if missing else ''}",
-            Witness({"outcome": key}, candidate.get(key, 0), ref.get(key, 0)),
-        )
-    for k in sorted(support(ref)):
-        c, r = _mp_number(_as_expr(candidate[k])), _mp_number(ref[k])
-        if not abs(c - r) <= PROBABILITY_ATOL:
-            return Outcome(NOT_EQUIVALENT, f"P({k}) differs", Witness({"outcome": k}, c, r))
-    return Outcome(
-        EQUIVALENT, f"same outcomes, probabilities within {PROBABILITY_ATOL:g}", n=len(ref)
-    )
-
-
-def intervals(candidate: sp.Interval, reference) -> Outcome:
-    if not isinstance(reference, sp.Interval):
-        return Outcome(CANNOT_CHECK, f"the derived result {reference} is not an interval")
-    for side, c, r, c_open, r_open in (
-        ("lower end", candidate.inf, reference.inf, candidate.left_open, reference.left_open),
-        ("upper end", candidate.sup, reference.sup, candidate.right_open, reference.right_open),
-    ):
-        same = c == r
-        if not same and c.is_finite and r.is_finite:
-            same = _same_number(c, r)[0] and not (c.is_Rational and r.is_Rational)
-        if not same:
-            return Outcome(NOT_EQUIVALENT, f"the {side} differs", Witness({"end": side}, c, r))
-        if c.is_finite and c_open != r_open:
-            shown = {True: "open", False: "closed"}
-            return Outcome(
-                NOT_EQUIVALENT,
-                f"the {side} {c} is {shown[c_open]} in the answer, {shown[r_open]} in the "
-                "derived result",
-                Witness({"end": side}, shown[c_open], shown[r_open]),
-            )
-    return Outcome(EQUIVALENT, "same ends, same brackets", n=2)
 
 
 # --- expressions -----------------------------------------------------------------------------
@@ -240,7 +130,7 @@ def expressions(candidates, references, variables, domain, *, seed=0, entries=No
     from verify.answers.parsing import symbols
 
     named = symbols(tuple(variables), assumptions(domain))
-    refs = [_renamed(_as_expr(r), named) for r in references]
+    refs = [_renamed(as_expr(r), named) for r in references]
     cands = [_renamed(c, named) for c in candidates]
     stray = set().union(*(r.free_symbols for r in refs)) - set(named.values())
     if stray:
