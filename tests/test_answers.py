@@ -876,6 +876,11 @@ def test_main_exit_codes_and_output(capsys):
     assert capsys.readouterr().out.startswith("equivalent")
     assert main(["check-answer", "activations.tanh.derivative", "-x + 3*x", "--seed", "4"]) == 1
     assert capsys.readouterr().out.startswith("not equivalent: at x = ")
+    assert main(["activations.tanh.derivative", "-x"]) == 1  # an answer, not an option
+    assert capsys.readouterr().out.startswith("not equivalent: at x = ")
+    assert main(["activations.tanh.derivative", "x", "--thorough", "--seed", "3"]) == 1
+    out = capsys.readouterr().out
+    assert "its independent check gives" in out and "(method autograd" in out
     assert main(["--help"]) == 0
     assert "exit status: 0 equivalent, 1 not equivalent, 2 bad input, 3 cannot check" in (
         capsys.readouterr().out

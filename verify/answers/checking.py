@@ -83,8 +83,8 @@ def distinct(a, b) -> tuple[str, str]:
     return _text(a, MAX_DIGITS), _text(b, MAX_DIGITS)
 
 
-def describe(witness: Witness) -> str:
-    """The witness in words: where, the answer's value, the reference value.
+def describe(witness: Witness, reference: str = "the derived result") -> str:
+    """The witness in words: where, the answer's value, the ``reference``'s value.
 
     >>> describe(Witness({"x": 0.5}, 0.25, 0.5))
     'at x = 0.5 your answer gives 0.25, the derived result gives 0.5'
@@ -107,7 +107,7 @@ def describe(witness: Witness) -> str:
     where = ("at " + ", ".join(parts) + " ") if parts else ""
     if witness.point and all(v is None for v in witness.point.values()):
         where = f"{', '.join(parts)}: "
-    return f"{where}your answer gives {cand}, the derived result gives {ref}"
+    return f"{where}your answer gives {cand}, {reference} gives {ref}"
 
 
 def shown(value) -> str:
@@ -241,7 +241,7 @@ def _thorough(claim, candidate, seed, base) -> Evidence:
     if verdict == EQUIVALENT:
         message = f"equivalent: {said}" if said else "equivalent"
     elif evidence.witness is not None:
-        message = f"not equivalent: {describe(evidence.witness)}"
+        message = f"not equivalent: {describe(evidence.witness, 'its independent check')}"
     else:
         message = f"not equivalent: {said}" if said else "not equivalent"
     evidence.details = {**evidence.details, **base["details"]}

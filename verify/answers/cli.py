@@ -5,8 +5,8 @@ bad seed or arguments), 3 cannot check (the reason is printed). Nothing the user
 printed back raw: control characters are refused, and every echo goes through
 :func:`verify.answers.tokens.printable`.
 
-An answer that starts with ``-`` and holds no space (``-x``) looks like an option to
-argparse: write ``-- -x`` or ``(-x)``.
+An answer may start with ``-`` (``-x``): :func:`main` reads every argument that is not one
+of its options as a positional. (As a subcommand of another parser, write ``-- -x``.)
 """
 
 from __future__ import annotations
@@ -96,6 +96,26 @@ def run(args: argparse.Namespace) -> int:
     return EXIT[evidence.verdict]
 
 
+def _answers_after_options(args: list[str]) -> list[str]:
+    """The options first, then ``--`` and the positionals: so ``-x`` reads as an answer.
+
+    >>> _answers_after_options(["c.id", "-x", "--seed", "3"])
+    ['--seed', '3', '--', 'c.id', '-x']
+    """
+    options, positionals = [], []
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--":
+            positionals += list(rest)
+        elif arg == "--seed":
+            options += [arg, next(rest, "")]
+        elif arg.startswith("--") or arg in ("-h",):
+            options.append(arg)  # an unknown one is argparse's to refuse
+        else:
+            positionals.append(arg)
+    return [*options, "--", *positionals]
+
+
 def main(argv=None) -> int:
     """``check-answer``'s own entry point; a leading ``check-answer`` in ``argv`` is skipped.
 
@@ -108,6 +128,7 @@ def main(argv=None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["check-answer"]:
         args = args[1:]
+    args = _answers_after_options(args)
     parser = add_arguments(
         argparse.ArgumentParser(
             prog="python -m verify check-answer",
