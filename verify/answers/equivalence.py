@@ -188,13 +188,15 @@ def _break_points(exprs, columns, lines, variables, domain, finish):
                         roots += pts.exact_roots(g, symbol, sp.solve)
             except (TimeUp, NotImplementedError, ValueError, TypeError, ArithmeticError):
                 pass
-            roots += [r for _, _, r in pts.crossings(g, columns, lines)]
+            roots += [
+                r for _, _, r in pts.crossings(g, columns, lines, on_line=lambda: _in_time(finish))
+            ]
         extra[name].append(pts.near(roots, domain.get(name))[:MAX_EXTRA_POINTS])
         return extra
     added = 0
     for g in args:
         _in_time(finish)
-        for name, base, root in pts.crossings(g, columns, lines):
+        for name, base, root in pts.crossings(g, columns, lines, on_line=lambda: _in_time(finish)):
             if added > MAX_EXTRA_POINTS:
                 break
             around = pts.near([root], domain.get(name))

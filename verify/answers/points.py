@@ -160,11 +160,12 @@ def near(points, domain=None) -> np.ndarray:
     return np.sort(values[(values >= float(low)) & (values <= float(high))])
 
 
-def crossings(g, columns: dict, lines, *, iterations: int = 64) -> list:
+def crossings(g, columns: dict, lines, *, iterations: int = 64, on_line=None) -> list:
     """Along each line, the points where ``g`` changes sign, bisected to the float.
 
     Returns ``(name, base_index, root)`` triples: the varying variable, one point of the
-    line (for the other coordinates) and the root.
+    line (for the other coordinates) and the root. ``on_line()`` is called before each line
+    (a caller's deadline check).
 
     >>> x = sp.Symbol("x", real=True)
     >>> cols = {"x": np.array([-1.0, 0.1234, 2.0])}
@@ -175,6 +176,8 @@ def crossings(g, columns: dict, lines, *, iterations: int = 64) -> list:
     for name, idx in lines:
         if name not in {s.name for s in g.free_symbols}:
             continue
+        if on_line is not None:
+            on_line()
         pts = {v: c[idx] for v, c in columns.items()}
         vals = evaluate(g, pts)[0]
         s = np.sign(vals)

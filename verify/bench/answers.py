@@ -58,6 +58,17 @@ HOSTILE = [
     "x^100^100",
     "(" * 40 + "x" + ")" * 40 + "^" + "2^" * 30 + "2",
 ]
+#: The same for a claim in five variables (``ridge.bayes_risk.*``): many break points along
+#: many lines.
+HOSTILE_MULTI = [
+    "+".join(f"where(mu < {i}, lam, se2*sw2/d)" for i in range(30)),
+    "+".join(f"abs(lam - mu*{i})" for i in range(50)),
+    "+".join(f"max(se2, sw2/{i + 1}, lam)" for i in range(5)),
+    "(sw2/d*mu^2 + se2*lam)/(lam + mu)^2*("
+    + "+".join(f"sigmoid(se2 - {i})" for i in range(40))
+    + ")",
+]
+MULTI_CLAIM = "ridge.bayes_risk.tall_large_mu"
 
 
 def typed_claim(topic: str):
@@ -137,13 +148,17 @@ def largest_imports(claim_id: str, answer: str, count: int = 8) -> list[tuple[st
     return sorted(rows, key=lambda r: -r[1])[:count]
 
 
-def hostile(claim_id: str = "activations.tanh.derivative"):
-    """``[(text, cpu_s, wall_s, peak_mb, outcome)]`` for every answer of :data:`HOSTILE`."""
+def hostile():
+    """``[(text, cpu_s, wall_s, peak_mb, outcome)]`` for every answer of :data:`HOSTILE`
+    (against tanh′) and :data:`HOSTILE_MULTI` (against a ridge risk)."""
     from verify.answers import check_answer
 
-    check_answer(claim_id, "sech(x)^2")  # warm: imports, the claim, SymPy's caches
+    # warm: imports, the claims, SymPy's caches
+    check_answer("activations.tanh.derivative", "sech(x)^2")
+    check_answer(MULTI_CLAIM, "(sw2/d*mu^2 + se2*lam)/(lam + mu)^2")
     out = []
-    for text in HOSTILE:
+    cases = [("activations.tanh.derivative", t) for t in HOSTILE]
+    for claim_id, text in cases + [(MULTI_CLAIM, t) for t in HOSTILE_MULTI]:
         tracemalloc.start()
         cpu, wall = time.process_time(), time.perf_counter()
         try:
