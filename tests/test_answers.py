@@ -1105,3 +1105,12 @@ def test_initialization_sequences_and_distributions_written_out_are_accepted():
     assert check_answer(dist.id, text).verdict == EQUIVALENT
     shifted = "{" + ", ".join(f"{k + 1}: {float(p)!r}" for k, p in ref.items()) + "}"
     assert check_answer(dist.id, shifted).verdict == NOT_EQUIVALENT
+
+
+def test_irrational_range_ends_compare_to_13_digits_and_say_so():
+    # SiLU's minimum is -W(1/e) (Lambert's W): evaluated by SymPy, independently of us here
+    end = -float(sp.LambertW(sp.exp(-1)).evalf(30))
+    assert check_answer("activations.silu.range", f"[{end!r}, oo)").verdict == EQUIVALENT
+    near = check_answer("activations.silu.range", f"[{end:.7f}, oo)")
+    assert near.verdict == NOT_EQUIVALENT and "type 13 significant digits" in near.message
+    assert check_answer("activations.silu.range", f"({end!r}, oo)").verdict == NOT_EQUIVALENT

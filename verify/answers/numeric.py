@@ -309,6 +309,12 @@ class _Evaluation:
             return v, k
         if isinstance(node, sp.Piecewise):
             return self.piecewise(node)
+        if node.is_number:
+            # a constant of the derived result this interpreter has no rule for (a LambertW
+            # value, say): SymPy's own evaluation to 70 digits, rounded like any constant
+            value = node.evalf(70)
+            if value.is_real and value.is_finite:
+                return B.const(sp.Float(value, 70), self.shape)
         raise Unsupported(f"cannot evaluate {type(node).__name__} numerically")
 
     def zero_if_exact(self, dk, ka):

@@ -74,18 +74,27 @@ def _same_number(a, b):
     return abs(va - vb) <= NUMBER_RTOL * max(abs(vb), 1), va, vb
 
 
+def _hint(candidate, reference) -> dict:
+    """For a near miss (within 1e-3 relative), say how close a number must be."""
+    try:
+        c, r = float(candidate), float(reference)
+    except (TypeError, ValueError):
+        return {}
+    if abs(c - r) <= 1e-3 * abs(r):
+        return {
+            "hint": f"close, but numbers must agree within {NUMBER_RTOL:.2g} relative: type 13 "
+            "significant digits, or the exact value"
+        }
+    return {}
+
+
 def numbers(candidate, reference, what: str) -> Outcome:
     for i, (c, r) in enumerate(zip(candidate, reference, strict=True)):
         same, cv, rv = _same_number(c, r)
         if not same:
             point = {} if what == "the value" else {what: i + 1}
             label = what if what == "the value" else f"{what} {i + 1}"
-            hint = {}
-            if abs(float(cv) - float(rv)) <= 1e-3 * abs(float(rv)):
-                hint = {
-                    "hint": f"close, but numbers must agree within {NUMBER_RTOL:.2g} relative: "
-                    "type 13 significant digits, or the exact value"
-                }
+            hint = _hint(cv, rv)
             return Outcome(NOT_EQUIVALENT, f"{label} differs", Witness(point, cv, rv), details=hint)
     exact = all(c.is_Rational and r.is_Rational for c, r in zip(candidate, reference, strict=True))
     how = "equal exactly" if exact else f"equal within {NUMBER_RTOL:.2g} relative"
@@ -127,7 +136,12 @@ def intervals(candidate: sp.Interval, reference) -> Outcome:
         if not same and c.is_finite and r.is_finite:
             same = _same_number(c, r)[0] and not (c.is_Rational and r.is_Rational)
         if not same:
-            return Outcome(NOT_EQUIVALENT, f"the {side} differs", Witness({"end": side}, c, r))
+            return Outcome(
+                NOT_EQUIVALENT,
+                f"the {side} differs",
+                Witness({"end": side}, c, r),
+                details=_hint(c, r) if c.is_finite and r.is_finite else {},
+            )
         if c.is_finite and c_open != r_open:
             shown = {True: "open", False: "closed"}
             return Outcome(
