@@ -230,7 +230,9 @@ def main(argv=None) -> int:
         print("largest imports of that run (cumulative s):")
         for name, seconds in largest_imports(*SAMPLES["activations"]):
             print(f"  {seconds:6.2f}  {name}")
-    print("\nhostile inputs (in process, after a warm-up): cpu s, wall s, peak MB, outcome")
+    print(
+        "\nhostile inputs (in process, SymPy's cache emptied first): cpu s, wall s, peak MB, outcome"
+    )
     rows = hostile()
     for text, cpu, wall, peak, outcome in rows:
         shown = text if len(text) <= 48 else text[:45] + "..."
