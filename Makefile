@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 # Everything but the browser test (which needs a build: `make browser-test`, or .ci/run).
 # The book-build tests need MathJax too.
 test: $(STAMP) $(MATHJAX_JS)
-	$(PY) -m pytest -q -m "not browser and not fullbook"
+	$(PY) -m pytest -q -n auto -m "not browser and not fullbook"
 
 # The whole book built twice in a copy: a one-topic change re-executes that page and the
 # dashboard only. Minutes of work, so CI runs it beside `make test` rather than inside it.

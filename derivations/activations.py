@@ -21,7 +21,7 @@ import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sympy as sp
 
@@ -171,10 +171,27 @@ class Activation:
     expr: sp.Expr
     derivative: sp.Expr
     derivation: Derivation
-    output_range: sp.Interval
-    range_facts: RangeFacts
     kinks: list[BreakPoint]
     autograd_at_kink: str = ""
+
+    @cached_property
+    def range_facts(self) -> RangeFacts:
+        """How the range follows from limits and critical points (built when first read:
+        it is the slow part, and checking a typed derivative never needs it).
+
+        >>> get("tanh").range_facts.interval
+        Interval.open(-1, 1)
+        """
+        return output_range(self.expr, x)
+
+    @property
+    def output_range(self) -> sp.Interval:
+        """The exact range, a SymPy ``Interval``.
+
+        >>> get("relu").output_range
+        Interval(0, oo)
+        """
+        return self.range_facts.interval
 
     @property
     def variable(self) -> sp.Symbol:
@@ -254,7 +271,6 @@ def _build(name: str, params: tuple) -> Activation:
         closed_form=closed,
         closed_form_reason=spec.closed_form_reason,
     )
-    facts = output_range(expr, x)
     return Activation(
         name,
         spec.symbol,
@@ -262,8 +278,6 @@ def _build(name: str, params: tuple) -> Activation:
         expr,
         derivation.result,
         derivation,
-        facts.interval,
-        facts,
         break_points(expr, x) if isinstance(expr, sp.Piecewise) else [],
         spec.autograd_at_kink,
     )

@@ -160,3 +160,14 @@ def test_showing_a_derivation_loads_its_topic_only():
 def test_a_figure_table_loads_its_topic_only():
     modules = _loaded_after("import figures; figures.load('optimizers')")
     assert _topics_in({m for m in modules if m.startswith("figures.")}) == {"optimizers"}
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_reading_a_topics_typed_claims_imports_no_torch(topic):
+    """The fast path of check-answer reads declarations and derived results only."""
+    modules = _loaded_after(
+        f"for c in claims.select('{topic}.'):\n"
+        "    c.reference() if c.answer in claims.TYPED_KINDS else None"
+    )
+    assert _topics_in(modules) == {topic}
+    assert "torch" not in modules, f"reading {topic}'s claims imported torch"

@@ -42,7 +42,11 @@ _FUNCTIONS: dict[type, Callable] = {
     sigmoid: torch.sigmoid,
     Phi: torch.special.ndtr,
     sp.sign: torch.sign,
-    sp.Heaviside: lambda t: torch.heaviside(t, torch.full_like(t, 0.5)),
+    # SymPy's H(0) is 1/2 unless a second argument says otherwise
+    sp.Heaviside: lambda t, at_zero=None: torch.heaviside(
+        t, torch.full_like(t, 0.5) if at_zero is None else at_zero.expand(t.shape)
+    ),
+    sp.sech: lambda t: 1 / torch.cosh(t),
 }
 
 _RELATIONS: dict[type, Callable] = {

@@ -339,7 +339,7 @@ def _declare():
         )(_derivative_check(name))
         claim(
             f"activations.{name}.range",
-            f"the range of {name} is {a.output_range}",
+            f"the range of {name}, from its limits and critical points",
             method="enumeration",
             answer="interval",
             derived=lambda n=name: act.get(n).output_range,

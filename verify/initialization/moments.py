@@ -258,10 +258,9 @@ def _squares_sampler(fill, fan_out, fan_in):
 def _init_variance_check(claim_id, fill, expected_of, cv):
     # Draws sized to detect a 1 % error at level 1e-6 with miss probability 1e-6 (cv is the
     # coefficient of variation of w², exact for the law torch draws from).
-    n = mc.required_draws(cv)
-
     def check(candidate, seed):
         value = float(expected_of(candidate))
+        n = mc.required_draws(cv)
         est = mc.estimate(
             _squares_sampler(fill, FAN_OUT, FAN_IN), n, seed=seed, level=LEVEL, batch=2**20
         )

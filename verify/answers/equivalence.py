@@ -1,0 +1,359 @@
+"""Deciding whether a typed answer equals a claim's derived result, kind by kind.
+
+- **expression, function, matrix (entrywise)**: an exact proof (:mod:`.proof`) where the
+  bounded chain finds one; otherwise evaluation at every point of :mod:`.points` in float64,
+  each value with its rounding bound (:mod:`.numeric`). A point where the two differ by more
+  than ``SAFETY·u·(k_answer + k_reference)``, where either is not finite, or where float64
+  cannot tell a branch, is re-evaluated in mpmath at 200 bits, which decides it; so do a few
+  dozen points spread over the domain whatever float64 said. A difference mpmath confirms
+  is the witness. Points exactly at a break of the *reference* (a kink, where a derivative
+  is undefined) are not compared; the points beside them are. Points where the reference is
+  undefined are not compared either.
+- **number, sequence, distribution, interval**: see :mod:`verify.answers.values`.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> decide("expression", sp.sech(x) ** 2, 1 - sp.tanh(x) ** 2, ("x",), {}).verdict
+'equivalent'
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from verify.answers import points as pts
+from verify.answers.numeric import MP, SAFETY, U64, Unsupported, evaluate
+from verify.answers.proof import TimeUp, prove_equal, time_limit
+from verify.answers.values import (
+    Outcome,
+    as_expr,
+    distributions,
+    intervals,
+    numbers,
+)
+from verify.evidence import CANNOT_CHECK, EQUIVALENT, NOT_EQUIVALENT, Witness
+
+#: Points mpmath re-evaluates at most (a sample of the disputed ones: the plainest first,
+#: then spread over the rest), points it always re-evaluates, the seconds it may take in
+#: all, and how many confirmed differences it looks at to choose the clearest witness.
+MAX_REFEREED, ALWAYS_REFEREED, REFEREE_BUDGET, WITNESSES = 240, 48, 0.6, 12
+#: CPU seconds one comparison may take in all, and of those at most: SymPy's exact roots
+#: of the break arguments, SymPy's proofs. Past the total, what is left is not decided and
+#: the verdict is "cannot check" (never "equivalent" on half the evidence).
+CHECK_BUDGET, ROOT_BUDGET, PROOF_BUDGET = 1.1, 0.3, 0.4
+#: Most points added around break points (each break point brings a few dozen).
+MAX_EXTRA_POINTS = 40_000
+
+
+class OutOfTime(Exception):  # noqa: N818 - reads as what happened
+    """The comparison used up :data:`CHECK_BUDGET`."""
+
+
+def decide(kind, candidate, reference, variables=(), domain=None, *, seed=0) -> Outcome:
+    """Compare ``candidate`` with ``reference`` as answers of ``kind`` (see the module).
+
+    >>> decide("number", sp.Rational(1, 100), sp.Float(0.01)).verdict
+    'equivalent'
+    >>> decide("interval", sp.Interval(0, sp.oo), sp.Interval.open(0, sp.oo)).verdict
+    'not equivalent'
+    """
+    domain = dict(domain or {})
+    if kind in ("expression", "function"):
+        return expressions([candidate], [reference], variables, domain, seed=seed)
+    if kind == "matrix":
+        if not isinstance(reference, sp.MatrixBase):
+            return Outcome(CANNOT_CHECK, "the derived result is not a matrix")
+        if candidate.shape != reference.shape:
+            return Outcome(
+                NOT_EQUIVALENT,
+                f"the answer is {candidate.shape[0]}×{candidate.shape[1]}, the derived result "
+                f"{reference.shape[0]}×{reference.shape[1]}",
+                Witness({"shape": None}, candidate.shape, reference.shape),
+            )
+        return expressions(
+            list(candidate),
+            list(reference),
+            variables,
+            domain,
+            seed=seed,
+            entries=[(i, j) for i in range(reference.rows) for j in range(reference.cols)],
+        )
+    if kind == "number":
+        return numbers([candidate], [as_expr(reference)], "the value")
+    if kind == "sequence":
+        reference = tuple(as_expr(r) for r in reference)
+        if len(candidate) != len(reference):
+            return Outcome(
+                NOT_EQUIVALENT,
+                f"the answer has {len(candidate)} items, the derived result {len(reference)}",
+                Witness({"length": None}, len(candidate), len(reference)),
+            )
+        return numbers(list(candidate), list(reference), "item")
+    if kind == "distribution":
+        return distributions(candidate, reference)
+    if kind == "interval":
+        return intervals(candidate, reference)
+    return Outcome(CANNOT_CHECK, f"{kind} answers cannot be compared with a typed answer")
+
+
+# --- expressions -----------------------------------------------------------------------------
+def _renamed(expr, named: dict):
+    """``expr`` in the answer's symbols, matched by name (assumptions may differ)."""
+    mapping = {s: named[s.name] for s in expr.free_symbols if named.get(s.name, s) != s}
+    return expr.xreplace(mapping) if mapping else expr
+
+
+def assumptions(domain: dict) -> dict:
+    """SymPy assumptions of each variable from its domain (integer, positive, nonnegative).
+
+    >>> assumptions({"d": (1, math.inf, "integer"), "lam": (0, math.inf)})
+    {'d': {'integer': True, 'positive': True}, 'lam': {'nonnegative': True}}
+    """
+    out = {}
+    for name, bounds in (domain or {}).items():
+        a = {}
+        if len(bounds) > 2 and bounds[2] == "integer":
+            a["integer"] = True
+        if math.isfinite(float(bounds[0])) and float(bounds[0]) >= 0:
+            a["positive" if float(bounds[0]) > 0 else "nonnegative"] = True
+        out[name] = a
+    return out
+
+
+def expressions(candidates, references, variables, domain, *, seed=0, entries=None) -> Outcome:
+    """Compare expressions pairwise (matrix entries share the points); see the module."""
+    from verify.answers.parsing import symbols
+
+    named = symbols(tuple(variables), assumptions(domain))
+    refs = [_renamed(as_expr(r), named) for r in references]
+    cands = [_renamed(c, named) for c in candidates]
+    stray = set().union(*(r.free_symbols for r in refs)) - set(named.values())
+    if stray:
+        names = ", ".join(sorted(s.name for s in stray))
+        return Outcome(CANNOT_CHECK, f"the derived result uses {names}, not among the variables")
+    label = (lambda i: f"entry {entries[i]}") if entries else (lambda i: "the answer")
+    start = time.process_time()
+    finish = start + CHECK_BUDGET
+    deadline = start + PROOF_BUDGET
+    pending = []
+    for i in range(len(refs)):
+        left = deadline - time.process_time()
+        if left <= 0.01 or prove_equal(cands[i], refs[i], budget=left) is not True:
+            pending.append(i)
+    if not pending:
+        return Outcome(EQUIVALENT, "proved equal by SymPy", method="exact", n=0)
+    try:
+        return _evaluated(
+            cands, refs, pending, tuple(variables), domain, seed, label, entries, finish
+        )
+    except OutOfTime:
+        return Outcome(
+            CANNOT_CHECK,
+            f"the comparison needs more than {CHECK_BUDGET:g} s of "
+            "CPU time; write the answer more simply",
+            method="enumeration",
+        )
+    except Unsupported as exc:
+        return Outcome(CANNOT_CHECK, f"cannot evaluate numerically: {exc}", method="enumeration")
+
+
+def _break_points(exprs, columns, lines, variables, domain, finish):
+    """Extra points at and around the breaks of every expression, along every line."""
+    args = []
+    for e in exprs:
+        args += [g for g in pts.break_arguments(e) if g not in args]
+    extra = {v: [] for v in variables}
+    if not args:
+        return extra
+    if len(variables) == 1:
+        (name,) = variables
+        symbol = next(iter(set().union(*(g.free_symbols for g in args))), None)
+        roots = []
+        deadline = min(time.process_time() + ROOT_BUDGET, finish)
+        for g in args:
+            _in_time(finish)
+            if g.is_polynomial(symbol) and sp.degree(g, symbol) <= 2:
+                # SymPy's roots of a quadratic are all of them: no search needed
+                roots += pts.exact_roots(g, symbol, sp.solve)
+                continue
+            left = deadline - time.process_time()
+            try:
+                if left > 0.01:
+                    with time_limit(left):
+                        roots += pts.exact_roots(g, symbol, sp.solve)
+            except (TimeUp, NotImplementedError, ValueError, TypeError, ArithmeticError):
+                pass
+            roots += [
+                r for _, _, r in pts.crossings(g, columns, lines, on_line=lambda: _in_time(finish))
+            ]
+        extra[name].append(pts.near(roots, domain.get(name))[:MAX_EXTRA_POINTS])
+        return extra
+    added = 0
+    for g in args:
+        _in_time(finish)
+        for name, base, root in pts.crossings(g, columns, lines, on_line=lambda: _in_time(finish)):
+            if added > MAX_EXTRA_POINTS:
+                break
+            around = pts.near([root], domain.get(name))
+            added += len(around)
+            for v in variables:
+                extra[v].append(around if v == name else np.full(len(around), columns[v][base]))
+    return extra
+
+
+def _excluded(refs, columns) -> np.ndarray:
+    """Points exactly at a break of the reference (its kinks), where nothing is compared."""
+    size = len(next(iter(columns.values())))
+    out = np.zeros(size, bool)
+    for r in refs:
+        for g in pts.break_arguments(r):
+            v, k, _ = evaluate(g, columns)
+            out |= np.abs(v) <= SAFETY * U64 * k
+    return out
+
+
+def _in_time(finish: float):
+    if time.process_time() > finish:
+        raise OutOfTime
+
+
+def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, finish):
+    if variables:
+        columns, lines = pts.cloud(variables, domain, seed)
+        extra = _break_points(
+            [*(cands[i] for i in pending), *(refs[i] for i in pending)],
+            columns,
+            lines,
+            variables,
+            domain,
+            finish,
+        )
+        columns = {v: np.concatenate([columns[v], *extra[v]]) for v in variables}
+    else:
+        columns = {}
+    integer_only = all(len(domain.get(v, ())) > 2 for v in variables)
+    skip = np.zeros(len(next(iter(columns.values()))) if columns else 1, bool)
+    if not integer_only and columns:
+        skip = _excluded([refs[i] for i in pending], columns)
+    compared = 0
+    # shared by every entry of a matrix
+    deadline = min(time.process_time() + REFEREE_BUDGET, finish)
+    for i in pending:
+        _in_time(finish)
+        with np.errstate(all="ignore"):
+            outcome, count = _compare_one(i, cands, refs, columns, skip, variables, label, deadline)
+        if outcome is not None:
+            if entries and outcome.witness is not None:
+                w = outcome.witness
+                outcome.witness = Witness(
+                    {"entry": entries[i], **w.point}, w.candidate, w.reference
+                )
+            return outcome
+        compared += count
+    return Outcome(
+        EQUIVALENT,
+        f"equal at {compared} points over the whole domain (float64 with derived rounding "
+        "bounds, disputed points settled at 200 bits)",
+        method="enumeration",
+        n=compared,
+    )
+
+
+def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
+    """``(None, points compared)`` if entry ``i`` agrees everywhere, else ``(outcome, n)``."""
+    c, kc, uc = evaluate(cands[i], columns)
+    r, kr, ur = evaluate(refs[i], columns)
+    certain = ~uc & ~ur
+    tol = SAFETY * U64 * (kc + kr)
+    close = np.isfinite(c) & np.isfinite(r) & (np.abs(c - r) <= tol)
+    same_inf = np.isinf(c) & (c == r)
+    # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt there;
+    # a float64 overflow on one side only is disputed and goes to mpmath
+    both_nan = np.isnan(c) & np.isnan(r)
+    ok = ((close | same_inf) & certain) | (both_nan & certain)
+    suspect = np.nonzero(~ok & ~skip)[0]
+
+    # the plainest suspects first (fewest characters written out, then nearest 1 in size),
+    # so the witness reads x = -1.0 rather than x = -1.0299999999999994 or x = 1e300
+    def plainness(j):
+        values = [float(columns[v][j]) for v in variables]
+        return sum(len(repr(v)) for v in values), max(
+            (abs(math.log10(abs(v))) for v in values if v), default=0.0
+        )
+
+    order = np.array(sorted(suspect, key=plainness), dtype=int)
+    if len(order) > MAX_REFEREED:
+        # disputed points are mostly float64 overflows at huge magnitudes, all alike: the
+        # plainest half, and an even sample of the rest, stand for them
+        half = MAX_REFEREED // 2
+        rest = order[half:][np.linspace(0, len(order) - half - 1, half).astype(int)]
+        order = np.concatenate([order[:half], rest])
+    witness, decided, undecided = _referee(cands[i], refs[i], columns, order, deadline)
+    if witness is None:
+        spread = np.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
+        witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]], deadline)
+    compared = int((ok & ~skip).sum()) + decided
+    if witness is not None:
+        return Outcome(
+            NOT_EQUIVALENT,
+            f"{label(i)} differs from the derived result",
+            witness,
+            method="enumeration",
+            n=compared,
+        ), compared
+    left = undecided
+    if left > 0.05 * len(order) + 5 or compared == 0:
+        return Outcome(
+            CANNOT_CHECK,
+            f"{label(i)} could not be evaluated reliably at {left} of the {len(order)} points "
+            "float64 could not settle (values beyond the range of float64 and of mpmath, or "
+            "out of time)",
+            method="enumeration",
+            n=compared,
+        ), compared
+    return None, compared
+
+
+def _referee(cand, ref, columns, indices, deadline):
+    """mpmath's verdict at ``indices``: (witness or None, points decided, points undecided).
+
+    Of the first :data:`WITNESSES` confirmed differences the largest (relative to the
+    reference) is the witness; points left when the deadline passes are undecided.
+    """
+    decided = undecided = 0
+    seen = set()
+    found = []
+    for j in indices:
+        j = int(j)
+        if j in seen:
+            continue
+        seen.add(j)
+        if time.process_time() > deadline:
+            undecided += 1
+            continue
+        point = {v: float(col[j]) for v, col in columns.items()}
+        r, kr, ur = evaluate(ref, point, MP)
+        if mpmath.isnan(r) and not ur:
+            continue  # the reference is undefined here
+        c, kc, uc = evaluate(cand, point, MP)
+        if ur or uc or mpmath.isnan(r):
+            undecided += 1
+            continue
+        decided += 1
+        if mpmath.isinf(r) or mpmath.isinf(c) or mpmath.isnan(c):
+            same, gap = c == r, mpmath.inf
+        else:
+            same = abs(c - r) <= SAFETY * MP.u * (kc + kr)
+            gap = abs(c - r) / (1 + abs(r))
+        if not same:
+            found.append((gap, len(found), Witness(point, c, r)))
+            if len(found) >= WITNESSES:
+                break
+    if found:
+        return max(found, key=lambda f: (f[0], -f[1]))[2], decided, undecided
+    return None, decided, undecided
