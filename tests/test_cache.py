@@ -234,6 +234,14 @@ def test_claim_evidence_round_trips_with_its_witness(store, monkeypatch):
     assert again.witness.point == first.witness.point
 
 
+def test_cached_looks_up_without_checking(store, monkeypatch):
+    assert claims.cached(CLAIM) is None
+    first = claims.check_one(CLAIM)
+    monkeypatch.setattr(claims.Claim, "check", lambda *a, **k: pytest.fail("checked"))
+    _same(claims.cached(CLAIM), first)
+    assert claims.cached(CLAIM, seed=1) is None
+
+
 def test_failing_evidence_is_cached_too(store, monkeypatch):
     def failing(self, candidate=None, *, seed=0):
         return Evidence(self.id, self.method, False, seed=seed, message="a counterexample",

@@ -431,10 +431,9 @@ def check_one(claim_id: str, seed: int = 0) -> Evidence:
 
     found = get(claim_id)
     digest = evidence_key(found, seed) if cache.directory() is not None else None
-    if digest is not None:
-        kept = cache.lookup("evidence", digest, Evidence)
-        if kept is not None and kept.claim_id == found.id and kept.seed == seed:
-            return kept
+    kept = _kept(found, seed, digest)
+    if kept is not None:
+        return kept
     try:
         evidence = found.check(seed=seed)
     except Exception as exc:  # noqa: BLE001 - reported as a failed claim, not swallowed
@@ -449,6 +448,35 @@ def check_one(claim_id: str, seed: int = 0) -> Evidence:
     if digest is not None and evidence_key(found, seed) == digest:
         cache.store("evidence", digest, evidence)
     return evidence
+
+
+def cached(claim_id: str, seed: int = 0) -> Evidence | None:
+    """The evidence :func:`check_one` would look up for this claim and seed, or None (no
+    cache directory, nothing kept, or a claim that is not cached); never checks anything.
+
+    A runner can ask this first and send only the rest to other processes, so that a rerun
+    whose evidence is all kept starts no process.
+
+    >>> import os
+    >>> os.environ.pop("DV_CACHE_DIR", None) and None
+    >>> cached("activations.relu.range") is None
+    True
+    """
+    from derivations import cache
+
+    found = get(claim_id)
+    if cache.directory() is None:
+        return None
+    return _kept(found, seed, evidence_key(found, seed))
+
+
+def _kept(found: Claim, seed, digest: str | None) -> Evidence | None:
+    from derivations import cache
+
+    if digest is None:
+        return None
+    kept = cache.lookup("evidence", digest, Evidence)
+    return kept if kept is not None and kept.claim_id == found.id and kept.seed == seed else None
 
 
 #: The libraries whose versions are part of a claim's cache key.
