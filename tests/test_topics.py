@@ -24,6 +24,7 @@ SHARED = {
         "__init__",
         "__main__",
         "claims",
+        "kinds",
         "evidence",
         "runner",
         "lazy",

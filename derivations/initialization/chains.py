@@ -265,20 +265,7 @@ def derivations() -> dict[str, Derivation]:
     >>> sorted(derivations())[:2]
     ['initialization.kaiming_sigma', 'initialization.relu_by_gaussian_integral']
     """
-    out = {
-        f"initialization.{f.__name__}": f()
-        for f in (
-            variance_propagation,
-            relu_by_symmetry,
-            relu_by_gaussian_integral,
-            kaiming_sigma,
-            uniform_variance,
-            xavier_bound,
-        )
-    }
-    for name, derivation in relu_layer_maps().items():
-        out[f"initialization.relu_layer.{name.split()[0].lower()}"] = derivation
-    return out
+    return {key: build() for key, build in DERIVATIONS.items()}
 
 
 #: Every derivation of the topic: id -> zero-argument builder.
