@@ -278,3 +278,19 @@ def test_cli_a_scheduler_it_cannot_use_exits_2(monkeypatch, capsys):
     assert "pip install 'derived-and-verified[dask]'" in capsys.readouterr().err
     assert verify_cli.main(["--only", "activations.relu.range", "--scheduler", " tcp://h:1"]) == 2
     assert "scheduler: an address" in capsys.readouterr().err
+
+
+def test_kept_evidence_is_looked_up_before_any_work_is_sent(tmp_path, monkeypatch):
+    """With DV_CACHE_DIR set, a rerun of unchanged claims checks nothing and starts no worker."""
+
+    monkeypatch.setenv("DV_CACHE_DIR", str(tmp_path))
+    chosen = claims.select("activations.relu.")
+    first = runner.run_claims(chosen, seeds=[3], workers=1)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("work was done although every piece of evidence was kept")
+
+    monkeypatch.setattr(runner, "check_one", refuse)
+    monkeypatch.setattr(runner, "_on_processes", refuse)
+    again = runner.run_claims(chosen, seeds=[3], workers=2)
+    assert [e.to_dict() for e in again] == [e.to_dict() for e in first]

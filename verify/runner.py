@@ -34,7 +34,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from verify.claims import THREADS, Claim, check_one, select  # noqa: F401 - select: doctests
+from verify.claims import THREADS, Claim, cached, check_one, select  # noqa: F401 - select: doctests
 from verify.evidence import Evidence
 
 #: The variables that size the thread pools of OpenMP and of the BLAS libraries NumPy and
@@ -152,16 +152,19 @@ def run_claims(
         raise TypeError(f"progress: True or False is required, got {progress!r}")
 
     tasks = [(c, s) for s in seeds for c in chosen]
+    # Evidence kept from an earlier run of the same code (derivations/cache.py, when
+    # DV_CACHE_DIR is set) is looked up here, so only the rest is sent anywhere.
+    out: list[Evidence | None] = [cached(c.id, s) if _declared(c) else None for c, s in tasks]
+    todo = [i for i, e in enumerate(out) if e is None]
     # A claim registered at run time (not declared by a topic module) exists only in this
     # process: another process could not find it by id, so it is checked here.
-    away = [i for i, (c, _) in enumerate(tasks) if _declared(c)]
+    away = [i for i in todo if _declared(tasks[i][0])]
     groups = _groups([tasks[i] for i in away])
     n = min(resolve_workers(workers, len(away)), max(1, len(groups)))
     if scheduler is None and n == 1:
         away, groups = [], []
     sent = set(away)
-    out: list[Evidence | None] = [None] * len(tasks)
-    with _Progress(len(tasks), progress) as bar:
+    with _Progress(len(todo), progress) as bar:
         if away:
             elsewhere = [tasks[i] for i in away]
             if scheduler is not None:
@@ -170,7 +173,7 @@ def run_claims(
                 finished = _on_processes(elsewhere, groups, n, bar)
             for j, evidence in finished:
                 out[away[j]] = evidence
-        for i in (i for i in range(len(tasks)) if i not in sent):
+        for i in (i for i in todo if i not in sent):
             claim, seed = tasks[i]
             bar.start(claim.id)
             out[i] = check_one(claim.id, seed) if _declared(claim) else _check_here(claim, seed)

@@ -316,6 +316,11 @@ def on_builder_inited(app: Sphinx) -> None:
     ignore = [app.outdir, app.doctreedir]
     if getattr(app.config, "nb_execution_cache_path", ""):
         ignore.append(root / app.config.nb_execution_cache_path)
+    # The memo of derivation checks and claim evidence (derivations/cache.py): an entry is
+    # determined by its key, and the key is computed from source files the page reads (and
+    # so records), so reading an entry adds no dependency of its own.
+    if os.environ.get("DV_CACHE_DIR"):
+        ignore.append(Path(os.environ["DV_CACHE_DIR"]))
     # The kernels MyST-NB starts inherit this process's environment.
     os.environ[recorder.ENV] = json.dumps(
         {
