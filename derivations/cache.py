@@ -42,8 +42,10 @@ from pathlib import Path
 
 #: The environment variable that names the cache directory (unset: no caching).
 ENV = "DV_CACHE_DIR"
-#: The project root: files under it are the project's, and their source is part of a key.
+#: The project root; the project's files are those of its packages under it (a virtual
+#: environment inside the root, with SymPy in it, is a library's, not the project's).
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("derivations", "verify", "figures")
 #: Bumped when the layout of a key or an entry changes, so old entries are never read.
 FORMAT = 1
 #: Top-level packages whose classes may appear in a cached computation: their code is
@@ -282,6 +284,10 @@ def import_closure(paths: Iterable, root=None) -> set[Path]:
     return seen
 
 
+def _in_packages(path: Path, root: Path) -> bool:
+    return path.is_relative_to(root) and path.relative_to(root).parts[0] in PACKAGES
+
+
 def class_files(classes: Iterable[type], root=None) -> set[Path] | None:
     """The project files whose code the classes (and their bases) run, import closure
     included; None when one of them is neither a project class nor a library's (see
@@ -308,7 +314,7 @@ def class_files(classes: Iterable[type], root=None) -> set[Path] | None:
             module = sys.modules.get(name)
             file = getattr(module, "__file__", None)
             path = Path(file).resolve() if isinstance(file, str) else None
-            if path is not None and path.is_relative_to(root):
+            if path is not None and _in_packages(path, root):
                 files.update([path, *_module_file(name, root)])
             elif name.split(".")[0] not in LIBRARIES:
                 return None

@@ -336,3 +336,29 @@ def test_the_helpers_refuse_bad_arguments(store):
         cache.key("text")
     with pytest.raises(TypeError, match="paths"):
         cache.import_closure("derivations/core.py")
+
+
+def test_a_library_installed_inside_the_root_is_not_project_code(tmp_path, monkeypatch):
+    """A virtual environment in the project folder (as on a fresh clone) holds SymPy: its
+    files are a library's, keyed by its version, not project sources."""
+    import sys
+    import types
+
+    from derivations import cache
+
+    inside = tmp_path / ".venv" / "lib" / "sympy" / "fake.py"
+    inside.parent.mkdir(parents=True)
+    inside.write_text("x = 1\n")
+    module = types.ModuleType("sympy.fake_for_test")
+    module.__file__ = str(inside)
+    monkeypatch.setitem(sys.modules, "sympy.fake_for_test", module)
+    fake = type("Fake", (), {"__module__": "sympy.fake_for_test"})
+    assert cache.class_files([fake], root=tmp_path) == set()
+    own = tmp_path / "derivations" / "mine.py"
+    own.parent.mkdir()
+    own.write_text("y = 2\n")
+    mine = types.ModuleType("derivations.mine_for_test")
+    mine.__file__ = str(own)
+    monkeypatch.setitem(sys.modules, "derivations.mine_for_test", mine)
+    ours = type("Ours", (), {"__module__": "derivations.mine_for_test"})
+    assert own.resolve() in cache.class_files([ours], root=tmp_path)
