@@ -554,3 +554,30 @@ def test_the_extension_modules_doctests_pass():
 
     for module in (deps, imports, recorder):
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, module
+
+
+def test_installed_libraries_are_never_page_dependencies(tmp_path, monkeypatch):
+    """make's .venv lies inside the project folder: what a page imports from it is a
+    library's code, not the project's, and the kernel is told to ignore it."""
+    from types import SimpleNamespace
+
+    import page_recorder as recorder
+
+    monkeypatch.delenv(recorder.ENV, raising=False)
+    app = SimpleNamespace(
+        env=SimpleNamespace(),
+        srcdir=str(tmp_path),
+        outdir=str(tmp_path / "_build" / "html"),
+        doctreedir=str(tmp_path / "_build" / ".doctrees"),
+        config=SimpleNamespace(
+            nb_execution_cache_path="_build/.jupyter_cache",
+            page_dependency_packages=("derivations", "verify", "figures"),
+        ),
+    )
+    deps.on_builder_inited(app)
+    ignored = json.loads(os.environ[recorder.ENV])["ignore"]
+    assert str(Path(sys.prefix).resolve()) in ignored
+    import sympy
+
+    library = Path(sympy.__file__).resolve()
+    assert any(library.is_relative_to(folder) for folder in ignored)

@@ -55,6 +55,8 @@ import hashlib
 import json
 import os
 import re
+import site
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -321,6 +323,9 @@ def on_builder_inited(app: Sphinx) -> None:
     # so records), so reading an entry adds no dependency of its own.
     if os.environ.get("DV_CACHE_DIR"):
         ignore.append(Path(os.environ["DV_CACHE_DIR"]))
+    # Installed libraries are not the project's, even when the virtual environment lies
+    # inside the project folder (make's .venv): their files are not page dependencies.
+    ignore += [Path(p) for p in {sys.prefix, sys.exec_prefix, *site.getsitepackages()}]
     # The kernels MyST-NB starts inherit this process's environment.
     os.environ[recorder.ENV] = json.dumps(
         {
