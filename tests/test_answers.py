@@ -1125,3 +1125,17 @@ def test_irrational_range_ends_compare_to_13_digits_and_say_so():
     near = check_answer("activations.silu.range", f"[{end:.7f}, oo)")
     assert near.verdict == NOT_EQUIVALENT and "type 13 significant digits" in near.message
     assert check_answer("activations.silu.range", f"({end!r}, oo)").verdict == NOT_EQUIVALENT
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "text"),
+    [
+        ("ridge.optimal_mu", "d*se2/sw2*(sigmoid(d) + sigmoid(-d))"),
+        ("initialization.kaiming_normal.std", "sqrt(2/fan_in)*(Phi(fan_in) + Phi(-fan_in))"),
+    ],
+)
+def test_thorough_checks_evaluate_every_function_the_parser_accepts(claim_id, text):
+    """The independent check runs typed answers too: sigmoid and Phi inside a Monte Carlo
+    claim's answer once raised NameError there ('cannot check' for a right answer)."""
+    evidence = check_answer(claim_id, text, thorough=True)
+    assert evidence.verdict == "equivalent", evidence.message

@@ -34,26 +34,56 @@ ANSWER_KINDS = (
 TYPED_KINDS = ANSWER_KINDS[:-1]
 
 
-def as_function(expr, names: tuple[str, ...]) -> Callable:
+def _numeric_names(vectorized: bool) -> dict:
+    """How the project's own SymPy functions evaluate: stable forms, scalar or on arrays."""
+    if vectorized:
+        import numpy as np
+        from scipy import special
+
+        return {
+            "sigmoid": lambda v: 0.5 * (1 + np.tanh(np.multiply(v, 0.5))),
+            "Phi": lambda v: special.ndtr(v),
+        }
+    return {
+        "sigmoid": lambda v: 0.5 * (1 + math.tanh(v / 2)),
+        "Phi": lambda v: 0.5 * math.erfc(-v / math.sqrt(2)),
+    }
+
+
+def as_function(expr, names: tuple[str, ...], *, vectorized: bool = False) -> Callable:
     """A SymPy expression in the named arguments ``names`` as a Python function of them.
 
     Symbols are matched by name, whatever their assumptions; a symbol not among ``names`` is a
-    ``ValueError``. This is how a typed ``function`` answer meets a check that calls it.
+    ``ValueError``. Every function the answer parser accepts evaluates, ``sigmoid`` and
+    ``Phi`` included. This is how a typed answer meets a check that calls it: a float
+    function of floats, or with ``vectorized`` a NumPy function of arrays.
 
     >>> import sympy as sp
+    >>> from derivations.functions import sigmoid
     >>> f = as_function(sp.sqrt(6 / (sp.Symbol("fan_in") + sp.Symbol("fan_out"))),
     ...                 ("fan_in", "fan_out"))
     >>> round(f(1, 2), 12)
     1.414213562373
+    >>> x = sp.Symbol("x")
+    >>> as_function(2 * sigmoid(x), ("x",))(0.0), as_function(x, ("y",))
+    Traceback (most recent call last):
+    ...
+    ValueError: candidate: unknown names ['x']; allowed: y
+    >>> as_function(2 * sigmoid(x), ("x",), vectorized=True)([0.0, 1e3]).tolist()
+    [1.0, 2.0]
     """
     import sympy as sp
 
+    if not isinstance(expr, sp.Expr):
+        raise TypeError(f"expr: a SymPy expression is required, got {type(expr).__name__}")
     unknown = sorted({s.name for s in expr.free_symbols} - set(names))
     if unknown:
         raise ValueError(f"candidate: unknown names {unknown}; allowed: {', '.join(names)}")
     plain = [sp.Symbol(n) for n in names]
     expr = expr.xreplace({s: sp.Symbol(s.name) for s in expr.free_symbols})
-    fn = sp.lambdify(plain, expr, "math")
+    if vectorized:
+        return sp.lambdify(plain, expr, [_numeric_names(True), "scipy", "numpy"])
+    fn = sp.lambdify(plain, expr, [_numeric_names(False), "math"])
     return lambda *args: float(fn(*args))
 
 

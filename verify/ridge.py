@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 
 from derivations import ridge as rd
-from verify.claims import Evidence, claim, get
+from verify.claims import Evidence, as_function, claim, get
 from verify.lazy import lazy, torch
 
 mc = lazy("verify.montecarlo")
@@ -180,19 +180,9 @@ def slope_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps2: float
     return sampler
 
 
-def _named(expr: sp.Expr, names: tuple[str, ...]):
-    """``expr`` as a NumPy function of ``names`` (matched by name, whatever assumptions)."""
-    plain = [sp.Symbol(n) for n in names]
-    unknown = {s.name for s in expr.free_symbols} - set(names)
-    if unknown:
-        raise ValueError(f"candidate: unknown names {sorted(unknown)}; allowed: {', '.join(names)}")
-    expr = expr.xreplace({s: sp.Symbol(s.name) for s in expr.free_symbols})
-    return sp.lambdify(plain, expr, "numpy")
-
-
 def _risk_function(candidate):
     if isinstance(candidate, sp.Basic):
-        term = _named(candidate, RISK_VARIABLES)
+        term = as_function(candidate, RISK_VARIABLES, vectorized=True)
 
         def risk(eigenvalues, mu, sigma_w2, sigma_eps2):
             lams = np.asarray(eigenvalues, dtype=np.float64)
@@ -255,8 +245,7 @@ def _risk_check(name: str):
 
 def _mu_function(candidate):
     if isinstance(candidate, sp.Basic):
-        f = _named(candidate, MU_VARIABLES)
-        return lambda d, sw2, se2: float(f(d, sw2, se2))
+        return as_function(candidate, MU_VARIABLES)
     if callable(candidate):
         return candidate
     raise TypeError(
