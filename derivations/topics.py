@@ -8,8 +8,6 @@ tests and one line of ``_toc.yml``.
 
 >>> TOPICS[:2]
 ('activations', 'mlp')
->>> topic_of("ridge.optimal_mu")
-'ridge'
 """
 
 from __future__ import annotations
@@ -56,22 +54,6 @@ def read_toc(path: Path = TOC) -> tuple[str, ...]:
 
 #: Every topic, in book order.
 TOPICS: tuple[str, ...] = read_toc()
-
-
-def topic_of(dotted_id: str) -> str:
-    """The topic a dotted id (a claim, a derivation or a figure id) belongs to.
-
-    >>> topic_of("nope.x")
-    Traceback (most recent call last):
-    ...
-    ValueError: id: 'nope.x' belongs to no topic; topics: activations, mlp, ...
-    """
-    if not isinstance(dotted_id, str):
-        raise TypeError(f"id: a string is required, got {type(dotted_id).__name__}")
-    head = dotted_id.split(".", 1)[0]
-    if head not in TOPICS:
-        raise ValueError(f"id: {dotted_id!r} belongs to no topic; topics: {', '.join(TOPICS)}")
-    return head
 
 
 def topics_matching(prefix: str) -> tuple[str, ...]:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from derivations import topics
 from derivations.topics import TOPICS, read_toc
 from verify import claims
 
@@ -107,11 +106,6 @@ def test_every_topic_exposes_its_tables(topic):
     assert all(c.topic == topic and c.answer in claims.ANSWER_KINDS for c in declared)
     assert all(c.derived is not None for c in declared), "every claim states its derived result"
     assert claims.wrong_answers(topic)
-
-
-def test_topic_of_refuses_an_unknown_topic():
-    with pytest.raises(ValueError, match="belongs to no topic"):
-        topics.topic_of("nope.claim")
 
 
 LOADED = """

@@ -85,12 +85,6 @@ class Evidence:
         if self.method and self.method not in METHODS:
             raise ValueError(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
         self.passed = bool(self.passed)
-        if self.witness is None and all(
-            k in self.details for k in ("point", "candidate_value", "reference_value")
-        ):
-            d = self.details
-            point = d["point"] if isinstance(d["point"], dict) else {"point": d["point"]}
-            self.witness = Witness(point, d["candidate_value"], d["reference_value"])
 
     def summary(self) -> str:
         """One line: verdict, id, method, message (see the module example)."""
