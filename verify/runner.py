@@ -181,6 +181,16 @@ def run_claims(
     return out
 
 
+def _settled(group, found, tasks, bar):
+    """(task index, evidence) for one group's results; a message (str) is a failed claim."""
+    for i, evidence in zip(group, found, strict=True):
+        claim, seed = tasks[i]
+        if isinstance(evidence, str):
+            evidence = _failed(claim, seed, evidence)
+        bar.done(claim.id)
+        yield i, evidence
+
+
 def _declared(claim: Claim) -> bool:
     from derivations.topics import TOPICS
 
@@ -283,12 +293,7 @@ def _on_processes(tasks, groups, n: int, bar):
                 found = [f"{_BROKEN} ({exc})"] * len(group)
             except Exception as exc:  # noqa: BLE001 - a failure on a worker fails its claims
                 found = [f"worker process raised {type(exc).__name__}: {exc}"] * len(group)
-            for i, evidence in zip(group, found, strict=True):
-                claim, seed = tasks[i]
-                if isinstance(evidence, str):
-                    evidence = _failed(claim, seed, evidence)
-                bar.done(claim.id)
-                yield i, evidence
+            yield from _settled(group, found, tasks, bar)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -407,12 +412,7 @@ def _on_dask(tasks, groups, scheduler: str, bar):
                     found = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails its claims
                     found = [f"Dask task raised {type(exc).__name__}: {exc}"] * len(group)
-                for i, evidence in zip(group, found, strict=True):
-                    claim, seed = tasks[i]
-                    if isinstance(evidence, str):
-                        evidence = _failed(claim, seed, evidence)
-                    bar.done(claim.id)
-                    yield i, evidence
+                yield from _settled(group, found, tasks, bar)
         except BaseException:
             client.cancel(futures)
             raise
