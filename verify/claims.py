@@ -141,8 +141,21 @@ def _plain(value) -> bool:
 
 @contextmanager
 def fixed_threads(threads: int = THREADS):
-    """Run torch (if the check uses it) on ``threads`` threads, then restore the count."""
+    """Run torch on ``threads`` threads inside the block, then restore the count.
+
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with fixed_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
     import sys
+
+    from derivations.arguments import count
+
+    threads = count(threads, "threads")
 
     torch = sys.modules.get("torch")
     if torch is None:
