@@ -227,6 +227,15 @@ def test_cli_seeds_count_false_alarms_per_seed_and_per_claim(monkeypatch, capsys
     assert "seed 5: 0 passed, 1 failed ['zz.odd.seeds']" in out
     assert "zz.odd.seeds: failed at 1 of 3 seeds" in out
     assert "2 passed, 1 failed" in out
+    # 1 failure in 3 runs at 1e-6: P(>= 1) = 1 - (1 - 1e-6)**3 = 3e-6, computed by hand.
+    assert "Monte Carlo runs: 3, failed: 1 (" in out and "P(≥ 1 failures) ≤ 3e-06)" in out
+
+
+def test_the_false_alarm_tail_is_the_binomial_one():
+    # Two failures in 1000 runs at level 0.01: P(X >= 2) = 1 - 0.99**1000 - 1000*0.01*0.99**999.
+    expected = 1 - 0.99**1000 - 1000 * 0.01 * 0.99**999
+    line = verify_cli._false_alarm_line(1000, 2, level=0.01)
+    assert line.endswith(f"P(≥ 2 failures) ≤ {expected:.2g})") and "expected ≤ 10;" in line
 
 
 def test_cli_run_is_also_a_subcommand(capsys):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -26,6 +27,9 @@ from collections import Counter
 from pathlib import Path
 
 from verify import claims
+
+#: The false-alarm level of every Monte Carlo claim (DESIGN: 1e-6 per claim).
+MONTE_CARLO_LEVEL = 1e-6
 
 #: Subcommands that own their arguments: name -> (one-line help, "module:function"), the
 #: function taking the arguments after the name and returning the exit status. Imported only
@@ -190,6 +194,30 @@ def _print_false_alarms(evidence, seeds, per_seed: int) -> None:
     alarms = Counter(e.claim_id for e in evidence if not e.passed)
     for claim_id, n in alarms.items():
         print(f"{claim_id}: failed at {n} of {len(seeds)} seeds")
+    statistical = [e for e in evidence if e.method == "monte-carlo"]
+    if statistical:
+        k = sum(not e.passed for e in statistical)
+        print(_false_alarm_line(len(statistical), k))
+
+
+def _false_alarm_line(runs: int, alarms: int, level: float = MONTE_CARLO_LEVEL) -> str:
+    """What ``alarms`` failures among ``runs`` Monte Carlo runs of true claims would mean.
+
+    Each run of a true claim fails with probability at most ``level``, so the count of false
+    alarms is at most Binomial(runs, level) in distribution; the line gives its tail.
+
+    >>> _false_alarm_line(1800, 0)
+    'Monte Carlo runs: 1800, failed: 0 (at the level 1e-06 per run: expected ≤ 0.0018; P(≥ 0 failures) ≤ 1)'
+    >>> _false_alarm_line(1800, 1)
+    'Monte Carlo runs: 1800, failed: 1 (at the level 1e-06 per run: expected ≤ 0.0018; P(≥ 1 failures) ≤ 0.0018)'
+    """
+    # P(X >= k) for X ~ Binomial(runs, level), as 1 - P(X < k) summed exactly in floats.
+    below = sum(math.comb(runs, j) * level**j * (1.0 - level) ** (runs - j) for j in range(alarms))
+    tail = max(0.0, 1.0 - below)
+    return (
+        f"Monte Carlo runs: {runs}, failed: {alarms} (at the level {level:g} per run: "
+        f"expected ≤ {runs * level:.2g}; P(≥ {alarms} failures) ≤ {tail:.2g})"
+    )
 
 
 def main(argv=None) -> int:
