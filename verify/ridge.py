@@ -34,8 +34,9 @@ from verify.lazy import lazy, torch
 
 mc = lazy("verify.montecarlo")
 
-#: Names a typed answer may use: the per-direction term in λ, μ, σ_w², σ_ε², d.
-RISK_VARIABLES = ("lam", "mu", "sw2", "se2", "d")
+#: Names a typed answer may use: the per-direction term in λ, μ, σ_w², σ_ε², d, and N (the
+#: number of rows, which the right answer does not use but a wrong one may: σ_w²/N for σ_w²/d).
+RISK_VARIABLES = ("lam", "mu", "sw2", "se2", "d", "N")
 #: Names for a typed ``μ*``.
 MU_VARIABLES = ("d", "sw2", "se2")
 
@@ -81,23 +82,30 @@ class Config:
 
 
 # Each setting is chosen so that both parts of the risk matter (the prior part (σ_w²/d)μ² and
-# the noise part σ_ε²λ), μ ≠ 1, λ ≠ 1 and d > 1: otherwise a mutation such as μ for μ² or
-# σ_w² for σ_w²/d would change the risk by less than the test can see.
+# the noise part σ_ε²λ each carry at least 8% of it), and no parameter is 1: μ ≠ 1, σ_w² ≠ 1,
+# σ_ε² ≠ 1, λ ≠ 1, d > 1. Otherwise a mutation such as μ for μ², σ_ε for σ_ε² or σ_w² for
+# σ_w²/d would change the risk by less than the test can see. N ≠ d except in the two square
+# settings, which are there for N = d itself (the smallest eigenvalues of XᵀX are tiny); the
+# wide ones (N < d) have a null space, whose directions each add σ_w²/d to the risk; the wide
+# and tall ones tell σ_w²/N from σ_w²/d. tests/test_ridge.py computes, for every wrong answer
+# of WRONG_ANSWERS, how many standard errors it lies from the truth (at least 9.6: rejected
+# with probability 1 − 1e-6).
 CONFIGS: dict[str, Config] = {
-    "wide_small_mu": Config(20, 10, 0.05, 1.0, 0.25, 140_000, 11),
-    "wide_large_mu": Config(20, 10, 30.0, 2.0, 1.0, 120_000, 12),
+    "wide_small_mu": Config(20, 10, 0.05, 1.5, 0.25, 140_000, 11),
+    "wide_large_mu": Config(20, 10, 30.0, 2.0, 5.0, 110_000, 12),
     # N = d: the smallest eigenvalues are tiny, a few directions dominate, cv ≈ 0.56
     "square_small_mu": Config(20, 20, 0.2, 2.0, 0.2, 330_000, 13),
-    "square_optimal_mu": Config(20, 20, 10.0, 1.0, 0.5, 150_000, 14),
+    "square_optimal_mu": Config(20, 20, 10.0, 0.8, 0.4, 140_000, 14),
     "tall_small_mu": Config(20, 60, 0.5, 4.0, 0.02, 160_000, 15),
-    "tall_large_mu": Config(20, 60, 200.0, 1.0, 2.0, 120_000, 16),
+    "tall_large_mu": Config(20, 60, 50.0, 3.0, 2.5, 125_000, 16),
 }
 
-#: The setting of the ``μ*`` claim; μ* = d σ_ε²/σ_w² = 10. With 20,000 draws the slope's
-#: standard error near μ* is about 5e-5 while the slope at 1.1 μ* is about 1e-3 (20 standard
-#: errors), so a μ 10% off is rejected at level 1e-6 (tests/test_ridge.py checks it); at μ*/2
-#: and 2μ* the slopes are tens of standard errors from zero.
-OPTIMUM = Config(20, 40, 10.0, 1.0, 0.5, 20_000, 21)
+#: The setting of the ``μ*`` claim; μ* = d σ_ε²/σ_w² = 6. No parameter is 1 and their logarithms
+#: are unrelated (log σ_ε²/log σ_w² is not a ratio of small integers), so a μ* with σ_w², σ_ε² or
+#: d raised to another power differs from 6 by a large factor. With 20,000 draws a μ 10% off is
+#: rejected at level 1e-6 (tests/test_ridge.py checks it); at μ*/2 and 2μ* the slopes are tens
+#: of standard errors from zero.
+OPTIMUM = Config(20, 40, 6.0, 2.5, 0.75, 20_000, 21)
 
 
 def standard_normals(n: int, cols: int, gen: torch.Generator) -> torch.Tensor:
@@ -180,20 +188,23 @@ def slope_sampler(X: torch.Tensor, mu: float, sigma_w2: float, sigma_eps2: float
     return sampler
 
 
-def _risk_function(candidate):
+def _risk_function(candidate, n_rows: int):
+    """The candidate as ``risk(eigenvalues, mu, sigma_w2, sigma_eps2)``; an expression is one
+    direction's risk, summed over the spectrum with ``d = len(eigenvalues)`` and ``N = n_rows``.
+    """
     if isinstance(candidate, sp.Basic):
         term = as_function(candidate, RISK_VARIABLES, vectorized=True)
 
         def risk(eigenvalues, mu, sigma_w2, sigma_eps2):
             lams = np.asarray(eigenvalues, dtype=np.float64)
-            values = np.broadcast_to(term(lams, mu, sigma_w2, sigma_eps2, lams.size), lams.shape)
-            return float(np.sum(values))
+            values = term(lams, mu, sigma_w2, sigma_eps2, lams.size, n_rows)
+            return float(np.sum(np.broadcast_to(values, lams.shape)))
 
         return risk
     if callable(candidate):
         return candidate
     raise TypeError(
-        "candidate: a SymPy expression in lam, mu, sw2, se2, d (one direction's risk) or a "
+        "candidate: a SymPy expression in lam, mu, sw2, se2, d, N (one direction's risk) or a "
         f"function (eigenvalues, mu, sigma_w2, sigma_eps2) -> risk is required, got {candidate!r}"
     )
 
@@ -229,7 +240,7 @@ def _risk_check(name: str):
     claim_id = f"ridge.bayes_risk.{name}"
 
     def check(candidate, seed: int) -> Evidence:
-        risk = _risk_function(candidate)
+        risk = _risk_function(candidate, config.N)
         expected = float(risk(config.eigenvalues(), config.mu, config.sigma_w2, config.sigma_eps2))
         point = {
             "N": config.N,
@@ -284,6 +295,7 @@ RISK_DOMAIN = {
     "sw2": (0, math.inf),
     "se2": (0, math.inf),
     "d": (1, math.inf, "integer"),
+    "N": (1, math.inf, "integer"),
 }
 
 
@@ -319,22 +331,48 @@ _declare()
 
 
 # --- plausible wrong answers (tests/test_mutations.py asserts each is rejected) ------------
+def _null_space_dropped(config: Config):
+    """The risk summed over the nonzero eigenvalues only: the directions X does not see are
+    forgotten, though each adds σ_w²/d (the student answers 0 there)."""
+
+    def risk(eigenvalues, mu, sigma_w2, sigma_eps2):
+        lams = np.asarray(eigenvalues, dtype=np.float64)
+        seen = lams[lams > rd.EIGEN_RTOL * lams.max()]
+        return rd.bayes_risk(seen, mu, sigma_w2, sigma_eps2) if seen.size else 0.0
+
+    return risk
+
+
 def _wrong_answers() -> dict:
-    """One direction's risk in lam, mu, sw2, se2, d (the claim sums it over the spectrum),
+    """One direction's risk in lam, mu, sw2, se2, d, N (the claim sums it over the spectrum),
     and μ* in d, sw2, se2: each with a plausible slip."""
-    lam, mu, sw2, se2, d = sp.symbols("lam mu sw2 se2 d")
+    lam, mu, sw2, se2, d, N = sp.symbols("lam mu sw2 se2 d N")
     risk = {
         "μ instead of μ²": (sw2 / d * mu + se2 * lam) / (lam + mu) ** 2,
         "λ_i squared in the numerator": (sw2 / d * mu**2 + se2 * lam**2) / (lam + mu) ** 2,
         "σ_w² instead of σ_w²/d": (sw2 * mu**2 + se2 * lam) / (lam + mu) ** 2,
         "(λ_i + μ) not squared": (sw2 / d * mu**2 + se2 * lam) / (lam + mu),
+        "σ_ε instead of σ_ε²": (sw2 / d * mu**2 + sp.sqrt(se2) * lam) / (lam + mu) ** 2,
     }
-    out = {f"ridge.bayes_risk.{name}": dict(risk) for name in CONFIGS}
+    out = {}
+    for name, config in CONFIGS.items():
+        out[f"ridge.bayes_risk.{name}"] = wrong = dict(risk)
+        if config.N != config.d:  # at N = d the two are the same number
+            wrong["σ_w²/N instead of σ_w²/d"] = (sw2 / N * mu**2 + se2 * lam) / (lam + mu) ** 2
+        if config.N < config.d:  # only a wide X has a null space to drop
+            wrong["null space dropped: the sum runs over the N nonzero eigenvalues"] = (
+                _null_space_dropped(config)
+            )
     out["ridge.optimal_mu"] = {
         "d forgotten: σ_ε²/σ_w²": se2 / sw2,
         "ratio inverted: d σ_w²/σ_ε²": d * sw2 / se2,
         "d in the denominator: σ_ε²/(d σ_w²)": se2 / (d * sw2),
         "standard deviations: d σ_ε/σ_w": d * sp.sqrt(se2 / sw2),
+        "σ_w² left out: d σ_ε²": d * se2,
+        "σ_w² squared: d σ_ε²/σ_w⁴": d * se2 / sw2**2,
+        "σ_w (not squared) below: d σ_ε²/σ_w": d * se2 / sp.sqrt(sw2),
+        "σ_w³ below: d σ_ε²/σ_w³": d * se2 / sw2 ** sp.Rational(3, 2),
+        "σ_w² above: d σ_ε² σ_w²": d * se2 * sw2,
     }
     return out
 
