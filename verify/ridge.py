@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations import ridge as rd
 from verify.claims import Evidence, as_function, claim, get
 from verify.lazy import lazy, torch
@@ -217,7 +218,7 @@ def simulated_risk(name: str, seed: int) -> mc.Estimate:
     several wrong answers against the same seed reuses one simulation.
 
     >>> simulated_risk("tall_large_mu", 0).n
-    120000
+    125000
     """
     c = CONFIGS[name]
     sampler = squared_error_sampler(c.design(), c.mu, c.sigma_w2, c.sigma_eps2)
@@ -233,6 +234,102 @@ def simulated_slope(mu: float, seed: int) -> mc.Estimate:
     """
     c = OPTIMUM
     return mc.estimate(slope_sampler(c.design(), mu, c.sigma_w2, c.sigma_eps2), c.draws, seed=seed)
+
+
+def error_kappas(config: Config) -> np.ndarray:
+    """Eigenvalues ``κ_j`` of the covariance of ``w_μ − w`` for the fixed design of ``config``.
+
+    ``w_μ − w = −μ H_μ⁻¹ w + H_μ⁻¹ Xᵀ ε`` is Gaussian, so one draw of ``‖w_μ − w‖²`` is
+    ``Σ_j κ_j χ²₁``: the law of the simulated quantity, used only to size the test and to
+    compute its level (:func:`exact_level`), never as the value tested.
+
+    >>> k = error_kappas(CONFIGS["square_small_mu"])
+    >>> k.shape, bool(k.min() > 0)
+    ((20,), True)
+    """
+    if not isinstance(config, Config):
+        raise TypeError(f"config: a verify.ridge.Config is required, got {config!r}")
+    X = config.design().numpy()
+    H = X.T @ X
+    inv = np.linalg.inv(H + config.mu * np.eye(config.d))
+    cov = config.mu**2 * config.sigma_w2 / config.d * inv @ inv
+    cov += config.sigma_eps2 * inv @ H @ inv
+    return np.linalg.eigvalsh(cov)
+
+
+def chi_square_sum_cdf(s: float, kappa, n: int) -> float:
+    """``P(Σ_j κ_j χ²_n ≤ s)`` by the Lugannani–Rice saddlepoint formula (relative error O(1/n)).
+
+    ``κ_j > 0``; the ``χ²_n`` are independent. With one term it is the chi-square law itself:
+
+    >>> from scipy.stats import chi2
+    >>> round(chi_square_sum_cdf(30.0, [1.0], 20), 4), round(float(chi2.cdf(30.0, 20)), 4)
+    (0.9301, 0.9301)
+    """
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    kappa = np.asarray(kappa, dtype=np.float64)
+    if kappa.ndim != 1 or kappa.size == 0 or not np.all(np.isfinite(kappa) & (kappa > 0)):
+        raise ValueError(
+            f"kappa: a non-empty 1-d array of finite numbers > 0 is required, got {kappa}"
+        )
+    n = arg.count(n, "n")
+    s = arg.real(s, "s", low=0)
+    mean = n * float(kappa.sum())
+    if s == mean:
+        s = mean * (1 + 1e-12)  # the formula is 0/0 at the mean; its limit is continuous
+
+    def cgf(t):
+        return -n / 2 * float(np.sum(np.log1p(-2 * kappa * t)))
+
+    def slope(t):
+        return n * float(np.sum(kappa / (1 - 2 * kappa * t)))
+
+    top = (1 - 1e-12) / (2 * kappa.max())
+    t = brentq(lambda t: slope(t) - s, -1e6 / kappa.max(), top, xtol=1e-300, rtol=1e-15)
+    w = math.copysign(math.sqrt(max(2 * (t * s - cgf(t)), 0.0)), t)
+    u = t * math.sqrt(2 * n * float(np.sum(kappa**2 / (1 - 2 * kappa * t) ** 2)))
+    return float(norm.cdf(w) - norm.pdf(w) * (1 / u - 1 / w))
+
+
+def studentized_tails(kappa, n: int, z: float) -> tuple[float, float]:
+    """``P(t ≤ −z)`` and ``P(t ≥ z)`` for the studentized mean ``t`` of ``n`` draws of
+    ``Σ_j κ_j χ²₁``.
+
+    The sum of ``n`` draws is ``Σ_j κ_j χ²_n`` exactly, so the tails of the standardized mean
+    ``Z`` follow from :func:`chi_square_sum_cdf`. The sample standard deviation is correlated
+    with the mean through the third moment, so ``t = Z − γZ²/(2√n)`` to first order (``γ`` the
+    skewness of one draw); the rest of its spread moves each tail by about
+    ``(z²(z² − 1)/2)·Var(s/σ)`` relative, below 10⁻³ for the claims' ``n``. Right-skewed
+    draws make the lower tail the heavier one:
+
+    >>> low, high = studentized_tails([1.0, 0.5], 100, 3.0)
+    >>> bool(low > 0.00135 > high)  # the normal's tail: Φ(−3) = 0.00135
+    True
+    """
+    kappa = np.asarray(kappa, dtype=np.float64)
+    n = arg.count(n, "n", minimum=2)
+    z = arg.positive(z, "z")
+    mean, sd = n * float(kappa.sum()), math.sqrt(2 * float(np.sum(kappa**2)) * n)
+    gamma = math.sqrt(8) * float(np.sum(kappa**3)) / float(np.sum(kappa**2)) ** 1.5
+    shift = gamma * z * z / (2 * math.sqrt(n))
+    low = chi_square_sum_cdf(max(mean - (z - shift) * sd, 0.0), kappa, n)
+    high = 1 - chi_square_sum_cdf(mean + (z + shift) * sd, kappa, n)
+    return low, high
+
+
+def exact_level(name: str, level: float = 1e-6) -> float:
+    """The false-alarm rate the z-test of ``ridge.bayes_risk.<name>`` actually has at the
+    nominal ``level``: both tails of :func:`studentized_tails` beyond the critical value.
+
+    >>> round(exact_level("square_small_mu") / 1e-6, 2)
+    1.01
+    """
+    if name not in CONFIGS:
+        raise ValueError(f"name: one of {sorted(CONFIGS)} is required, got {name!r}")
+    c = CONFIGS[name]
+    return sum(studentized_tails(error_kappas(c), c.draws, mc.critical_z(level)))
 
 
 def _risk_check(name: str):
@@ -387,5 +484,9 @@ __all__ = [
     "standard_normals",
     "squared_error_sampler",
     "slope_sampler",
+    "error_kappas",
+    "chi_square_sum_cdf",
+    "studentized_tails",
+    "exact_level",
     "get",
 ]
