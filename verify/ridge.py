@@ -428,16 +428,13 @@ _declare()
 
 
 # --- plausible wrong answers (tests/test_mutations.py asserts each is rejected) ------------
-def _null_space_dropped(config: Config):
-    """The risk summed over the nonzero eigenvalues only: the directions X does not see are
-    forgotten, though each adds σ_w²/d (the student answers 0 there)."""
-
-    def risk(eigenvalues, mu, sigma_w2, sigma_eps2):
-        lams = np.asarray(eigenvalues, dtype=np.float64)
-        seen = lams[lams > rd.EIGEN_RTOL * lams.max()]
-        return rd.bayes_risk(seen, mu, sigma_w2, sigma_eps2) if seen.size else 0.0
-
-    return risk
+def _null_space_dropped(eigenvalues, mu, sigma_w2, sigma_eps2):
+    """The risk summed over the nonzero eigenvalues only (``d`` still the dimension): the
+    directions X does not see are forgotten, though each adds σ_w²/d (the student answers 0
+    there)."""
+    lams = np.asarray(eigenvalues, dtype=np.float64)
+    seen = lams[lams > rd.EIGEN_RTOL * lams.max()]
+    return float(np.sum((sigma_w2 / lams.size * mu**2 + sigma_eps2 * seen) / (seen + mu) ** 2))
 
 
 def _wrong_answers() -> dict:
@@ -458,7 +455,7 @@ def _wrong_answers() -> dict:
             wrong["σ_w²/N instead of σ_w²/d"] = (sw2 / N * mu**2 + se2 * lam) / (lam + mu) ** 2
         if config.N < config.d:  # only a wide X has a null space to drop
             wrong["null space dropped: the sum runs over the N nonzero eigenvalues"] = (
-                _null_space_dropped(config)
+                _null_space_dropped
             )
     out["ridge.optimal_mu"] = {
         "d forgotten: σ_ε²/σ_w²": se2 / sw2,
