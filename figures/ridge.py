@@ -15,10 +15,10 @@ from figures import STYLE
 from verify import montecarlo as mc
 from verify.ridge import Config, squared_error_sampler
 
-#: Two designs with the same d and noise: N < d and N > d. μ* = d σ_ε²/σ_w² = 10 for both.
+#: Two designs with the same d, prior and noise: N < d and N > d. μ* = d σ_ε²/σ_w² = 10 for both.
 DESIGNS = {
-    "N = 10 < d = 20": Config(20, 10, 0.0, 1.0, 0.5, 0, 31),
-    "N = 40 > d = 20": Config(20, 40, 0.0, 1.0, 0.5, 0, 32),
+    "N = 10 < d = 20": Config(20, 10, 0.0, 1.5, 0.75, 0, 31),
+    "N = 40 > d = 20": Config(20, 40, 0.0, 1.5, 0.75, 0, 32),
 }
 MUS = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
 
@@ -87,7 +87,9 @@ def risk_curve(*, draws: int = 20_000, mus=MUS):
         ax.set_xlabel("ridge parameter μ")
         ax.set_ylabel("Bayes risk E‖w_μ − w‖²")
         ax.set_title(
-            f"σ_w² = 1, σ_ε² = 0.5; {draws:,} draws a point, intervals at level 1e-6", fontsize=10
+            f"σ_w² = {config.sigma_w2:g}, σ_ε² = {config.sigma_eps2:g}; {draws:,} draws a point, "
+            "intervals at level 1e-6",
+            fontsize=10,
         )
         fig.legend(fontsize=8, loc="outside lower center", ncol=2)
     return fig
