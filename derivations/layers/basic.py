@@ -103,10 +103,11 @@ def relu_forward(x):
 
 
 def relu_backward(dout, cache):
-    """``dout`` where ``x > 0``, 0 where ``x ≤ 0`` (PyTorch's choice at the kink) — ``relu``.
+    """``dout`` where ``x > 0``, 0 where ``x ≤ 0`` — derivation ``relu``. At the kink
+    ReLU′(0) = 0, torch's convention (for 0.0 and −0.0 alike).
 
-    >>> relu_backward(np.ones(3), np.array([-1.0, 0.0, 2.0]))
-    array([0., 0., 1.])
+    >>> relu_backward(np.ones(4), np.array([-1.0, -0.0, 0.0, 2.0]))
+    array([0., 0., 0., 1.])
     """
     x = cache
     dout = arg.array(dout, "dout")
