@@ -43,10 +43,11 @@ EPS = float(np.finfo(np.float64).eps)
 # Both sides add the same products in different orders. A sum of n products, each at most m in
 # size, is computed to within about n·eps·(n·m) in any order. Most entries here sum n ≤ 108
 # products with m ≲ 10: ≲ 3e-11 at worst. The largest sums are dw of the 64×64 stride-2
-# shortcut, n = 32·32 = 1024 products of two standard normals: the worst case n²·eps·m is
-# ~2e-9 of it, the realistic one (rounding errors add like a random walk: ~n·eps·m, against a
-# result of ~√n·m) ~√n·eps ≈ 7e-15 of the result; measured: gaps ≤ 6e-14. We allow 1e-10 of the largest reference entry; every wrong backward
-# we test is off by more than 1e-2 of it.
+# shortcut: n = 32·32 = 1024 products of two standard normals (m ≈ 1), worst case
+# n²·eps·m ≈ 2.3e-10, realistic (rounding errors add like a random walk) n·eps·m ≈ 2e-13,
+# measured ≤ 6e-14; the largest such entry is ≳ √n·m = 32, so the tolerance below is ≳ 3e-9.
+# We allow 1e-10 of the largest reference entry; every wrong backward we test is off by more
+# than 1e-2 of it.
 AUTOGRAD_RTOL = 1e-10
 BN_EPS = 1e-5
 
