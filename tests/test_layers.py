@@ -496,3 +496,16 @@ def test_spatial_batchnorm_names_its_own_arguments():
         L.spatial_batchnorm_forward(np.ones((2, 3, 4)), np.ones(3), np.zeros(3))
     with pytest.raises(ValueError, match=r"^x: a batch of at least one row"):
         L.batchnorm_forward(np.ones((0, 3)), np.ones(3), np.zeros(3))
+
+
+def test_settings_a_layer_would_ignore_are_refused():
+    # A cs231n-style bn_param with mode 'test' and running statistics would otherwise run
+    # training-mode batch norm silently; a misspelt dropout seed would draw an unseeded mask.
+    with pytest.raises(ValueError, match=r"^bn_param: keys among 'eps' .* unknown key 'mode'"):
+        L.batchnorm_forward(np.ones((2, 1)), np.ones(1), np.zeros(1), {"mode": "test"})
+    with pytest.raises(ValueError, match=r"^dropout_param: keys among .* unknown key 'sed'"):
+        L.dropout_forward(np.ones(3), {"p": 0.5, "sed": 3})
+    with pytest.raises(ValueError, match=r"^pool_param: keys among .* unknown key 'padding'"):
+        L.max_pool_forward(
+            np.ones((1, 1, 4, 4)), {"pool_height": 2, "pool_width": 2, "stride": 2, "padding": 1}
+        )

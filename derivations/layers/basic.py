@@ -186,7 +186,8 @@ def l2_penalty(weights, reg):
 # --- batch normalization ---------------------------------------------------------------------
 def batchnorm_forward(x, gamma, beta, bn_param=None):
     """Training-mode batch normalization of ``x`` (N, D) per feature with the batch's biased
-    variance: ``γ (x - μ)/√(σ² + eps) + β``; ``bn_param`` may set ``eps`` (default 1e-5).
+    variance: ``γ (x - μ)/√(σ² + eps) + β``; ``bn_param`` may set ``eps`` (default 1e-5), and
+    nothing else (there is no test mode with running statistics here).
 
     >>> out, _ = batchnorm_forward(np.array([[1.0], [3.0]]), np.ones(1), np.zeros(1))
     >>> out.round(4).ravel().tolist()
@@ -198,7 +199,9 @@ def batchnorm_forward(x, gamma, beta, bn_param=None):
     for name, v in (("gamma", gamma), ("beta", beta)):
         if v.shape[0] != x.shape[1]:
             raise _mismatch("x", x, name, v, f"{name} needs one entry per feature of x")
-    eps = arg.positive(arg.options(bn_param, "bn_param").get("eps", 1e-5), "bn_param['eps']")
+    # Only eps: a 'mode' or running statistics (test-time batch norm) would be ignored silently.
+    bn_param = arg.options(bn_param, "bn_param", ("eps",))
+    eps = arg.positive(bn_param.get("eps", 1e-5), "bn_param['eps']")
     if x.shape[0] == 0:
         raise ValueError(f"x: a batch of at least one row is required, got shape {x.shape}")
     with _quiet():
@@ -305,7 +308,7 @@ def dropout_forward(x, dropout_param):
     ValueError: dropout_param['p']: a real number in [0, 1) is required, got 1.0
     """
     x = arg.array(x, "x")
-    arg.options(dropout_param, "dropout_param", required=("p",))
+    arg.options(dropout_param, "dropout_param", ("p", "mode", "seed"), required=("p",))
     p = arg.probability(dropout_param["p"], "dropout_param['p']", open_high=True)
     mode = arg.choice(dropout_param.get("mode", "train"), "dropout_param['mode']", MODES)
     seed = dropout_param.get("seed")
