@@ -509,3 +509,18 @@ def test_settings_a_layer_would_ignore_are_refused():
         L.max_pool_forward(
             np.ones((1, 1, 4, 4)), {"pool_height": 2, "pool_width": 2, "stride": 2, "padding": 1}
         )
+
+
+def test_empty_maps_and_kernels_name_x_and_w():
+    param = {"stride": 1, "pad": 1}
+    with pytest.raises(ValueError, match=r"^x: a height and width of at least 1"):
+        L.conv_forward(np.ones((1, 1, 0, 5)), np.ones((1, 1, 1, 1)), np.zeros(1), param)
+    with pytest.raises(ValueError, match=r"^w: a kernel of height and width at least 1"):
+        L.conv_forward(np.ones((1, 1, 3, 5)), np.ones((1, 1, 0, 1)), np.zeros(1), param)
+    with pytest.raises(ValueError, match=r"^x: a height and width of at least 1"):
+        L.max_pool_forward(np.ones((1, 1, 4, 0)), {"pool_height": 1, "pool_width": 1, "stride": 1})
+    # an empty batch is fine, as in torch
+    out, _ = L.conv_forward(np.ones((0, 1, 3, 3)), np.ones((2, 1, 2, 2)), np.zeros(2), param)
+    assert out.shape == tuple(
+        F.conv2d(torch.ones(0, 1, 3, 3), torch.ones(2, 1, 2, 2), padding=1).shape
+    )

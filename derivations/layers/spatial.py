@@ -61,6 +61,13 @@ def output_size(size, *, window, stride, pad=0, what: str = "size") -> int:
     return (padded - window) // stride + 1
 
 
+def _spatial(x: np.ndarray) -> np.ndarray:
+    """``x`` with a height and a width of at least 1 (a batch may be empty, as in torch)."""
+    if 0 in x.shape[2:]:
+        raise ValueError(f"x: a height and width of at least 1 are required, got shape {x.shape}")
+    return x
+
+
 def _windows(x: np.ndarray, hh: int, ww: int, stride: int) -> np.ndarray:
     """(N, C, H', W', hh, ww) view of every window (no copy); H' and W' floor as in torch."""
     return sliding_window_view(x, (hh, ww), axis=(2, 3))[:, :, ::stride, ::stride]
@@ -95,8 +102,12 @@ def conv_forward(x, w, b, conv_param):
     ...
     ValueError: conv_param: a window of 3 does not fit in a (padded) size of 2
     """
-    x = arg.array(x, "x", ndim=4)
+    x = _spatial(arg.array(x, "x", ndim=4))
     w = arg.array(w, "w", ndim=4)
+    if 0 in w.shape[2:]:
+        raise ValueError(
+            f"w: a kernel of height and width at least 1 is required, got shape {w.shape}"
+        )
     b = arg.array(b, "b", ndim=1)
     stride, pad = _geometry("conv_param", conv_param, CONV_KEYS)
     if w.shape[1] != x.shape[1]:
@@ -244,7 +255,7 @@ def max_pool_forward(x, pool_param):
     ...                  {"pool_height": 2, "pool_width": 2, "stride": 2})[0].shape
     (1, 1, 6, 27)
     """
-    x = arg.array(x, "x", ndim=4)
+    x = _spatial(arg.array(x, "x", ndim=4))
     ph, pw, stride, pad = _pool_geometry(x, pool_param)
     windows = _windows(_pad(x, pad, -np.inf), ph, pw, stride)
     param = {"pool_height": ph, "pool_width": pw, "stride": stride, "pad": pad}
@@ -263,7 +274,7 @@ def max_pool_argmax(x, pool_param):
     ...                 {"pool_height": 2, "pool_width": 2, "stride": 2}).ravel()
     array([1])
     """
-    x = arg.array(x, "x", ndim=4)
+    x = _spatial(arg.array(x, "x", ndim=4))
     ph, pw, stride, pad = _pool_geometry(x, pool_param)
     n, c, h, w = x.shape
     windows = _windows(_pad(x, pad, -np.inf), ph, pw, stride)
