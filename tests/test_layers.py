@@ -524,3 +524,24 @@ def test_empty_maps_and_kernels_name_x_and_w():
     assert out.shape == tuple(
         F.conv2d(torch.ones(0, 1, 3, 3), torch.ones(2, 1, 2, 2), padding=1).shape
     )
+
+
+@pytest.mark.parametrize(
+    ("layer", "label"),
+    [
+        ("relu", "ReLU′(0) = 1 (mask x ≥ 0)"),
+        ("relu", "ReLU′(0) = 1/2"),
+        ("max_pool", "ties routed to the last maximum"),
+        ("max_pool", "ties split evenly"),
+    ],
+)
+def test_kink_conventions_are_caught_only_at_kinks_and_ties(layer, label):
+    # Right on every smooth instance (so the old kink-free inputs accepted them), wrong on the
+    # instances that hit a kink or a tie.
+    from verify.layers import wrong as M
+
+    candidate = M.KINK_MUTATIONS[layer][label]
+    assert claims.get(f"layers.{layer}.finite_difference").check(candidate).passed
+    evidence = claims.get(f"layers.{layer}.autograd").check(candidate)
+    assert not evidence.passed
+    assert evidence.witness.point["instance"].endswith(("ties", "the kink"))

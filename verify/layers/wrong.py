@@ -48,6 +48,11 @@ def relu_one_at_the_kink_array(dout, x):
     return dout * (x >= 0)
 
 
+def relu_half_at_the_kink(dout, cache):
+    # ReLU′(0) = 1/2, the mean of the one-sided slopes: what a centered difference returns.
+    return (dout * ((cache > 0) + 0.5 * (cache == 0)),)
+
+
 # --- softmax loss ----------------------------------------------------------------------------
 
 
@@ -144,6 +149,21 @@ def pool_ties_to_last_maximum(dout, cache):
     # Right wherever the maximum is unique; at a tie the last maximum in row-major order
     # takes the gradient, where torch's CPU kernel gives it to the first.
     return _pool_route(dout, cache, lambda w: w.shape[-1] - 1 - w[..., ::-1].argmax(axis=-1))
+
+
+def pool_ties_split_evenly(dout, cache):
+    # At a tie each of the k tied maxima gets 1/k of the gradient (the mean subgradient).
+    x, p = cache
+    ph, pw, s, pad = p["pool_height"], p["pool_width"], p["stride"], p.get("pad", 0)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=-np.inf)
+    dx = np.zeros_like(xp)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = xp[:, :, i * s : i * s + ph, j * s : j * s + pw]
+            top = window == window.max(axis=(2, 3), keepdims=True)
+            share = dout[:, :, i, j][:, :, None, None] / top.sum(axis=(2, 3), keepdims=True)
+            dx[:, :, i * s : i * s + ph, j * s : j * s + pw] += top * share
+    return (dx[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]],)
 
 
 def pool_to_minimum(dout, cache):
@@ -316,8 +336,14 @@ LAYER_MUTATIONS = {
 #: Wrong only at a kink or a tie: the finite-difference claims never see one (a centered
 #: difference there is no derivative), so these are for the autograd claims alone.
 KINK_MUTATIONS = {
-    "relu": {"ReLU′(0) = 1 (mask x ≥ 0)": relu_one_at_the_kink},
-    "max_pool": {"ties routed to the last maximum": pool_ties_to_last_maximum},
+    "relu": {
+        "ReLU′(0) = 1 (mask x ≥ 0)": relu_one_at_the_kink,
+        "ReLU′(0) = 1/2": relu_half_at_the_kink,
+    },
+    "max_pool": {
+        "ties routed to the last maximum": pool_ties_to_last_maximum,
+        "ties split evenly": pool_ties_split_evenly,
+    },
     **{
         net: {"ReLU′(0) = 1 (mask x ≥ 0)": _with(base, relu_backward=relu_one_at_the_kink_array)}
         for net, base in (("two_layer_net", L.TwoLayerNet), ("fc_net", L.FullyConnectedNet))
