@@ -41,6 +41,7 @@ from derivations.layers.spatial import (
     max_pool_argmax,
     max_pool_backward,
     max_pool_forward,
+    output_size,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "max_pool_forward",
     "max_pool_backward",
     "max_pool_argmax",
+    "output_size",
     "TwoLayerNet",
     "FullyConnectedNet",
 ]

@@ -113,6 +113,11 @@ def _relu() -> Derivation:
             ),
         ],
         lhs=_d("L", x),
+        notes=[
+            "The convention: ReLU′(x) = 1 for x > 0 and 0 for x ≤ 0, so ReLU′(0) = 0 at the "
+            "kink, where ReLU has no derivative. torch's F.relu backward gives 0 there "
+            "(at 0.0 and at −0.0), and so does relu_backward."
+        ],
     )
 
 
@@ -175,13 +180,18 @@ def _l2() -> Derivation:
 
 
 # --- convolution: 1 channel, 3×3 input, 2×2 kernel, stride 1, no padding ----------------------
-def _correlate(a: sp.Matrix, k: sp.Matrix) -> sp.Matrix:
-    """Valid cross-correlation of two matrices (what conv layers compute)."""
-    rows, cols = a.rows - k.rows + 1, a.cols - k.cols + 1
+def _correlate(a: sp.Matrix, k: sp.Matrix, stride: int = 1) -> sp.Matrix:
+    """Valid cross-correlation of two matrices (what conv layers compute), windows ``stride``
+    apart; the number of windows floors, ``⌊(n − k)/s⌋ + 1``, as in torch."""
+    rows, cols = (a.rows - k.rows) // stride + 1, (a.cols - k.cols) // stride + 1
     return sp.Matrix(
         rows,
         cols,
-        lambda i, j: sum(a[i + u, j + v] * k[u, v] for u in range(k.rows) for v in range(k.cols)),
+        lambda i, j: sum(
+            a[stride * i + u, stride * j + v] * k[u, v]
+            for u in range(k.rows)
+            for v in range(k.cols)
+        ),
     )
 
 
@@ -241,9 +251,56 @@ def _conv(which: str) -> Derivation:
         lhs=_d("L", sp.Symbol({"dx": "x", "dw": "w", "db": "b"}[which])),
         notes=[
             "With stride s, G is first dilated (s - 1 zeros between entries); padding p "
-            "crops p rows and columns from each side of the result."
+            "crops p rows and columns from each side of the result (the strided case follows)."
         ],
         display=_partials(loss, wrt),
+        points=3,
+    )
+
+
+# --- strided convolution: 5×5 input, 2×2 kernel, stride 2: the output floors to 2×2 ----------
+def _conv_strided() -> Derivation:
+    X, K = _matrix("x", 5, 5, real=True), _matrix("w", 2, 2, real=True)
+    G = _matrix("g", 2, 2, real=True)
+    out = _correlate(X, K, stride=2)  # ⌊(5 − 2)/2⌋ + 1 = 2: row and column 5 are in no window
+    loss = sum(G.multiply_elementwise(out))
+    # G dilated onto the 4×4 grid of window starts (n − k + 1 = 4), zero-padded by k − 1 = 1.
+    padded = sp.zeros(6, 6)
+    for i in range(2):
+        for j in range(2):
+            padded[1 + 2 * i, 1 + 2 * j] = G[i, j]
+    rotated = sp.Matrix(2, 2, lambda i, j: K[1 - i, 1 - j])
+    G_, n_, k_, s_ = sp.Symbol("G"), sp.Symbol("n"), sp.Symbol("k"), sp.Symbol("s")
+    return Derivation(
+        "convolution backward, dx, stride 2 on a 5×5 input",
+        _symbols(X, K, G),
+        [
+            Step(
+                _grad(loss, X),
+                Reason(
+                    "definition, {} with windows 2 apart: {} outputs per axis",
+                    (
+                        Notation("L = Σ G ⊙ (x ⋆₂ w)", r"L = \sum G \odot (x \star_2 w)"),
+                        Equation(sp.floor((n_ - k_) / s_) + 1, sp.floor(sp.Rational(5 - 2, 2)) + 1),
+                    ),
+                ),
+            ),
+            Step(
+                _correlate(padded, rotated),
+                Reason(
+                    "dilate {} onto the {} grid of window starts (zeros between and after "
+                    "its entries), then correlate fully with the kernel rotated by 180°",
+                    (G_, Notation("4 × 4", r"4 \times 4")),
+                ),
+            ),
+        ],
+        lhs=_d("L", sp.Symbol("x")),
+        notes=[
+            "When s does not divide n + 2p − k, the last (n + 2p − k) mod s rows and columns "
+            "of the padded input are in no window: their gradient is 0 (here row 5 and "
+            "column 5), which the zeros after G's last entry produce."
+        ],
+        display=_partials(loss, X),
         points=3,
     )
 
@@ -272,8 +329,10 @@ def _max_pool() -> Derivation:
         ],
         lhs=_d("L", x1),
         notes=[
-            "So the window's gradient g goes to its arg max and 0 to the other entries; "
-            "ties have probability 0 for continuous inputs (PyTorch picks one entry)."
+            "So the window's gradient g goes to its arg max and 0 to the other entries. At a "
+            "tie (x_1 = m) the max has no derivative; the convention, torch's on the CPU and "
+            "max_pool_backward's, sends g to the first maximum in row-major window order "
+            "and 0 to the entries tied with it."
         ],
     )
 
@@ -388,6 +447,7 @@ _BUILDERS = {
     "conv.dx": lambda: _conv("dx"),
     "conv.dw": lambda: _conv("dw"),
     "conv.db": lambda: _conv("db"),
+    "conv.dx_strided": _conv_strided,
     "max_pool": _max_pool,
     "batchnorm.dx": lambda: _batchnorm("dx"),
     "batchnorm.dgamma_dbeta": lambda: _batchnorm("dgb"),

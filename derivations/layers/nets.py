@@ -79,7 +79,29 @@ class FullyConnectedNet:
 
     def loss(self, X, y=None):
         """Scores (N, C) when ``y`` is None; else ``(loss, grads)`` with the data loss plus
-        ``0.5·reg·Σ‖W‖²`` and one gradient per entry of ``params``."""
+        ``0.5·reg·Σ‖W‖²`` and one gradient per entry of ``params``. A loss or gradient beyond
+        the float64 range is an ``OverflowError`` naming ``X, params``, never inf or nan.
+
+        >>> net = FullyConnectedNet([2], input_dim=2, num_classes=2, weight_scale=1e200)
+        >>> net.loss(np.full((1, 2), 1e200), np.array([0]))
+        Traceback (most recent call last):
+        ...
+        OverflowError: X, params: the network's x, w, b: x_flat @ w + b overflows float64 ...
+        """
+        X = arg.array(X, "X", min_ndim=2)
+        d = int(np.prod(X.shape[1:]))
+        if d != self.params["W1"].shape[0]:
+            raise ValueError(
+                f"X of shape {X.shape}: each row must flatten to input_dim = "
+                f"{self.params['W1'].shape[0]} values, got {d}"
+            )
+        try:
+            return self._loss(X, y)
+        except OverflowError as exc:
+            # A layer names its own arguments; here they are the network's X and params.
+            raise OverflowError(f"X, params: the network's {exc}") from None
+
+    def _loss(self, X, y):
         h, caches = X, []
         for i in range(1, self.num_layers + 1):
             h, cache = self.affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
@@ -99,7 +121,10 @@ class FullyConnectedNet:
             dh, dW, db = self.affine_backward(dh, caches.pop())
             grads[f"W{i}"] = dW + reg_grads[i - 1]
             grads[f"b{i}"] = db
-        return data_loss + reg_loss, grads
+        total = data_loss + reg_loss
+        if not np.isfinite(total):
+            raise OverflowError("data loss + 0.5·reg·Σ‖W‖² overflows float64")
+        return total, grads
 
 
 class TwoLayerNet(FullyConnectedNet):

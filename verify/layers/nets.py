@@ -1,7 +1,11 @@
 """Claims about the two networks: loss and gradients against torch, with and without L2.
 
 The candidate is a network class with the constructor of the one it stands for (default: the
-class itself). The reference is the same network written with torch's own ops (``F.linear``,
+class itself). For the autograd claim the first input row is zero, so with the initial zero
+biases every hidden unit of that row sits at ReLU's kink (torch's ReLU′(0) = 0 is checked
+there); the finite-difference claim keeps away from kinks, where a centered difference is no
+derivative: its biases are random, redrawn until every hidden pre-activation is at least
+:data:`MARGIN` from 0. The reference is the same network written with torch's own ops (``F.linear``,
 ``F.relu``, ``F.cross_entropy``, ``0.5·reg·Σ‖W‖²``) on the candidate's own parameters:
 differentiated by autograd for one claim, by centered differences (no autograd) for the other.
 Registered on import of :mod:`verify.layers`.
@@ -64,11 +68,41 @@ def torch_loss(params: dict, X: np.ndarray, y: np.ndarray, reg: float):
     return data + 0.5 * reg * sum((params[f"W{i}"] ** 2).sum() for i in range(1, layers + 1))
 
 
-def _run(name: str, candidate, reg: float, seed: int):
+#: Smallest |pre-activation| allowed in the finite-difference claim. A step h = 1e-5 of one
+#: parameter moves a pre-activation by at most h·max|input| (inputs ≲ 5 here), far below it,
+#: so no centered difference straddles a kink.
+MARGIN = 1e-3
+
+
+def _away_from_kinks(net, X: np.ndarray, rng) -> None:
+    """Give the net random biases, redrawn until every hidden pre-activation is at least
+    :data:`MARGIN` from 0. With the initial zero biases, an input whose first-layer units are
+    all dead puts the next layer exactly at the kink (b = 0): about 1 sample in 2⁶ for fc_net."""
+    layers = len(net.params) // 2
+    for _ in range(1000):
+        for i in range(1, layers + 1):
+            net.params[f"b{i}"] = 0.5 * rng.standard_normal(net.params[f"b{i}"].shape)
+        h, smallest = X.reshape(X.shape[0], -1), np.inf
+        for i in range(1, layers):
+            h = h @ net.params[f"W{i}"] + net.params[f"b{i}"]
+            smallest = min(smallest, float(np.min(np.abs(h))))
+            h = np.maximum(h, 0.0)
+        if smallest >= MARGIN:
+            return
+    raise RuntimeError("no biases keep the pre-activations away from 0")  # p < 0.1**1000
+
+
+def _run(name: str, candidate, reg: float, seed: int, kink: bool = False):
     cls, build, x_shape, classes = NETS[name]
     net = build(candidate, reg, seed)
     rng = np.random.default_rng(seed + 1)
     X = rng.standard_normal(x_shape)
+    if kink:
+        # A zero input row meets zero biases: every hidden pre-activation of that row is
+        # exactly 0, ReLU's kink, where torch's ReLU′(0) = 0 is the convention checked.
+        X[0] = 0.0
+    else:
+        _away_from_kinks(net, X, rng)
     y = rng.integers(0, classes, x_shape[0])
     loss, grads = net.loss(X, y)
     params = {k: np.array(v, dtype=np.float64) for k, v in net.params.items()}
@@ -92,7 +126,9 @@ def _check(name: str, method: str):
         witness = None
         for reg in REGS:
             try:
-                net, X, y, loss, grads, params = _run(name, candidate, reg, seed)
+                net, X, y, loss, grads, params = _run(
+                    name, candidate, reg, seed, kink=method == "autograd"
+                )
             except (ValueError, TypeError, IndexError) as exc:
                 return Evidence(
                     cid,

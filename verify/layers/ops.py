@@ -9,6 +9,15 @@ function with the same signature ``(dout, cache) -> gradients``) on the cache of
 - ``layers.<name>.finite_difference``: the gradients equal centered differences, coordinate by
   coordinate, of ``L = Σ dout ⊙ out`` computed by that same torch op (no autograd).
 
+Each layer is checked on several instances (:class:`Instance`): sizes that the stride does not
+divide (torch floors the output to ``⌊(n + 2p − k)/s⌋ + 1``: a 13×55 map pooled 2×2 to 6×27, a
+1×1 stride-2 shortcut on 64×64, a 3×3 stride-2 pad-1 convolution on 7×7 and 8×8), and inputs
+**at the kinks**: ReLU inputs holding exact zeros (torch's ReLU′(0) = 0) and pooling windows
+holding ties (torch's CPU kernel routes the gradient to the first maximum in row-major window
+order). Kinks and ties are checked against autograd only: there the function has no
+derivative, a centered difference returns the mean of the two one-sided slopes, and what is
+checked is the convention, which only torch's own backward defines.
+
 The two networks get the same pair of claims, with and without L2 regularization; there the
 candidate is a network class. The measured side never calls :mod:`derivations.layers`.
 
@@ -23,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from derivations import arguments as arg
 from derivations import layers as L
 from verify.claims import Evidence, claim, get  # noqa: F401 - get for doctests
 from verify.evidence import Witness, worst_entry
@@ -31,9 +41,13 @@ from verify.lazy import F, torch
 
 EPS = float(np.finfo(np.float64).eps)
 # Both sides add the same products in different orders. A sum of n products, each at most m in
-# size, is computed to within about n·eps·(n·m) in any order; here n ≤ 108 and m ≲ 10, so two
-# orders differ by ≲ 3e-11 at worst (far less in practice: errors add like √n). We allow 1e-10
-# of the largest reference entry; every wrong backward we test is off by more than 1e-2 of it.
+# size, is computed to within about n·eps·(n·m) in any order. Most entries here sum n ≤ 108
+# products with m ≲ 10: ≲ 3e-11 at worst. The largest sums are dw of the 64×64 stride-2
+# shortcut: n = 32·32 = 1024 products of two standard normals (m ≈ 1), worst case
+# n²·eps·m ≈ 2.3e-10, realistic (rounding errors add like a random walk) n·eps·m ≈ 2e-13,
+# measured ≤ 6e-14; the largest such entry is ≳ √n·m = 32, so the tolerance below is ≳ 3e-9.
+# We allow 1e-10 of the largest reference entry; every wrong backward we test is off by more
+# than 1e-2 of it.
 AUTOGRAD_RTOL = 1e-10
 BN_EPS = 1e-5
 
@@ -43,12 +57,23 @@ def _t(a: np.ndarray, grad: bool = False) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
+class Instance:
+    """One set of inputs for a layer: a label, how to draw them, and whether the
+    finite-difference claim uses it (not where it holds kinks or ties, see the module
+    docstring, nor where it is too large to difference coordinate by coordinate)."""
+
+    label: str
+    draw: Callable  # rng -> dict of inputs (arrays and settings)
+    finite_difference: bool = True
+
+
+@dataclass(frozen=True)
 class LayerCase:
     """One layer under test: how to draw its inputs, run ours, and run torch's."""
 
     name: str
     grads: tuple[str, ...]  # the inputs the backward returns gradients for, in order
-    draw: Callable  # rng -> dict of inputs (arrays and settings)
+    instances: tuple[Instance, ...]  # the first is smooth: the default of :func:`problem`
     forward: Callable  # inputs -> (out, cache) with derivations.layers
     backward: Callable  # (dout, cache) -> tuple of gradients (derived)
     torch_forward: Callable  # inputs (tensors for the arrays in `grads`) -> out tensor
@@ -74,6 +99,19 @@ def _spread(rng, shape):
     return rng.permutation(np.arange(np.prod(shape)) * 0.05 - 1.0).reshape(shape)
 
 
+def _with_zeros(rng, shape):
+    """Normal draws with a third of the entries exactly 0.0 and a tenth −0.0: ReLU's kink."""
+    x = rng.standard_normal(shape)
+    x.flat[::3] = 0.0
+    x.flat[1::10] = -0.0
+    return x
+
+
+def _tied(rng, shape):
+    """Entries in {0, 1, 2}: nearly every pooling window holds a tie for its maximum."""
+    return rng.integers(0, 3, shape).astype(np.float64)
+
+
 def _stiff_scores(rng):
     """Scores with one row near 800, where e^x overflows float64: a naive softmax fails."""
     x = rng.standard_normal((5, 4))
@@ -91,9 +129,39 @@ def _softmax_pass(fn, inputs):
     )
 
 
-CONV = {"stride": 2, "pad": 1}
-POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
 DROP_P = 0.4
+
+
+def _conv_draw(x_shape, w_shape, stride, pad):
+    def draw(rng):
+        return {
+            "x": rng.standard_normal(x_shape),
+            "w": rng.standard_normal(w_shape),
+            "b": rng.standard_normal(w_shape[0]),
+            "param": {"stride": stride, "pad": pad},
+        }
+
+    return draw
+
+
+def _conv_instance(x_shape, w_shape, stride, pad, why="", finite_difference=True):
+    (h, w), (hh, ww) = x_shape[2:], w_shape[2:]
+    out = ((h + 2 * pad - hh) // stride + 1, (w + 2 * pad - ww) // stride + 1)
+    label = f"{h}×{w}, {hh}×{ww} kernel, stride {stride}, pad {pad} → {out[0]}×{out[1]}{why}"
+    return Instance(label, _conv_draw(x_shape, w_shape, stride, pad), finite_difference)
+
+
+def _pool_instance(shape, ph, pw, stride, pad=0, values=_spread, why=""):
+    h, w = shape[2:]
+    out = ((h + 2 * pad - ph) // stride + 1, (w + 2 * pad - pw) // stride + 1)
+    label = f"{h}×{w}, {ph}×{pw} window, stride {stride}, pad {pad} → {out[0]}×{out[1]}{why}"
+    param = {"pool_height": ph, "pool_width": pw, "stride": stride, "pad": pad}
+    return Instance(label, lambda r: {"x": values(r, shape), "param": param}, values is not _tied)
+
+
+def _torch_pool(t):
+    p = t["param"]
+    return F.max_pool2d(t["x"], (p["pool_height"], p["pool_width"]), p["stride"], padding=p["pad"])
 
 
 def _keep(rng_seed, shape):
@@ -107,11 +175,16 @@ CASES = {
         LayerCase(
             "affine",
             ("x", "w", "b"),
-            lambda r: {
-                "x": r.standard_normal((4, 2, 3)),
-                "w": r.standard_normal((6, 5)),
-                "b": r.standard_normal(5),
-            },
+            (
+                Instance(
+                    "x of shape (4, 2, 3) flattened to D = 6",
+                    lambda r: {
+                        "x": r.standard_normal((4, 2, 3)),
+                        "w": r.standard_normal((6, 5)),
+                        "b": r.standard_normal(5),
+                    },
+                ),
+            ),
             lambda i: L.affine_forward(i["x"], i["w"], i["b"]),
             L.affine_backward,
             lambda t: F.linear(t["x"].reshape(t["x"].shape[0], -1), t["w"].T, t["b"]),
@@ -120,7 +193,17 @@ CASES = {
         LayerCase(
             "relu",
             ("x",),
-            lambda r: {"x": _away_from_zero(r, (5, 6))},
+            (
+                Instance(
+                    "5×6, every entry at least 0.05 from 0",
+                    lambda r: {"x": _away_from_zero(r, (5, 6))},
+                ),
+                Instance(
+                    "4×7 with exact zeros (0.0 and −0.0): the kink",
+                    lambda r: {"x": _with_zeros(r, (4, 7))},
+                    False,
+                ),
+            ),
             lambda i: L.relu_forward(i["x"]),
             lambda dout, cache: (L.relu_backward(dout, cache),),
             lambda t: F.relu(t["x"]),
@@ -129,7 +212,12 @@ CASES = {
         LayerCase(
             "softmax_loss",
             ("x",),
-            lambda r: {"x": _stiff_scores(r), "y": r.integers(0, 4, 5)},
+            (
+                Instance(
+                    "5×4 scores, one row near 800",
+                    lambda r: {"x": _stiff_scores(r), "y": r.integers(0, 4, 5)},
+                ),
+            ),
             lambda i: _softmax_pass(L.softmax_loss, i)[:2],
             lambda dout, cache: (float(dout) * cache[1],),
             lambda t: F.cross_entropy(t["x"], torch.as_tensor(t["y"])),
@@ -144,33 +232,59 @@ CASES = {
         LayerCase(
             "conv",
             ("x", "w", "b"),
-            lambda r: {
-                "x": r.standard_normal((2, 2, 5, 5)),
-                "w": r.standard_normal((4, 2, 3, 3)),
-                "b": r.standard_normal(4),
-            },
-            lambda i: L.conv_forward(i["x"], i["w"], i["b"], CONV),
+            (
+                _conv_instance((2, 2, 5, 5), (4, 2, 3, 3), 2, 1),
+                _conv_instance((1, 2, 7, 7), (3, 2, 3, 3), 2, 1),
+                _conv_instance(
+                    (1, 2, 8, 8), (3, 2, 3, 3), 2, 1, ": floors, the last padded row unused"
+                ),
+                _conv_instance((2, 3, 10, 10), (2, 3, 1, 1), 2, 0, ": 1×1 shortcut, even size"),
+                _conv_instance((2, 3, 9, 9), (2, 3, 1, 1), 2, 0, ": 1×1 shortcut, odd size"),
+                _conv_instance((1, 3, 64, 64), (4, 3, 1, 1), 2, 0, ": 1×1 shortcut", False),
+                _conv_instance((2, 3, 6, 9), (2, 3, 3, 2), 3, 1, ": non-square, floors in height"),
+            ),
+            lambda i: L.conv_forward(i["x"], i["w"], i["b"], i["param"]),
             L.conv_backward,
-            lambda t: F.conv2d(t["x"], t["w"], t["b"], stride=CONV["stride"], padding=CONV["pad"]),
+            lambda t: F.conv2d(
+                t["x"], t["w"], t["b"], stride=t["param"]["stride"], padding=t["param"]["pad"]
+            ),
             "F.conv2d",
         ),
         LayerCase(
             "max_pool",
             ("x",),
-            lambda r: {"x": _spread(r, (2, 2, 6, 6))},
-            lambda i: L.max_pool_forward(i["x"], POOL),
+            (
+                _pool_instance((2, 2, 6, 6), 2, 2, 2),
+                _pool_instance(
+                    (1, 2, 13, 55), 2, 2, 2, why=": floors (the gaze CNN's second pool)"
+                ),
+                _pool_instance((2, 2, 7, 8), 3, 3, 2, why=": overlapping windows"),
+                _pool_instance((2, 2, 5, 6), 3, 2, 2, pad=1, why=": padded"),
+                _pool_instance(
+                    (1, 2, 13, 55), 2, 2, 2, values=_tied, why=", entries in {0, 1, 2}: ties"
+                ),
+                _pool_instance(
+                    (2, 2, 7, 9), 3, 3, 2, pad=1, values=_tied, why=", entries in {0, 1, 2}: ties"
+                ),
+            ),
+            lambda i: L.max_pool_forward(i["x"], i["param"]),
             lambda dout, cache: (L.max_pool_backward(dout, cache),),
-            lambda t: F.max_pool2d(t["x"], POOL["pool_height"], POOL["stride"]),
+            _torch_pool,
             "F.max_pool2d",
         ),
         LayerCase(
             "batchnorm",
             ("x", "gamma", "beta"),
-            lambda r: {
-                "x": 2 * r.standard_normal((6, 4)) + 1,
-                "gamma": r.standard_normal(4),
-                "beta": r.standard_normal(4),
-            },
+            (
+                Instance(
+                    "6×4",
+                    lambda r: {
+                        "x": 2 * r.standard_normal((6, 4)) + 1,
+                        "gamma": r.standard_normal(4),
+                        "beta": r.standard_normal(4),
+                    },
+                ),
+            ),
             lambda i: L.batchnorm_forward(i["x"], i["gamma"], i["beta"], {"eps": BN_EPS}),
             L.batchnorm_backward,
             lambda t: F.batch_norm(
@@ -181,11 +295,16 @@ CASES = {
         LayerCase(
             "spatial_batchnorm",
             ("x", "gamma", "beta"),
-            lambda r: {
-                "x": r.standard_normal((3, 2, 4, 4)) - 0.5,
-                "gamma": r.standard_normal(2),
-                "beta": r.standard_normal(2),
-            },
+            (
+                Instance(
+                    "3×2×4×4",
+                    lambda r: {
+                        "x": r.standard_normal((3, 2, 4, 4)) - 0.5,
+                        "gamma": r.standard_normal(2),
+                        "beta": r.standard_normal(2),
+                    },
+                ),
+            ),
             lambda i: L.spatial_batchnorm_forward(i["x"], i["gamma"], i["beta"], {"eps": BN_EPS}),
             L.spatial_batchnorm_backward,
             lambda t: F.batch_norm(
@@ -196,7 +315,12 @@ CASES = {
         LayerCase(
             "dropout",
             ("x",),
-            lambda r: {"x": r.standard_normal((5, 6)), "seed": int(r.integers(2**31))},
+            (
+                Instance(
+                    "5×6",
+                    lambda r: {"x": r.standard_normal((5, 6)), "seed": int(r.integers(2**31))},
+                ),
+            ),
             lambda i: L.dropout_forward(i["x"], {"p": DROP_P, "mode": "train", "seed": i["seed"]}),
             lambda dout, cache: (L.dropout_backward(dout, cache),),
             lambda t: t["x"] * _t(_keep(t["seed"], tuple(t["x"].shape))) / (1 - DROP_P),
@@ -218,21 +342,30 @@ class LayerProblem:
     scale: float
     torch_grads: dict
     out_gap: float
+    instance: str = ""
 
 
-def problem(name: str, candidate: Callable | None = None, *, seed: int = 0) -> LayerProblem:
-    """Draw layer ``name``'s inputs, run our forward and ``candidate`` (default: the derived
-    backward), and torch's op with autograd.
+def problem(
+    name: str, candidate: Callable | None = None, *, seed: int = 0, instance: int = 0
+) -> LayerProblem:
+    """Draw layer ``name``'s inputs (its ``instance``-th :class:`Instance`; the first is
+    smooth), run our forward and ``candidate`` (default: the derived backward), and torch's op
+    with autograd.
 
     >>> p = problem("affine")
     >>> sorted(p.params), p.grads["x"].shape
     (['b', 'w', 'x'], (4, 2, 3))
+    >>> problem("max_pool", instance=1).instance
+    "13×55, 2×2 window, stride 2, pad 0 → 6×27: floors (the gaze CNN's second pool)"
     """
     if name not in CASES:
         raise ValueError(f"name: unknown layer {name!r}; allowed: {', '.join(CASES)}")
     case = CASES[name]
-    rng = np.random.default_rng(seed)
-    inputs = case.draw(rng)
+    count = len(case.instances)
+    index = arg.integer(instance, "instance", minimum=0, maximum=count - 1)
+    # Instance 0 draws from the seed itself, the others from (seed, index): independent draws.
+    rng = np.random.default_rng(arg.seed(seed) if index == 0 else [arg.seed(seed), index])
+    inputs = case.instances[index].draw(rng)
     settings = {k: v for k, v in inputs.items() if k not in case.grads}
     if candidate is None:
         candidate = case.derived() if case.derived is not None else case.backward
@@ -267,7 +400,8 @@ def problem(name: str, candidate: Callable | None = None, *, seed: int = 0) -> L
     except (ValueError, TypeError, IndexError) as exc:
         grads, error = None, f"the backward raised {type(exc).__name__}: {exc}"
     params = {k: np.asarray(inputs[k], dtype=np.float64) for k in case.grads}
-    return LayerProblem(f, params, grads, error, scale, torch_grads, out_gap)
+    label = case.instances[index].label
+    return LayerProblem(f, params, grads, error, scale, torch_grads, out_gap, label)
 
 
 def _gap(a, b) -> float:
@@ -283,9 +417,30 @@ def _shape_problem(params: dict, grads: dict) -> str | None:
     return None
 
 
-def _fault(trouble) -> Witness:
+def _fault(trouble, instance: str = "") -> Witness:
     """The witness of a candidate that could not be compared entry by entry."""
-    return Witness({}, str(trouble), "gradients with the inputs' shapes")
+    return Witness(
+        {"instance": instance} if instance else {},
+        str(trouble),
+        "gradients with the inputs' shapes",
+    )
+
+
+def _failed(cid: str, method: str, message: str, instance: str, tol: float | None = None):
+    return Evidence(
+        cid,
+        method,
+        False,
+        error=float("inf"),
+        tolerance=tol,
+        message=f"{instance}: {message}" if instance else message,
+        witness=_fault(message, instance),
+    )
+
+
+def _worst(results):
+    """The instance whose largest gap is the largest share of its tolerance."""
+    return max(results, key=lambda r: r["gap"] / r["tol"] if r["tol"] > 0 else np.inf)
 
 
 def _autograd_check(name: str):
@@ -293,50 +448,63 @@ def _autograd_check(name: str):
 
     def check(candidate, seed):
         cid = f"layers.{name}.autograd"
-        try:
-            p = problem(name, candidate, seed=seed)
-        except ValueError as exc:
-            return Evidence(
-                cid, "autograd", False, error=float("inf"), message=str(exc), witness=_fault(exc)
+        results, n = [], 0
+        for index, inst in enumerate(case.instances):
+            try:
+                p = problem(name, candidate, seed=seed, instance=index)
+            except ValueError as exc:
+                return _failed(cid, "autograd", str(exc), inst.label)
+            trouble = p.error or _shape_problem(p.params, p.grads)
+            ref_size = max(1.0, max(float(np.max(np.abs(g))) for g in p.torch_grads.values()))
+            tol = AUTOGRAD_RTOL * ref_size
+            if trouble:
+                return _failed(cid, "autograd", trouble, inst.label, tol)
+            gaps = {k: _gap(p.grads[k], p.torch_grads[k]) for k in case.grads}
+            worst = max(gaps, key=gaps.get)
+            n += sum(g.size for g in p.grads.values())
+            results.append(
+                {
+                    "instance": inst.label,
+                    "gap": max(gaps[worst], p.out_gap),
+                    "tol": tol,
+                    "gaps": gaps,
+                    "worst": worst,
+                    "out_gap": p.out_gap,
+                    "witness": worst_entry(
+                        p.grads[worst],
+                        p.torch_grads[worst],
+                        {"instance": inst.label, "gradient": f"d{worst}"},
+                    ),
+                }
             )
-        trouble = p.error or _shape_problem(p.params, p.grads)
-        ref_size = max(1.0, max(float(np.max(np.abs(g))) for g in p.torch_grads.values()))
-        tol = AUTOGRAD_RTOL * ref_size
-        if trouble:
-            return Evidence(
-                cid,
-                "autograd",
-                False,
-                error=float("inf"),
-                tolerance=tol,
-                message=trouble,
-                witness=_fault(trouble),
-            )
-        gaps = {k: _gap(p.grads[k], p.torch_grads[k]) for k in case.grads}
-        worst = max(gaps, key=gaps.get)
-        passed = gaps[worst] <= tol and p.out_gap <= tol
-        n = sum(g.size for g in p.grads.values())
+        r = _worst(results)
+        passed = all(x["gap"] <= x["tol"] for x in results)
+        grads = ", ".join("d" + k for k in case.grads)
         if passed:
             message = (
-                f"forward and gradients ({', '.join('d' + k for k in case.grads)}) agree with "
-                f"torch autograd of {case.op}; largest gap {gaps[worst]:.2g} (in d{worst})"
+                f"forward and gradients ({grads}) agree with torch autograd of {case.op} on "
+                f"{len(results)} instance(s); largest gap {r['gaps'][r['worst']]:.2g} "
+                f"(in d{r['worst']}, {r['instance']})"
             )
-        elif p.out_gap > tol:
-            message = f"the forward differs from {case.op} by {p.out_gap:.3g}"
+        elif r["out_gap"] > r["tol"]:
+            message = f"{r['instance']}: the forward differs from {case.op} by {r['out_gap']:.3g}"
         else:
-            message = f"d{worst} differs from torch autograd of {case.op} by {gaps[worst]:.3g}"
+            message = (
+                f"{r['instance']}: d{r['worst']} differs from torch autograd of {case.op} by "
+                f"{r['gaps'][r['worst']]:.3g}"
+            )
         return Evidence(
             cid,
             "autograd",
             passed,
             expected=f"autograd of {case.op}",
             measured="candidate backward",
-            error=max(gaps[worst], p.out_gap),
-            tolerance=tol,
+            error=r["gap"],
+            tolerance=r["tol"],
             n=n,
             message=message,
-            details=gaps,
-            witness=worst_entry(p.grads[worst], p.torch_grads[worst], {"gradient": f"d{worst}"}),
+            details={x["instance"]: x["gaps"] for x in results},
+            witness=r["witness"],
         )
 
     return check
@@ -347,64 +515,70 @@ def _fd_check(name: str):
 
     def check(candidate, seed):
         cid = f"layers.{name}.finite_difference"
-        try:
-            p = problem(name, candidate, seed=seed)
-        except ValueError as exc:
-            return Evidence(
-                cid,
-                "finite-difference",
-                False,
-                error=float("inf"),
-                message=str(exc),
-                witness=_fault(exc),
+        method = "finite-difference"
+        results, n = [], 0
+        for index, inst in enumerate(case.instances):
+            if not inst.finite_difference:
+                continue
+            try:
+                p = problem(name, candidate, seed=seed, instance=index)
+            except ValueError as exc:
+                return _failed(cid, method, str(exc), inst.label)
+            # Each coordinate's centered difference is off by at most F (c·eps/h + h²), F the
+            # magnitude of the summed terms (verify.gradcheck.tolerance).
+            tol = tolerance(p.scale)
+            trouble = p.error or _shape_problem(p.params, p.grads)
+            if trouble:
+                return _failed(cid, method, trouble, inst.label, tol)
+            out_tol = AUTOGRAD_RTOL * max(1.0, float(np.max(np.abs(p.params[case.grads[0]]))))
+            if p.out_gap > out_tol:
+                return Evidence(
+                    cid,
+                    method,
+                    False,
+                    error=p.out_gap,
+                    tolerance=out_tol,
+                    message=f"{inst.label}: the forward differs from {case.op} by {p.out_gap:.3g}",
+                    witness=_fault(f"a forward {p.out_gap:.3g} away from {case.op}", inst.label),
+                )
+            numeric = centered_difference(p.f, p.params)
+            gaps = {k: _gap(p.grads[k], numeric[k]) for k in case.grads}
+            worst = max(gaps, key=gaps.get)
+            n += sum(g.size for g in numeric.values())
+            results.append(
+                {
+                    "instance": inst.label,
+                    "gap": gaps[worst],
+                    "tol": tol,
+                    "gaps": gaps,
+                    "worst": worst,
+                    "rel": max(relative_error(p.grads[k], numeric[k]) for k in case.grads),
+                    "witness": worst_entry(
+                        p.grads[worst],
+                        numeric[worst],
+                        {"instance": inst.label, "gradient": f"d{worst}"},
+                    ),
+                }
             )
-        # Each coordinate's centered difference is off by at most F (c·eps/h + h²), F the
-        # magnitude of the summed terms (verify.gradcheck.tolerance).
-        tol = tolerance(p.scale)
-        trouble = p.error or _shape_problem(p.params, p.grads)
-        if trouble:
-            return Evidence(
-                cid,
-                "finite-difference",
-                False,
-                error=float("inf"),
-                tolerance=tol,
-                message=trouble,
-                witness=_fault(trouble),
-            )
-        numeric = centered_difference(p.f, p.params)
-        gaps = {k: _gap(p.grads[k], numeric[k]) for k in case.grads}
-        worst = max(gaps, key=gaps.get)
-        rel = max(relative_error(p.grads[k], numeric[k]) for k in case.grads)
-        n = sum(g.size for g in numeric.values())
-        out_tol = AUTOGRAD_RTOL * max(1.0, float(np.max(np.abs(p.params[case.grads[0]]))))
-        if p.out_gap > out_tol:
-            return Evidence(
-                cid,
-                "finite-difference",
-                False,
-                error=p.out_gap,
-                tolerance=out_tol,
-                message=f"the forward differs from {case.op} by {p.out_gap:.3g}",
-                witness=_fault(f"a forward {p.out_gap:.3g} away from {case.op}"),
-            )
-        passed = gaps[worst] <= tol
+        r = _worst(results)
+        passed = all(x["gap"] <= x["tol"] for x in results)
         message = (
-            f"{n} centered differences of Σ dout·{case.op} agree (relative error {rel:.2g})"
+            f"{n} centered differences of Σ dout·{case.op} on {len(results)} instance(s) agree "
+            f"(largest relative error {max(x['rel'] for x in results):.2g})"
             if passed
-            else f"d{worst} differs from the centered differences by {gaps[worst]:.3g} "
-            f"(relative error {rel:.2g})"
+            else f"{r['instance']}: d{r['worst']} differs from the centered differences by "
+            f"{r['gap']:.3g} (relative error {r['rel']:.2g})"
         )
         return Evidence(
             cid,
-            "finite-difference",
+            method,
             passed,
-            error=gaps[worst],
-            tolerance=tol,
+            error=r["gap"],
+            tolerance=r["tol"],
             n=n,
-            witness=worst_entry(p.grads[worst], numeric[worst], {"gradient": f"d{worst}"}),
+            witness=r["witness"],
             message=message,
-            details={"relative_error": rel, **gaps},
+            details={x["instance"]: {"relative_error": x["rel"], **x["gaps"]} for x in results},
         )
 
     return check
@@ -415,14 +589,16 @@ def _declare():
         default = case.derived or (lambda b=case.backward: b)
         claim(
             f"layers.{name}.autograd",
-            f"{name}: the derived backward equals torch autograd of {case.op}",
+            f"{name}: the derived backward equals torch autograd of {case.op} on "
+            + "; ".join(i.label for i in case.instances),
             method="autograd",
             answer="implementation",
             derived=default,
         )(_autograd_check(name))
         claim(
             f"layers.{name}.finite_difference",
-            f"{name}: the derived backward equals centered differences of {case.op}",
+            f"{name}: the derived backward equals centered differences of {case.op} on "
+            + "; ".join(i.label for i in case.instances if i.finite_difference),
             method="finite-difference",
             answer="implementation",
             derived=default,

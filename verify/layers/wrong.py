@@ -39,6 +39,20 @@ def relu_mask_inverted(dout, cache):
     return (dout * (cache <= 0),)
 
 
+def relu_one_at_the_kink(dout, cache):
+    # ReLU′(0) = 1: right away from 0, wrong at exact zeros (torch's ReLU′(0) is 0).
+    return (relu_one_at_the_kink_array(dout, cache),)
+
+
+def relu_one_at_the_kink_array(dout, x):
+    return dout * (x >= 0)
+
+
+def relu_half_at_the_kink(dout, cache):
+    # ReLU′(0) = 1/2, the mean of the one-sided slopes: what a centered difference returns.
+    return (dout * ((cache > 0) + 0.5 * (cache == 0)),)
+
+
 # --- softmax loss ----------------------------------------------------------------------------
 
 
@@ -75,9 +89,35 @@ def conv_unflipped_kernel(dout, cache):
 
 
 def conv_no_dilation(dout, cache):
+    # dout's entries stay next to each other: the full correlation of undilated dout with the
+    # rotated kernel, cropped (or zero-filled) to x's size.
     x, w, b, param = cache
     dx, dw, db = L.conv_backward(dout, cache)
-    return L.conv_input_gradient(dout, w, {**param, "stride": 1}, x.shape), dw, db
+    hh, ww = w.shape[2:]
+    d = np.pad(dout, ((0, 0), (0, 0), (hh - 1, hh - 1), (ww - 1, ww - 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(d, (hh, ww), axis=(2, 3))
+    full = np.einsum("nfhwij,fcij->nchw", windows, w[:, :, ::-1, ::-1])
+    pad, (h, wd) = param["pad"], x.shape[2:]
+    wrong = np.zeros((*x.shape[:2], h + 2 * pad, wd + 2 * pad))
+    rows, cols = min(full.shape[2], wrong.shape[2]), min(full.shape[3], wrong.shape[3])
+    wrong[:, :, :rows, :cols] = full[:, :, :rows, :cols]
+    return wrong[:, :, pad : pad + h, pad : pad + wd], dw, db
+
+
+def conv_remainder_at_the_start(dout, cache):
+    # When the stride does not divide n + 2p − k, the rows no window reached are the last ones;
+    # putting those zero rows first shifts dx by the remainder.
+    x, w, b, param = cache
+    dx, dw, db = L.conv_backward(dout, cache)
+    s, pad = param["stride"], param["pad"]
+    hh, ww = w.shape[2:]
+    d = L.dilate(dout, s)
+    extra_h = x.shape[2] + 2 * pad - hh + 1 - d.shape[2]
+    extra_w = x.shape[3] + 2 * pad - ww + 1 - d.shape[3]
+    d = np.pad(d, ((0, 0), (0, 0), (hh - 1 + extra_h, hh - 1), (ww - 1 + extra_w, ww - 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(d, (hh, ww), axis=(2, 3))
+    full = np.einsum("nfhwij,fcij->nchw", windows, w[:, :, ::-1, ::-1])
+    return full[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]], dw, db
 
 
 def conv_db_wrong_axes(dout, cache):
@@ -89,19 +129,41 @@ def conv_db_wrong_axes(dout, cache):
 
 
 def _pool_route(dout, cache, pick):
+    """Route each window's gradient to entry ``pick(window)`` (row-major index in the window),
+    on the same padded, floored windows as the layer, so only the routing rule differs."""
     x, p = cache
-    ph, pw, s = p["pool_height"], p["pool_width"], p["stride"]
-    dx = np.zeros_like(x)
+    ph, pw, s, pad = p["pool_height"], p["pool_width"], p["stride"], p.get("pad", 0)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=-np.inf)
+    dx = np.zeros_like(xp)
     n, c, ho, wo = dout.shape
+    planes = np.arange(n)[:, None], np.arange(c)[None, :]
     for i in range(ho):
         for j in range(wo):
-            window = x[:, :, i * s : i * s + ph, j * s : j * s + pw].reshape(n, c, -1)
-            k = pick(window)
-            for a in range(n):
-                for b in range(c):
-                    r, q = divmod(int(k[a, b]), pw)
-                    dx[a, b, i * s + r, j * s + q] += dout[a, b, i, j]
-    return (dx,)
+            window = xp[:, :, i * s : i * s + ph, j * s : j * s + pw].reshape(n, c, -1)
+            r, q = np.divmod(pick(window), pw)
+            np.add.at(dx, (*planes, i * s + r, j * s + q), dout[:, :, i, j])
+    return (dx[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]],)
+
+
+def pool_ties_to_last_maximum(dout, cache):
+    # Right wherever the maximum is unique; at a tie the last maximum in row-major order
+    # takes the gradient, where torch's CPU kernel gives it to the first.
+    return _pool_route(dout, cache, lambda w: w.shape[-1] - 1 - w[..., ::-1].argmax(axis=-1))
+
+
+def pool_ties_split_evenly(dout, cache):
+    # At a tie each of the k tied maxima gets 1/k of the gradient (the mean subgradient).
+    x, p = cache
+    ph, pw, s, pad = p["pool_height"], p["pool_width"], p["stride"], p.get("pad", 0)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=-np.inf)
+    dx = np.zeros_like(xp)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = xp[:, :, i * s : i * s + ph, j * s : j * s + pw]
+            top = window == window.max(axis=(2, 3), keepdims=True)
+            share = dout[:, :, i, j][:, :, None, None] / top.sum(axis=(2, 3), keepdims=True)
+            dx[:, :, i * s : i * s + ph, j * s : j * s + pw] += top * share
+    return (dx[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]],)
 
 
 def pool_to_minimum(dout, cache):
@@ -109,7 +171,10 @@ def pool_to_minimum(dout, cache):
 
 
 def pool_to_first_element(dout, cache):
-    return _pool_route(dout, cache, lambda w: np.zeros(w.shape[:2], int))
+    x, p = cache
+    pad = p.get("pad", 0)
+    # the window's first entry of x (not of the padding)
+    return _pool_route(dout, cache, lambda w: np.full(w.shape[:2], pad * p["pool_width"] + pad))
 
 
 def pool_spread_evenly(dout, cache):
@@ -242,6 +307,7 @@ LAYER_MUTATIONS = {
     "conv": {
         "dx with an unflipped kernel": conv_unflipped_kernel,
         "dout not dilated by the stride": conv_no_dilation,
+        "rows no window reached put first": conv_remainder_at_the_start,
         "db summed over the wrong axes": conv_db_wrong_axes,
     },
     "max_pool": {
@@ -267,8 +333,25 @@ LAYER_MUTATIONS = {
     "fc_net": _net_mutations(L.FullyConnectedNet),
 }
 
+#: Wrong only at a kink or a tie: the finite-difference claims never see one (a centered
+#: difference there is no derivative), so these are for the autograd claims alone.
+KINK_MUTATIONS = {
+    "relu": {
+        "ReLU′(0) = 1 (mask x ≥ 0)": relu_one_at_the_kink,
+        "ReLU′(0) = 1/2": relu_half_at_the_kink,
+    },
+    "max_pool": {
+        "ties routed to the last maximum": pool_ties_to_last_maximum,
+        "ties split evenly": pool_ties_split_evenly,
+    },
+    **{
+        net: {"ReLU′(0) = 1 (mask x ≥ 0)": _with(base, relu_backward=relu_one_at_the_kink_array)}
+        for net, base in (("two_layer_net", L.TwoLayerNet), ("fc_net", L.FullyConnectedNet))
+    },
+}
+
 WRONG_ANSWERS = {
-    f"layers.{name}.{kind}": muts
+    f"layers.{name}.{kind}": muts | (KINK_MUTATIONS.get(name, {}) if kind == "autograd" else {})
     for name, muts in LAYER_MUTATIONS.items()
     for kind in ("autograd", "finite_difference")
 }
