@@ -524,7 +524,17 @@ _BUILDERS = {
     "mlp.backprop.dl_dW1": lambda: whole_network("W1"),
     "mlp.backprop.dl_db1": lambda: whole_network("b1"),
     "mlp.sgd": sgd_first_order,
+    "mlp.backprop.deep.relu.dl_dW1": lambda: _deep("relu"),
+    "mlp.backprop.deep.leaky_relu.dl_dW1": lambda: _deep("leaky_relu"),
 }
+
+
+def _deep(activation: str) -> Derivation:
+    """The first layer's gradient of a net with two hidden layers (:mod:`.deep`, which
+    builds on this module, hence imported here)."""
+    from derivations.mlp.deep import WIDTHS, deep_network
+
+    return deep_network("W1", WIDTHS, activation)
 
 #: The general rules, any depth L, widths and activation φ, and the derivation proving each
 #: on the course instance. Layer k's rules involve only δᵏ and that layer's own map, so the
