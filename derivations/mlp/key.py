@@ -444,5 +444,5 @@ def _finite(key: dict, names: str, stage: str) -> None:
         if not np.all(np.isfinite(v)):
             raise ValueError(
                 f"{names}: values for which {stage} stays finite in float64 are required, "
-                f"got {k} = {np.asarray(v).ravel()[~np.isfinite(np.asarray(v).ravel())][0]!r}"
+                f"got {k} = {float(np.asarray(v).ravel()[~np.isfinite(np.asarray(v).ravel())][0])}"
             )
