@@ -385,10 +385,10 @@ def answer_key(
     if (student_id is None) == (params is None):
         raise ValueError("student_id, params: give exactly one of them")
     activation, slope = _activation(activation, slope)
-    inputs = _matrix("x", x, None, 1)
     if params is None:
         shape = hidden_widths(HIDDEN if hidden is None else hidden)
-        chosen = student_parameters(student_id, hidden=shape, inputs=inputs.shape[0])
+        # the course draws for its 3 inputs: an x of another length is refused below
+        chosen = student_parameters(student_id, hidden=shape)
     else:
         chosen = params
     weights, biases = _layers(chosen)
@@ -398,7 +398,7 @@ def answer_key(
             raise ValueError(
                 f"hidden: the widths of params {given} are required, got {tuple(hidden)}"
             )
-    x = _matrix("x", inputs, weights[0].shape[1], 1)
+    x = _matrix("x", x, weights[0].shape[1], 1)
     label = arg.integer(label, "label", minimum=1, maximum=weights[-1].shape[0])  # 1-based
     lr = arg.non_negative(lr, "lr")
     alpha = arg.probability(label_smoothing, "label_smoothing", open_high=True)
