@@ -13,9 +13,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable
-from pathlib import Path
-
-import numpy as np
 
 from derivations.topics import topics_matching
 

@@ -536,6 +536,7 @@ def _deep(activation: str) -> Derivation:
 
     return deep_network("W1", WIDTHS, activation)
 
+
 #: The general rules, any depth L, widths and activation φ, and the derivation proving each
 #: on the course instance. Layer k's rules involve only δᵏ and that layer's own map, so the
 #: two-layer instance is the induction step from layer k to layer k − 1; the first layer's rules

@@ -25,6 +25,7 @@ import sympy as sp
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.mlp.chains import (
+    _X,
     SLOPE,
     _Delta1,
     _matrix,
@@ -32,7 +33,6 @@ from derivations.mlp.chains import (
     _product,
     _softmax,
     _vector,
-    _X,
     leaky_relu_abs,
     leaky_relu_abs_prime,
     onehot,
@@ -138,8 +138,9 @@ def deep_network(
     if slope == 0:
         forms = "(u + |u|)/2", "(1 + sign u)/2"
     else:
-        forms = f"({text(1 + slope)} u + {text(1 - slope)}|u|)/2", (
-            f"({text(1 + slope)} + {text(1 - slope)} sign u)/2"
+        forms = (
+            f"({text(1 + slope)} u + {text(1 - slope)}|u|)/2",
+            (f"({text(1 + slope)} + {text(1 - slope)} sign u)/2"),
         )
     return Derivation(
         f"Backpropagation through two hidden layers: {wrt} "

@@ -148,7 +148,8 @@ def student_parameters(
 
 
 def _matrix(name: str, value, rows: int | None, cols: int | None) -> np.ndarray:
-    a = arg.array(value, name)
+    # NumPy reads [1, True] as the integers [1, 1]: bools and strings are refused first
+    a = arg.array(arg.numbers_only(value, name, depth=2), name)
     if a.ndim == 1 and cols == 1:  # a bias or input given flat is a column
         a = a.reshape(-1, 1)
     return arg.array(a, name, shape=(rows, cols))

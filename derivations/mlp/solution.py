@@ -78,52 +78,112 @@ def _table(smoothed: bool, depth: int = 2, activation: str = "leaky_relu") -> li
     rows = []
     for k in range(1, L + 1):
         prev = h(k - 1)
-        name, sym = (f"h{k}_bar", (rf"\bar h^{k}", f"h̄{_sup(k)}")) if k < L else (
-            f"h{k}", (f"h^{k}", f"h{_sup(k)}"))
-        rows.append((name, *sym, rf"W^{k} {prev[0]} + b^{k}", f"W{_sup(k)} {prev[1]} + b{_sup(k)}",
-                     [V(f"W{k}"), V(prev[2]), ("+", "+"), V(f"b{k}")]))
+        name, sym = (
+            (f"h{k}_bar", (rf"\bar h^{k}", f"h̄{_sup(k)}"))
+            if k < L
+            else (f"h{k}", (f"h^{k}", f"h{_sup(k)}"))
+        )
+        rows.append(
+            (
+                name,
+                *sym,
+                rf"W^{k} {prev[0]} + b^{k}",
+                f"W{_sup(k)} {prev[1]} + b{_sup(k)}",
+                [V(f"W{k}"), V(prev[2]), ("+", "+"), V(f"b{k}")],
+            )
+        )
         if k < L:
-            rows.append((f"h{k}", f"h^{k}", f"h{_sup(k)}", rf"{phi[0]}(\bar h^{k})",
-                         f"{phi[1]}(h̄{_sup(k)})", [(phi[0], phi[1]), V(f"h{k}_bar")]))
+            rows.append(
+                (
+                    f"h{k}",
+                    f"h^{k}",
+                    f"h{_sup(k)}",
+                    rf"{phi[0]}(\bar h^{k})",
+                    f"{phi[1]}(h̄{_sup(k)})",
+                    [(phi[0], phi[1]), V(f"h{k}_bar")],
+                )
+            )
     top = (f"h^{L}", f"h{_sup(L)}")
     rows += [
-        ("p", r"p", "p", rf"e^{{{top[0]}}} / \textstyle\sum_k e^{{{top[0]}_k}}",
-         f"exp({top[1]}) / Σₖ exp({top[1]}ₖ)", [V("exp_h"), ("/", "/"), V("sum_exp")]),
-        ("y_hat", r"\hat y", "ŷ", rf"\operatorname{{argmax}}_i\, {top[0]}_i",
-         f"argmaxᵢ {top[1]}ᵢ", [(r"\operatorname{argmax}", "argmax"), V(f"h{L}")]),
+        (
+            "p",
+            r"p",
+            "p",
+            rf"e^{{{top[0]}}} / \textstyle\sum_k e^{{{top[0]}_k}}",
+            f"exp({top[1]}) / Σₖ exp({top[1]}ₖ)",
+            [V("exp_h"), ("/", "/"), V("sum_exp")],
+        ),
+        (
+            "y_hat",
+            r"\hat y",
+            "ŷ",
+            rf"\operatorname{{argmax}}_i\, {top[0]}_i",
+            f"argmaxᵢ {top[1]}ᵢ",
+            [(r"\operatorname{argmax}", "argmax"), V(f"h{L}")],
+        ),
         ("loss", r"l", "l", loss[0], loss[1], loss[2]),
-        (f"dl_dh{L}", rf"\delta^{L} = \partial l/\partial h^{L}", f"δ{_sup(L)} = ∂l/∂h{_sup(L)}",
-         rf"p - {y[0]}", f"p − {y[1]}", [V("p"), ("-", "−"), V("y_tilde")]),
+        (
+            f"dl_dh{L}",
+            rf"\delta^{L} = \partial l/\partial h^{L}",
+            f"δ{_sup(L)} = ∂l/∂h{_sup(L)}",
+            rf"p - {y[0]}",
+            f"p − {y[1]}",
+            [V("p"), ("-", "−"), V("y_tilde")],
+        ),
     ]
     for k in range(L, 0, -1):
         prev = h(k - 1)
         rows += [
-            (f"dl_dW{k}", rf"\partial l/\partial W^{k}", f"∂l/∂W{_sup(k)}",
-             rf"\delta^{k} ({prev[0]})^T" if k > 1 else rf"\delta^{k} x^T",
-             f"δ{_sup(k)} ({prev[1]})ᵀ" if k > 1 else f"δ{_sup(k)} xᵀ",
-             [V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}"), V(prev[2], True)]),
-            (f"dl_db{k}", rf"\partial l/\partial b^{k}", f"∂l/∂b{_sup(k)}", rf"\delta^{k}",
-             f"δ{_sup(k)}", [V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}")]),
+            (
+                f"dl_dW{k}",
+                rf"\partial l/\partial W^{k}",
+                f"∂l/∂W{_sup(k)}",
+                rf"\delta^{k} ({prev[0]})^T" if k > 1 else rf"\delta^{k} x^T",
+                f"δ{_sup(k)} ({prev[1]})ᵀ" if k > 1 else f"δ{_sup(k)} xᵀ",
+                [V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}"), V(prev[2], True)],
+            ),
+            (
+                f"dl_db{k}",
+                rf"\partial l/\partial b^{k}",
+                f"∂l/∂b{_sup(k)}",
+                rf"\delta^{k}",
+                f"δ{_sup(k)}",
+                [V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}")],
+            ),
         ]
         if k > 1:
             j = k - 1
             rows += [
-                (f"dl_dh{j}", rf"\partial l/\partial h^{j}", f"∂l/∂h{_sup(j)}",
-                 rf"(W^{k})^T \delta^{k}", f"(W{_sup(k)})ᵀ δ{_sup(k)}",
-                 [V(f"W{k}", True), V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}")]),
-                (f"dl_dh{j}_bar", rf"\delta^{j} = \partial l/\partial \bar h^{j}",
-                 f"δ{_sup(j)} = ∂l/∂h̄{_sup(j)}",
-                 rf"\partial l/\partial h^{j} \odot \varphi'(\bar h^{j})",
-                 f"∂l/∂h{_sup(j)} ⊙ φ′(h̄{_sup(j)})",
-                 [V(f"dl_dh{j}"), (r"\odot", "⊙"), V(f"phi_prime{j}")]),
+                (
+                    f"dl_dh{j}",
+                    rf"\partial l/\partial h^{j}",
+                    f"∂l/∂h{_sup(j)}",
+                    rf"(W^{k})^T \delta^{k}",
+                    f"(W{_sup(k)})ᵀ δ{_sup(k)}",
+                    [V(f"W{k}", True), V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}")],
+                ),
+                (
+                    f"dl_dh{j}_bar",
+                    rf"\delta^{j} = \partial l/\partial \bar h^{j}",
+                    f"δ{_sup(j)} = ∂l/∂h̄{_sup(j)}",
+                    rf"\partial l/\partial h^{j} \odot \varphi'(\bar h^{j})",
+                    f"∂l/∂h{_sup(j)} ⊙ φ′(h̄{_sup(j)})",
+                    [V(f"dl_dh{j}"), (r"\odot", "⊙"), V(f"phi_prime{j}")],
+                ),
             ]
     for k in range(L, 0, -1):
         for w in (f"W{k}", f"b{k}"):
             t = f"{w[0]}{_sup(k)}"
-            rows.append((f"{w}_new", rf"{w[0]}^{k}_{{\text{{new}}}}", f"{t}_new",
-                         rf"{w[0]}^{k} - \eta\, \partial l/\partial {w[0]}^{k}",
-                         f"{t} − η ∂l/∂{t}",
-                         [V(w), ("-", "−"), V("eta"), (r"\cdot", "·"), V(f"dl_d{w}")]))
+            rows.append(
+                (
+                    f"{w}_new",
+                    rf"{w[0]}^{k}_{{\text{{new}}}}",
+                    f"{t}_new",
+                    rf"{w[0]}^{k} - \eta\, \partial l/\partial {w[0]}^{k}",
+                    f"{t} − η ∂l/∂{t}",
+                    [V(w), ("-", "−"), V("eta"), (r"\cdot", "·"), V(f"dl_d{w}")],
+                )
+            )
     return rows  # fmt: skip
 
 

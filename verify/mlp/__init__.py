@@ -106,8 +106,8 @@ def course_parameters_deep(student_id: int, hidden) -> dict[str, np.ndarray]:
 
 def dyadic_instance(widths, *, activation="relu", slope=None, seed=0, tie=False, x=None):
     """Explicit weights on which the answer key must get the kink right: every weight a
-    multiple of 1/8 (never 0 or ±1), and each hidden layer's first pre-activation exactly 0,
-    made so by its bias. The values are dyadic rationals, so float64 carries them exactly
+    multiple of 1/8 (never 0 or ±1), and in each hidden layer the first pre-activation exactly
+    0, the second positive, the third negative, made so by the biases. The values are dyadic rationals, so float64 carries them exactly
     (checked with ``Fraction``): the zero is a zero, not a rounding. With ``tie`` the first
     two logits are equal and the largest, so ``ŷ`` must name the first of them.
 
@@ -134,7 +134,16 @@ def dyadic_instance(widths, *, activation="relu", slope=None, seed=0, tie=False,
         z = [sum(W[i][j] * h[j][0] for j in range(widths[k - 1])) for i in range(widths[k])]
         b = [values[int(rng.integers(len(values)))] for _ in range(widths[k])]
         if k < depth:
-            b[0] = -z[0]  # the kink: h̄ᵏ₁ = 0 exactly
+            # unit 1 at the kink, unit 2 active, unit 3 (if any) inactive: all three cases
+            for i, offset in ((0, 0), (1, Fraction(3, 8)), (2, Fraction(-5, 8)))[: widths[k]]:
+                b[i] = offset - z[i]
+                while b[i] in (0, 1, -1):  # no bias 0 or ±1: move the offset a little
+                    offset += Fraction(1, 8) if offset >= 0 else Fraction(-1, 8)
+                    b[i] = offset - z[i]
+                    if i == 0:  # the kink stays at 0: redraw its weights instead
+                        W[0] = draw(1, widths[k - 1])[0]
+                        z[0] = sum(W[0][j] * h[j][0] for j in range(widths[k - 1]))
+                        offset, b[0] = 0, -z[0]
         elif tie:
             top = max(zi + bi for zi, bi in zip(z, b, strict=True)) + Fraction(1, 2)
             b[0], b[1] = top - z[0], top - z[1]
@@ -153,7 +162,9 @@ def _names(depth: int) -> list[str]:
     names = [f"h{k}{s}" for k in range(1, depth) for s in ("_bar", "")]
     names += [f"h{depth}", "p", "y_hat", "loss", f"dl_dh{depth}"]
     for k in range(depth, 0, -1):
-        names += [f"dl_dW{k}", f"dl_db{k}"] + ([f"dl_dh{k - 1}", f"dl_dh{k - 1}_bar"] if k > 1 else [])
+        names += [f"dl_dW{k}", f"dl_db{k}"] + (
+            [f"dl_dh{k - 1}", f"dl_dh{k - 1}_bar"] if k > 1 else []
+        )
     return names + [f"{n}{k}_new" for k in range(depth, 0, -1) for n in ("W", "b")]
 
 
