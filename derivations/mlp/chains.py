@@ -552,6 +552,16 @@ RULES = (
         "mlp.backprop.dl_dh1_bar",
     ),
     (r"\partial l/\partial W^1 = \delta^1 x^T", "mlp.backprop.dl_dW1"),
+    (
+        r"\delta^1 = (W^2)^T \bigl((W^3)^T \delta^3 \odot \varphi'(\bar h^2)\bigr) \odot "
+        r"\varphi'(\bar h^1)\ \text{(ReLU, two hidden layers)}",
+        "mlp.backprop.deep.relu.dl_dW1",
+    ),
+    (
+        r"\delta^1 = (W^2)^T \bigl((W^3)^T \delta^3 \odot \varphi'(\bar h^2)\bigr) \odot "
+        r"\varphi'(\bar h^1)\ \text{(LeakyReLU, two hidden layers)}",
+        "mlp.backprop.deep.leaky_relu.dl_dW1",
+    ),
     (r"\partial l/\partial b^1 = \delta^1", "mlp.backprop.dl_db1"),
     (r"\theta \leftarrow \theta - \eta\, \partial l/\partial \theta", "mlp.sgd"),
 )  # fmt: skip

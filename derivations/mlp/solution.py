@@ -365,8 +365,11 @@ def _param_tex(n: str) -> str:
     return f"{n[0]}^{{{n[1:]}}}"
 
 
-def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, **kwargs) -> str:
-    """The worked solution as text in ``fmt`` (one of :data:`FORMATS`).
+def worked_solution(
+    student_id=None, *, fmt: str = "markdown", digits: int = 5, only=None, **kwargs
+) -> str:
+    """The worked solution as text in ``fmt`` (one of :data:`FORMATS`); ``only`` (keys of the
+    answer key) keeps those quantities, numbered as in the whole solution.
 
     Other keyword arguments are those of :func:`~derivations.mlp.key.answer_key`. JSON is
     strict (no ``NaN`` or ``Infinity``: the answer key refuses inputs that overflow).
@@ -377,6 +380,8 @@ def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, 
     >>> lines[lines.index("ŷ = argmaxᵢ h²ᵢ") + 2]
     '  = 2'
 
+    >>> print(worked_solution(0, fmt="text", only=["y_hat"]).splitlines()[7])
+    ŷ = argmaxᵢ h²ᵢ
     >>> worked_solution(0, fmt="pdf")
     Traceback (most recent call last):
     ...
@@ -386,6 +391,10 @@ def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, 
     digits = arg.integer(digits, "digits", minimum=1, maximum=16)
     s = solution(student_id, **kwargs)
     inputs, ctx = s["inputs"], s["context"]
+    if only is not None:
+        known = [q["key"] for q in s["quantities"]]
+        if not isinstance(only, list | tuple) or not all(k in known for k in only):
+            raise ValueError(f"only: keys among {', '.join(known)} are required, got {only!r}")
     if fmt == "json":
         return json.dumps(_json(s, digits), indent=1, allow_nan=False)
     latex = fmt != "text"
@@ -402,7 +411,8 @@ def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, 
         lines += [_heading(inputs, False), ""]
         lines += [f"  {n} = {_value(inputs[n], digits, False)}" for n in names]
         lines.append("")
-    for i, q in enumerate(s["quantities"], 1):
+    shown = [(i, q) for i, q in enumerate(s["quantities"], 1) if only is None or q["key"] in only]
+    for i, q in shown:
         sub = _substituted(q["template"], ctx, digits, latex)
         result = _value(q["value"], digits, latex)
         notes = _notes(s, q["key"])
@@ -417,7 +427,7 @@ def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, 
             ]
             lines += [f"   *{n}*\n" for n in notes]
         elif fmt == "latex":
-            end = r" \\" if i < len(s["quantities"]) else ""
+            end = r" \\" if i < shown[-1][0] else ""
             lines += [f"% {n}" for n in notes]
             lines.append(rf"{q['symbol'][0]} &= {q['formula'][0]} = {sub} = {result}{end}")
         else:
