@@ -108,6 +108,13 @@ def _hidden(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad arguments get one line naming the argument (and exit code 2), not the usage text."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def main(argv=None) -> int:
     """Entry point; returns the exit code (2 for bad arguments).
 
@@ -121,7 +128,7 @@ def main(argv=None) -> int:
     from derivations.mlp.solution import FORMATS as KEY_FORMATS
     from derivations.mlp.solution import worked_solution
 
-    parser = argparse.ArgumentParser(prog="python -m derivations")
+    parser = _OneLineParser(prog="python -m derivations")
     sub = parser.add_subparsers(dest="command", required=True)
     show = sub.add_parser("show", help="print a derivation")
     show.add_argument("id", help="e.g. activations.softplus")

@@ -231,6 +231,12 @@ def _assert_refused(result, name):
         ),  # fmt: skip
         (("--student-id", "80", "--x", "1e308", "1e308", "1e308"), "params, x:"),
         (("--params", "/dev/zero"), "params:"),
+        # argparse's own refusals, one line as well: complex numbers, bools, floats for ints
+        (("--student-id", "3", "--lr", "1+2j"), "argument --lr:"),
+        (("--student-id", "3", "--x", "1", "2j", "3"), "argument --x:"),
+        (("--student-id", "3", "--label", "true"), "argument --label:"),
+        (("--student-id", "2.5"), "argument --student-id:"),
+        (("--student-id", "3", "--activation", "tanh"), "argument --activation:"),
     ],
 )
 def test_answer_key_refuses_bad_input_in_one_line(args, name):
