@@ -50,6 +50,26 @@ LABEL = 2
 _NAMES = {"relu": "ReLU", "leaky_relu": "LeakyReLU"}
 
 
+# --- shown in reasons and displays ---------------------------------------------------------
+S3 = sp.Symbol("S", positive=True)
+H3_y = sp.Symbol("h^3_y")
+_onehot_i = Notation("onehot(y)ᵢ", r"\operatorname{onehot}(y)_i")
+_varphi = sp.Function("varphi")
+_SUPERSCRIPT = dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹", strict=True))
+
+
+def superscript(k: int) -> str:
+    """A layer index as a superscript: ``superscript(2) == "²"``."""
+    return "".join(_SUPERSCRIPT[c] for c in str(k))
+
+
+_pre_i = Notation("h̄¹ᵢ", r"\bar h^1_i")
+
+
+def _pre_j(k: int) -> Notation:
+    return Notation(f"h̄{superscript(k)}ⱼ", rf"\bar h^{k}_j")
+
+
 def _pre(k: int, n: int) -> sp.Matrix:
     """``h̄ᵏ`` as symbols, for display."""
     return sp.Matrix(
@@ -185,25 +205,6 @@ def deep_network(
         ),
         points=2,
     )
-
-
-S3 = sp.Symbol("S", positive=True)
-H3_y = sp.Symbol("h^3_y")
-_onehot_i = Notation("onehot(y)ᵢ", r"\operatorname{onehot}(y)_i")
-_varphi = sp.Function("varphi")
-_SUPERSCRIPT = dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹", strict=True))
-
-
-def superscript(k: int) -> str:
-    """A layer index as a superscript: ``superscript(2) == "²"``."""
-    return "".join(_SUPERSCRIPT[c] for c in str(k))
-
-
-_pre_i = Notation("h̄¹ᵢ", r"\bar h^1_i")
-
-
-def _pre_j(k: int) -> Notation:
-    return Notation(f"h̄{superscript(k)}ⱼ", rf"\bar h^{k}_j")
 
 
 def _display(pre1, pre2, logits, p, total, phi, phi_prime) -> dict:
