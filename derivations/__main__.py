@@ -1,6 +1,6 @@
 """``python -m derivations show ID [--format text|markdown|latex]`` and
-``python -m derivations answer-key (--student-id N | --params FILE) [--label-smoothing A]
-[--format …]``.
+``python -m derivations answer-key (--student-id N | --params FILE) [--activation
+relu|leaky_relu] [--slope A] [--hidden W1,W2,…] [--label-smoothing A] [--format …]``.
 
 An ID names a derivation of some topic: each topic module ``derivations.<topic>`` lists its
 own in ``DERIVATIONS`` (id -> zero-argument builder), and ``ids()`` lists them all. ``answer-key`` prints a worked solution of the
@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
-
-import numpy as np
 
 from derivations.topics import topics_matching
 
@@ -72,23 +68,51 @@ def render(derivation_id: str, fmt: str = "text") -> str:
 
 
 def _read_params(path: str) -> dict:
-    """The weights in a JSON file: an object with ``W1, b1, W2, b2`` as nested lists.
+    """The weights in a JSON file: an object with ``W1, b1, W2, b2`` (and ``W3, b3``, … for
+    more hidden layers) as nested lists of numbers, read strictly
+    (:func:`derivations.arguments.json_file`: size-limited, no ``NaN``, no bools or strings
+    for numbers).
 
     >>> _read_params("/nonexistent.json")
     Traceback (most recent call last):
     ...
-    ValueError: params: cannot read /nonexistent.json: ...
+    ValueError: params: a readable JSON file is required, got /nonexistent.json: ...
     """
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"params: cannot read {path}: {exc}") from None
-    if not isinstance(data, dict) or set(data) != {"W1", "b1", "W2", "b2"}:
-        raise ValueError(f"params: {path} must hold a JSON object with keys W1, b1, W2, b2")
-    try:
-        return {k: np.asarray(v, dtype=float) for k, v in data.items()}
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"params: {path}: the weights must be numbers ({exc})") from None
+    from derivations import arguments as arg
+
+    data = arg.json_file(path, "params")
+    if not isinstance(data, dict) or not data:
+        raise ValueError(
+            f"params: {path} must hold a JSON object with keys W1, b1, W2, b2 (W3, b3, …)"
+        )
+    for k, v in data.items():
+        arg.numbers_only(v, f"params['{k}']", depth=2)
+    return data
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    """``--hidden 4,3`` as widths ``(4, 3)``.
+
+    >>> _hidden("4, 3")
+    (4, 3)
+    >>> _hidden("4,x")
+    Traceback (most recent call last):
+    ...
+    ValueError: hidden: comma-separated positive integers are required, got '4,x'
+    """
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p.isdigit() and p.isascii() for p in parts):
+        raise ValueError(f"hidden: comma-separated positive integers are required, got {text!r}")
+    if any(len(p) > 6 for p in parts):  # a width of a million is already refused by name
+        raise ValueError(f"hidden: widths of at most 6 digits are required, got {text[:40]!r}")
+    return tuple(int(p) for p in parts)
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad arguments get one line naming the argument (and exit code 2), not the usage text."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 def main(argv=None) -> int:
@@ -104,20 +128,20 @@ def main(argv=None) -> int:
     from derivations.mlp.solution import FORMATS as KEY_FORMATS
     from derivations.mlp.solution import worked_solution
 
-    parser = argparse.ArgumentParser(prog="python -m derivations")
+    parser = _OneLineParser(prog="python -m derivations")
     sub = parser.add_subparsers(dest="command", required=True)
     show = sub.add_parser("show", help="print a derivation")
     show.add_argument("id", help="e.g. activations.softplus")
     show.add_argument("--format", choices=FORMATS, default="text")
     key = sub.add_parser(
-        "answer-key", help="worked solution of the course's SGD step for one student id"
+        "answer-key", help="worked solution of one SGD step of the course network for one student"
     )
     source = key.add_mutually_exclusive_group(required=True)
     source.add_argument("--student-id", type=int, help="weights from the course's generator")
     source.add_argument(
         "--params",
         metavar="FILE",
-        help="weights read off a diagram: a JSON object with W1, b1, W2, b2 as nested lists",
+        help="weights read off a diagram: a JSON object with W1, b1, W2, b2, … as nested lists",
     )
     key.add_argument(
         "--x", type=float, nargs="+", default=list(mlp_key.X), help="the input, e.g. --x 1 -1 1.5"
@@ -125,6 +149,20 @@ def main(argv=None) -> int:
     key.add_argument("--label", type=int, default=mlp_key.LABEL, help="1-based class")
     key.add_argument("--lr", type=float, default=mlp_key.LR, help="learning rate η")
     key.add_argument("--label-smoothing", type=float, default=0.0, help="α in [0, 1)")
+    key.add_argument(
+        "--activation",
+        choices=mlp_key.ACTIVATIONS,
+        default="leaky_relu",
+        help="of every hidden layer (default leaky_relu)",
+    )
+    key.add_argument(
+        "--slope", type=float, help="LeakyReLU's negative slope a in [0, 1) (default 0.01)"
+    )
+    key.add_argument(
+        "--hidden",
+        metavar="W1,W2,…",
+        help="hidden widths, e.g. 4,4 for 3 → 4 → 4 → 3 (default 4; with --params, as given)",
+    )
     key.add_argument("--format", choices=KEY_FORMATS, default="markdown")
     key.add_argument("--digits", type=int, default=5, help="decimals shown (json: all)")
     args = parser.parse_args(argv)
@@ -140,12 +178,15 @@ def main(argv=None) -> int:
                     label=args.label,
                     lr=args.lr,
                     label_smoothing=args.label_smoothing,
+                    activation=args.activation,
+                    slope=args.slope,
+                    hidden=None if args.hidden is None else _hidden(args.hidden),
                 ),
                 end="",
             )
             return 0
         print(render(args.id, args.format))
-    except ValueError as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # bad input: one line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -28,6 +28,7 @@ array([[1., 2., 3.]])
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 
@@ -457,4 +458,133 @@ def options(value, name: str, keys=None, *, required=()) -> dict:
         raise ValueError(
             f"{name}: a dict with key {missing[0]!r} is required, got keys {sorted(map(str, value))}"
         )
+    return value
+
+
+# --- JSON files --------------------------------------------------------------------------------
+#: Largest JSON file read (weights read off a diagram are a few kilobytes).
+JSON_BYTES = 2**20
+#: Deepest nesting of a JSON value accepted: an object of matrices is three levels deep.
+JSON_DEPTH = 8
+
+
+def numbers_only(value, name: str, *, depth: int = JSON_DEPTH):
+    """``value`` if it is a number or (nested) lists and tuples of numbers: real numbers that
+    are not bools, nested at most ``depth`` levels. A bool, a string (``"1"``), ``None``, a
+    complex number or a dict inside is refused by its position, never read as a number.
+
+    >>> numbers_only([[0.5, 2], [3, -1]], "W1")
+    [[0.5, 2], [3, -1]]
+    >>> numbers_only([[0.5, True]], "W1")
+    Traceback (most recent call last):
+    ...
+    TypeError: W1[0][1]: a real number (not a bool or a string) is required, got True (bool)
+    >>> numbers_only([["1"]], "W1")
+    Traceback (most recent call last):
+    ...
+    TypeError: W1[0][0]: a real number (not a bool or a string) is required, got '1' (str)
+    """
+    stack = [(value, name, 0)]
+    while stack:  # iterative: a deeply nested value cannot exhaust Python's stack
+        v, where, level = stack.pop()
+        if isinstance(v, list | tuple):
+            if level >= depth:
+                raise ValueError(
+                    f"{name}: numbers nested at most {depth} levels deep are required, got "
+                    "deeper nesting"
+                )
+            stack.extend((item, f"{where}[{i}]", level + 1) for i, item in enumerate(v))
+        elif isinstance(v, np.ndarray):
+            if v.dtype.kind not in "iuf":
+                raise _refuse(TypeError, where, "a real array", v)
+        elif not isinstance(v, numbers.Real) or isinstance(v, bool | np.bool_):
+            raise _refuse(TypeError, where, "a real number (not a bool or a string)", v)
+    return value
+
+
+def _json_int(text: str) -> int:
+    v = int(text)
+    if abs(v) >= 2**1024:  # no float holds it: it would become inf, or an OverflowError
+        raise ValueError(f"a number that fits a float is required, got {shown(v)}")
+    return v
+
+
+def _json_float(text: str) -> float:
+    v = float(text)
+    if not math.isfinite(v):  # 1e400 parses as inf
+        raise ValueError(f"a finite number is required, got {text[:SHOWN]}")
+    return v
+
+
+def _json_constant(text: str):
+    raise ValueError(f"a finite number is required, got {text}")
+
+
+def _json_object(pairs):
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if keys.count(k) > 1:
+            raise ValueError(f"each key once is required, got {k!r} twice")
+    return dict(pairs)
+
+
+def json_file(path, name: str, *, max_bytes: int = JSON_BYTES, max_depth: int = JSON_DEPTH):
+    """The JSON value in the file ``path``, read strictly; every refusal names ``name``.
+
+    Refused with a ``ValueError``: an unreadable file; one larger than ``max_bytes`` (read
+    with that limit, so ``/dev/zero`` or a huge file ends at once); invalid UTF-8 or JSON;
+    ``NaN``, ``Infinity`` and numbers no float holds (``1e400``, a 400-digit integer); a key
+    given twice; nesting deeper than ``max_depth``.
+
+    >>> json_file("/dev/zero", "params")
+    Traceback (most recent call last):
+    ...
+    ValueError: params: a JSON file of at most 1048576 bytes is required, got /dev/zero, which is longer
+    >>> json_file("/nonexistent.json", "params")
+    Traceback (most recent call last):
+    ...
+    ValueError: params: a readable JSON file is required, got /nonexistent.json: ...
+    """
+    max_bytes = count(max_bytes, "max_bytes")
+    max_depth = count(max_depth, "max_depth")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise ValueError(
+            f"{name}: a readable JSON file is required, got {path}: {exc.strerror or exc}"
+        ) from None
+    if len(raw) > max_bytes:
+        raise ValueError(
+            f"{name}: a JSON file of at most {max_bytes} bytes is required, got {path}, "
+            "which is longer"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name}: a UTF-8 JSON file is required, got {path}: {exc}") from None
+    try:
+        value = json.loads(
+            text,
+            parse_int=_json_int,
+            parse_float=_json_float,
+            parse_constant=_json_constant,
+            object_pairs_hook=_json_object,
+        )
+    except RecursionError:
+        raise ValueError(
+            f"{name}: JSON nested at most {max_depth} levels deep is required, got {path}, "
+            "nested too deep to parse"
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, and the refusals of the hooks above
+        raise ValueError(f"{name}: valid JSON is required, got {path}: {exc}") from None
+    stack = [(value, 1)]
+    while stack:
+        v, level = stack.pop()
+        if level > max_depth:
+            raise ValueError(
+                f"{name}: JSON nested at most {max_depth} levels deep is required, got {path}"
+            )
+        items = v.values() if isinstance(v, dict) else v if isinstance(v, list) else ()
+        stack.extend((item, level + 1) for item in items)
     return value

@@ -53,6 +53,7 @@ INTEGER = [
 COUNT = [*INTEGER, ("0", 0, ValueError)]
 SEED = [*INTEGER, ("2**63", 2**63, ValueError), ("2**64", 2**64, ValueError)]
 OPTIONAL_SEED = [row for row in SEED if row[1] is not None]  # None: draw unseeded
+OPTIONAL_REAL = [row for row in REAL if row[1] is not None]  # None: the default
 CHOICE = [("unknown", "nope", ValueError), ("int", 3, TypeError), ("None", None, TypeError)]
 
 
@@ -292,7 +293,8 @@ CASES = [
     ),  # fmt: skip
     ("answer_key lr", lambda v: key(lr=v), "lr", REAL),
     ("answer_key label_smoothing", lambda v: key(label_smoothing=v), "label_smoothing", REAL),
-    ("answer_key slope", lambda v: key(slope=v), "slope", REAL),
+    ("answer_key slope", lambda v: key(slope=v), "slope", OPTIONAL_REAL),
+    ("answer_key activation", lambda v: key(activation=v), "activation", CHOICE),
     ("answer_key label", lambda v: key(label=v), "label", [*COUNT, ("4", 4, ValueError)]),
     (
         "answer_key x",

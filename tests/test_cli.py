@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from verify import __main__ as verify_cli
@@ -150,6 +151,147 @@ def test_answer_key_from_weights_read_off_a_diagram(tmp_path):
     short = tmp_path / "short.json"
     short.write_text(json.dumps(weights))
     bad = _run("derivations", "answer-key", "--params", str(short))
-    assert bad.returncode == 2 and "W1, b1, W2, b2" in bad.stderr
+    assert bad.returncode == 2 and "params: a dict with key 'b2' is required" in bad.stderr
     both = _run("derivations", "answer-key", "--params", str(path), "--student-id", "3")
     assert both.returncode == 2 and "not allowed" in both.stderr
+
+
+# --- answer-key: other networks and bad input (issue 10, points 8 and 11) --------------------
+def _key_json(*args):
+    result = _run("derivations", "answer-key", *args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    # strict JSON: NaN or Infinity would raise here
+    return json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+
+
+def test_answer_key_fit3181_relu_three_layers():
+    """3 → 4 → 4 → 3 ReLU for student 80, against torch on the course's recipe continued."""
+    from verify import mlp as vm
+
+    data = _key_json("--student-id", "80", "--activation", "relu", "--hidden", "4,4")
+    values = {q["key"]: q["value"] for q in data["quantities"]}
+    ref = vm.reference(vm.course_parameters_deep(80, (4, 4)), (1, -1, 1.5), 3, activation="relu")
+    assert list(values) == list(ref)
+    for k in ("h2_bar", "h3", "loss", "dl_dW1", "dl_dW2", "W3_new"):
+        np.testing.assert_allclose(values[k], ref[k], rtol=1e-12, atol=1e-12, err_msg=k)
+    assert values["y_hat"] == ref["y_hat"] and data["inputs"]["widths"] == [3, 4, 4, 3]
+    text = _run("derivations", "answer-key", "--student-id", "80", "--activation", "relu",
+                "--hidden", "4,4", "--format", "text").stdout  # fmt: skip
+    assert "ŷ = argmaxᵢ h³ᵢ" in text and f"  = {ref['y_hat']}" in text
+
+
+def test_answer_key_leaky_slope_and_two_hidden_widths():
+    from verify import mlp as vm
+
+    data = _key_json("--student-id", "35", "--hidden", "4,3", "--slope", "0.2")
+    values = {q["key"]: q["value"] for q in data["quantities"]}
+    ref = vm.reference(vm.course_parameters_deep(35, (4, 3)), (1, -1, 1.5), 3, slope=0.2)
+    assert (ref["h1_bar"] < 0).any()  # the slope matters on this id
+    np.testing.assert_allclose(values["dl_dW1"], ref["dl_dW1"], rtol=1e-12, atol=1e-12)
+    assert data["inputs"]["slope"] == 0.2 and data["inputs"]["activation"] == "leaky_relu"
+
+
+def _assert_refused(result, name):
+    assert result.returncode == 2, (result.returncode, result.stdout[:200])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(f"error: {name}"), lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (("--student-id", "3", "--activation", "relu", "--slope", "0.1"), "slope:"),
+        (("--student-id", "3", "--slope", "1.5"), "slope:"),
+        (("--student-id", "3", "--slope", "nan"), "slope:"),
+        (("--student-id", "3", "--hidden", "4,x"), "hidden:"),
+        (("--student-id", "3", "--hidden", "4,0"), "hidden[1]:"),
+        (("--student-id", "3", "--hidden", ""), "hidden:"),
+        (("--student-id", "3", "--hidden", "1" * 50), "hidden:"),
+        (("--student-id", "3", "--lr", "inf"), "lr:"),
+        (("--student-id", "3", "--x", "1", "nan", "2"), "x:"),
+        (("--student-id", "3", "--x", "1", "1e400", "2"), "x:"),
+        (("--student-id", "80", "--x", "10", "-10", "15", "--label", "1", "--lr", "1e308"), "lr:"),
+        (
+            (
+                "--student-id",
+                "80",
+                "--x",
+                "10",
+                "-10",
+                "15",
+                "--label",
+                "1",
+                "--lr",
+                "1e308",
+                "--format",
+                "json",
+            ),
+            "lr:",
+        ),  # fmt: skip
+        (("--student-id", "80", "--x", "1e308", "1e308", "1e308"), "params, x:"),
+        (("--params", "/dev/zero"), "params:"),
+        # argparse's own refusals, one line as well: complex numbers, bools, floats for ints
+        (("--student-id", "3", "--lr", "1+2j"), "argument --lr:"),
+        (("--student-id", "3", "--x", "1", "2j", "3"), "argument --x:"),
+        (("--student-id", "3", "--label", "true"), "argument --label:"),
+        (("--student-id", "2.5"), "argument --student-id:"),
+        (("--student-id", "3", "--activation", "tanh"), "argument --activation:"),
+    ],
+)
+def test_answer_key_refuses_bad_input_in_one_line(args, name):
+    _assert_refused(_run("derivations", "answer-key", *args), name)
+
+
+def test_answer_key_lr_1e308_is_fine_when_the_step_stays_finite():
+    """η = 1e308 is refused only where θ − η g overflows; where it does not, the JSON holds the
+    finite update (θ − η g computed here from the printed gradient)."""
+    data = _key_json("--student-id", "80", "--lr", "1e308")
+    values = {q["key"]: q["value"] for q in data["quantities"]}
+    old, grad = data["inputs"]["b2"], values["dl_db2"]
+    assert values["b2_new"] == [[o[0] - 1e308 * g[0]] for o, g in zip(old, grad, strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        ('{"W1": [[1' + "0" * 400 + ', 0.5, 0.25]], "b1": [[0.5]], "W2": [[0.5], [0.25]], '
+         '"b2": [[0.5], [0.25]]}', "params:"),
+        ("[" * 100_000 + "]" * 100_000, "params:"),
+        ('{"W1": [[true, 0.5, 0.25]], "b1": [[0.5]], "W2": [[0.5], [0.25]], "b2": [[0.5], [0.25]]}',
+         "params['W1'][0][0]:"),
+        ('{"W1": [["1", 0.5, 0.25]], "b1": [[0.5]], "W2": [[0.5], [0.25]], "b2": [[0.5], [0.25]]}',
+         "params['W1'][0][0]:"),
+        ('{"W1": [[NaN, 0.5, 0.25]], "b1": [[0.5]], "W2": [[0.5], [0.25]], "b2": [[0.5], [0.25]]}',
+         "params:"),
+        ('{"W1": [[1e400, 0.5, 0.25]], "b1": [[0.5]], "W2": [[0.5], [0.25]], "b2": [[0.5], [0.25]]}',
+         "params:"),
+        ('{"W1": [[0.5, 0.5, 0.25]], "W1": [[0.5, 0.5, 0.25]], "b1": [[0.5]], "W2": [[0.5], [0.25]],'
+         ' "b2": [[0.5], [0.25]]}', "params:"),
+        ('{"W1": [[[0.5], 0.5, 0.25]], "b1": [[0.5]], "W2": [[0.5], [0.25]], "b2": [[0.5], [0.25]]}',
+         "params['W1']:"),
+        ('{"W1": [[1e300, 0.5, 0.25]], "b1": [[0.5]], "W2": [[1e300], [0.25]], "b2": [[0.5], [0.25]]}',
+         "params, x:"),
+        ("\xff\xfe", "params:"),
+    ],
+)  # fmt: skip
+def test_answer_key_params_file_is_read_strictly(tmp_path, content, name):
+    path = tmp_path / "w.json"
+    path.write_bytes(content.encode("latin-1") if content == "\xff\xfe" else content.encode())
+    _assert_refused(_run("derivations", "answer-key", "--params", str(path), "--label", "1"), name)
+
+
+def test_answer_key_params_of_a_three_layer_net_from_a_file(tmp_path):
+    # x = (1, −1, 1.5); W¹ picks x₁ and x₂ (h̄¹ = (1, −1)); ReLU gives h¹ = (1, 0); W² = 2·I
+    # gives h² = (2, 0); W³ = I: logits (2, 0), so by hand l = log(1 + e^{−2}) for y = 1, ŷ = 1
+    weights = {"W1": [[1, 0, 0], [0, 1, 0]], "b1": [[0], [0]], "W2": [[2, 0], [0, 2]],
+               "b2": [[0], [0]], "W3": [[1, 0], [0, 1]], "b3": [[0], [0]]}  # fmt: skip
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(weights))
+    data = _key_json("--params", str(path), "--label", "1", "--activation", "relu")
+    values = {q["key"]: q["value"] for q in data["quantities"]}
+    assert values["h1"] == [[1.0], [0.0]] and values["h3"] == [[2.0], [0.0]]
+    assert math.isclose(values["loss"], math.log1p(math.exp(-2.0)), rel_tol=1e-12)
+    assert values["y_hat"] == 1 and data["ties"] == []
+    bad = _run("derivations", "answer-key", "--params", str(path), "--hidden", "2,3")
+    _assert_refused(bad, "hidden:")

@@ -287,3 +287,181 @@ def test_student_ids_alone_expose_the_phi_prime_slips():
             )
         }
         assert exposed == negative and len(negative) >= 3, (label, exposed, negative)
+
+
+# --- other networks: ReLU, LeakyReLU of any slope, any hidden widths (issue 10, point 8) ----
+def _literal_fit3181(student_id, hidden=(4, 4)):
+    """The per-student recipe continued layer by layer, written out for this test."""
+    state = np.random.get_state()
+    np.random.seed(student_id)
+    W1, b1 = np.random.rand(hidden[0], 3), np.random.rand(hidden[0], 1)
+    W2, b2 = np.random.rand(hidden[1], hidden[0]), np.random.rand(hidden[1], 1)
+    W3, b3 = np.random.rand(3, hidden[1]), np.random.rand(3, 1)
+    np.random.set_state(state)
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2, "W3": W3, "b3": b3}
+
+
+@pytest.mark.parametrize("student_id", [80, 12345678])
+def test_fit3181_relu_network_per_student_agrees_with_torch(student_id):
+    params = _literal_fit3181(student_id)
+    got = mlp.student_parameters(student_id, hidden=(4, 4))
+    assert list(got) == list(params)
+    assert all(np.array_equal(got[k], params[k]) for k in params)
+    key = mlp.answer_key(student_id, activation="relu", hidden=(4, 4))
+    ref = vm.reference(params, X, 3, activation="relu")
+    assert list(key) == list(ref)
+    for k in ref:
+        np.testing.assert_allclose(key[k], ref[k], rtol=1e-12, atol=1e-12, err_msg=k)
+    # ŷ, by hand from torch's logits: the index of the largest, counted from 1
+    logits = ref["h3"].ravel().tolist()
+    assert key["y_hat"] == logits.index(max(logits)) + 1
+
+
+@pytest.mark.parametrize(("activation", "slope"), [("relu", None), ("leaky_relu", 0.25)])
+def test_two_hidden_layers_of_different_widths_with_exact_kinks(activation, slope):
+    """3 → 4 → 3 → 3 with h̄¹₁ = h̄²₁ = 0 exactly (dyadic weights, checked with Fraction):
+    torch's autograd gives φ′(0) = 0 (ReLU) or a (LeakyReLU) there, and so does the key."""
+    from fractions import Fraction
+
+    params, x = vm.dyadic_instance((3, 4, 3, 3), activation=activation, slope=slope, seed=0)
+    assert not any(np.isin(v, (0.0, 1.0, -1.0)).any() for k, v in params.items() if "W" in k)
+    # the pre-activations in exact arithmetic
+    h = [Fraction(v) for v in x]
+    a = Fraction(0) if slope is None else Fraction(slope)
+    for k in (1, 2):
+        W, b = params[f"W{k}"], params[f"b{k}"].ravel()
+        pre = [sum(Fraction(W[i, j]) * h[j] for j in range(len(h))) + Fraction(b[i])
+               for i in range(len(b))]  # fmt: skip
+        assert pre[0] == 0 and any(u < 0 for u in pre) and any(u > 0 for u in pre), (k, pre)
+        h = [u if u > 0 else a * u for u in pre]
+    kw = {} if slope is None else {"slope": slope}
+    key = mlp.answer_key(params=params, x=x, label=3, activation=activation, **kw)
+    ref = vm.reference(params, x, 3, activation=activation, slope=slope or 0.0)
+    for layer in (1, 2):
+        assert key[f"h{layer}_bar"][0, 0] == 0.0
+        incoming = ref[f"dl_dh{layer}"][0, 0]
+        assert abs(incoming) > 1e-3  # the kink matters: φ′(0) = 1 would change δ
+        assert ref[f"dl_dh{layer}_bar"][0, 0] == (slope or 0.0) * incoming  # torch's φ′(0)
+    for k in ref:
+        np.testing.assert_allclose(key[k], ref[k], rtol=1e-12, atol=1e-12, err_msg=k)
+
+
+def test_phi_prime_at_zero_is_torchs():
+    """The convention, read off torch: ReLU′(0) = 0 and LeakyReLU′(0) = a."""
+    import torch
+
+    from derivations.mlp.key import leaky_relu_prime, relu_prime
+
+    u = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.relu(u).backward()
+    assert relu_prime(np.zeros(1)).tolist() == u.grad.tolist() == [0.0]
+    u.grad = None
+    torch.nn.functional.leaky_relu(u, negative_slope=0.3).backward()
+    assert leaky_relu_prime(np.zeros(1), 0.3).tolist() == u.grad.tolist() == [0.3]
+
+
+def test_predicted_class_names_a_tie():
+    params, x = vm.dyadic_instance((3, 4, 3, 3), seed=1, tie=True)
+    text = worked_solution(params=params, x=x, label=2, activation="relu", fmt="text")
+    logits = vm.reference(params, x, 2, activation="relu")["h3"].ravel()
+    assert logits[0] == logits[1] == logits.max() and logits[2] < logits[0]
+    assert mlp.answer_key(params=params, x=x, label=2, activation="relu")["y_hat"] == 1
+    assert "a tie: classes 1, 2 share the largest logit" in text
+    data = json.loads(worked_solution(params=params, x=x, label=2, activation="relu", fmt="json"))
+    assert data["ties"] == [1, 2]
+
+
+def test_worked_solution_states_the_kink():
+    params, x = vm.dyadic_instance((3, 4, 3, 3), seed=0)
+    text = worked_solution(params=params, x=x, label=3, activation="relu", fmt="text")
+    assert "h̄¹₁ = 0 exactly, the kink: φ′(0) = 0 there" in text
+    assert "h̄²₁ = 0 exactly, the kink: φ′(0) = 0 there" in text
+    assert text.splitlines()[0].endswith("ReLU (φ′(0) = 0, as torch)")
+    assert "network 3 → 4 → 3 → 3" in text.splitlines()[0]
+
+
+def test_two_hidden_layer_derivation_differentiates_the_real_network():
+    """What SymPy differentiates in mlp.backprop.deep.relu.dl_dW1 is the ReLU net: at normal
+    weights of widths (2, 3, 2, 2), its first step equals torch autograd's ∂l/∂W¹."""
+    from derivations.mlp import deep
+
+    d = mlp.derivation("mlp.backprop.deep.relu.dl_dW1")
+    params = vm.explicit_parameters_deep(deep.WIDTHS, seed=4)
+    x = np.array([0.7, -1.3])
+    ref = vm.reference(params, x, deep.LABEL, activation="relu")
+    values = {}
+    for s in d.symbols:
+        name = s.name
+        if name.startswith("x_"):
+            values[s] = x[int(name[2:]) - 1]
+        else:
+            matrix = params[name[0] + name[2]]
+            idx = name.split("_")[1]
+            values[s] = matrix[int(idx[0]) - 1, int(idx[1]) - 1 if len(idx) > 1 else 0]
+    assert (ref["h1_bar"] < 0).any() or (ref["h2_bar"] < 0).any()
+    got = np.array(d.steps[0].expr.doit().xreplace(values), dtype=float)
+    np.testing.assert_allclose(got, ref["dl_dW1"], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name", "error"),
+    [
+        ({"student_id": 1, "activation": "relu", "slope": 0.1}, "slope", ValueError),
+        ({"student_id": 1, "activation": "tanh"}, "activation", ValueError),
+        ({"student_id": 1, "slope": float("nan")}, "slope", ValueError),
+        ({"student_id": 1, "slope": True}, "slope", TypeError),
+        ({"student_id": 1, "hidden": (4, 0)}, r"hidden\[1\]", ValueError),
+        ({"student_id": 1, "hidden": ()}, "hidden", ValueError),
+        ({"student_id": 1, "hidden": 4}, "hidden", TypeError),
+        ({"student_id": 1, "hidden": (4, 2.5)}, r"hidden\[1\]", TypeError),
+        ({"student_id": 1, "hidden": (1000, 1000)}, "hidden", ValueError),
+        ({"params": mlp.student_parameters(1), "hidden": (4, 4)}, "hidden", ValueError),
+        ({"student_id": 1, "lr": 1j}, "lr", TypeError),
+        ({"student_id": 1, "lr": True}, "lr", TypeError),
+        ({"student_id": 1, "label_smoothing": 0.1 + 0j}, "label_smoothing", TypeError),
+        ({"student_id": 1, "x": (1.0, 2j, 3.0)}, r"x\[1\]", TypeError),
+        ({"student_id": 1, "x": np.array([1.0, 2.0, 3.0], dtype=complex)}, "x", TypeError),
+        ({"student_id": 1, "x": (1.0, True, 3.0)}, r"x\[1\]", TypeError),
+        ({"student_id": 1, "x": (1.0, "2", 3.0)}, r"x\[1\]", TypeError),
+        ({"student_id": 80, "x": (10, -10, 15), "label": 1, "lr": 1e308}, "lr", ValueError),
+        ({"student_id": 80, "x": (1e308, 1e308, 1e308)}, "params, x", ValueError),
+    ],
+)
+def test_bad_input_of_the_new_options_names_the_argument(kwargs, name, error):
+    with pytest.raises(error, match=f"^{name}"):
+        mlp.answer_key(**kwargs)
+
+
+def test_parameters_with_a_bool_or_a_string_are_refused():
+    good = {k: v.tolist() for k, v in mlp.student_parameters(0).items()}
+    for bad in (True, "0.5", None, 1 + 0j):
+        W1 = [row[:] for row in good["W1"]]
+        W1[1][2] = bad
+        with pytest.raises(TypeError, match=r"^params\['W1'\]\[1\]\[2\]"):
+            mlp.answer_key(params={**good, "W1": W1})
+
+
+def test_huge_finite_inputs_give_finite_keys_or_a_named_refusal():
+    """Every value an answer key returns is finite: a NaN loss is never returned."""
+    for x in ((1e150, -1e150, 1e150), (1e300, 1.0, 1.0), (1e308, 1e308, 1e308)):
+        try:
+            key = mlp.answer_key(80, x=x)
+        except ValueError as exc:
+            assert str(exc).startswith("params, x:")
+        else:
+            assert all(np.all(np.isfinite(v)) for v in key.values())
+
+
+def test_only_the_exact_kinks_expose_phi_prime_at_zero_equal_one():
+    """In mlp.answer_key.autograd, φ′(0) = 1 is wrong exactly on the dyadic instances, where
+    a pre-activation is exactly 0 (no student id hits the kink)."""
+    from verify.mlp.wrong import WRONG_ANSWERS as MUTATIONS
+
+    wrong = MUTATIONS["mlp.answer_key.autograd"]["φ′(0) = 1 at the kink (torch: LeakyReLU′(0) = a)"]
+    exposed, kinked = [], []
+    for kwargs, (params, x, label) in vm._cases():
+        ref = vm.reference(params, x, label)
+        kinked.append(bool((ref["h1_bar"] == 0).any()))
+        got = wrong(**kwargs)
+        exposed.append(not np.allclose(got["dl_dW1"], ref["dl_dW1"], rtol=1e-12, atol=1e-12))
+    assert exposed == kinked and sum(kinked) == len(vm.KINKS_ONE_LAYER)

@@ -2,7 +2,9 @@
 
 :mod:`.chains` derives the rules (softmax with cross-entropy, label smoothing, the layer
 rules read off the whole network, the SGD step); :mod:`.key` computes a student's answer key
-in NumPy; :mod:`.solution` writes it out as a worked solution.
+in NumPy, for the course's one-hidden-layer LeakyReLU net or any hidden widths with ReLU or
+LeakyReLU; :mod:`.deep` derives the rules through two hidden layers; :mod:`.solution` writes a
+key out as a worked solution.
 
 >>> round(answer_key(80)["loss"], 4)
 0.6963
@@ -36,13 +38,28 @@ from derivations.mlp.chains import (
     whole_network,
     x,
 )
-from derivations.mlp.key import KEYS, answer_key, backprop, student_parameters
+from derivations.mlp.key import (
+    ACTIVATIONS,
+    KEYS,
+    answer_key,
+    backprop,
+    hidden_widths,
+    keys,
+    parameter_shapes,
+    predicted_classes,
+    student_parameters,
+)
 
 #: Every derivation of the topic: id -> zero-argument builder.
 DERIVATIONS = {i: (lambda i=i: derivation(i)) for i in ids()}
 
 __all__ = [
+    "ACTIVATIONS",
     "DERIVATIONS",
+    "hidden_widths",
+    "keys",
+    "parameter_shapes",
+    "predicted_classes",
     "D0",
     "D1",
     "M",

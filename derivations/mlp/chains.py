@@ -524,7 +524,18 @@ _BUILDERS = {
     "mlp.backprop.dl_dW1": lambda: whole_network("W1"),
     "mlp.backprop.dl_db1": lambda: whole_network("b1"),
     "mlp.sgd": sgd_first_order,
+    "mlp.backprop.deep.relu.dl_dW1": lambda: _deep("relu"),
+    "mlp.backprop.deep.leaky_relu.dl_dW1": lambda: _deep("leaky_relu"),
 }
+
+
+def _deep(activation: str) -> Derivation:
+    """The first layer's gradient of a net with two hidden layers (:mod:`.deep`, which
+    builds on this module, hence imported here)."""
+    from derivations.mlp.deep import WIDTHS, deep_network
+
+    return deep_network("W1", WIDTHS, activation)
+
 
 #: The general rules, any depth L, widths and activation φ, and the derivation proving each
 #: on the course instance. Layer k's rules involve only δᵏ and that layer's own map, so the
@@ -541,6 +552,16 @@ RULES = (
         "mlp.backprop.dl_dh1_bar",
     ),
     (r"\partial l/\partial W^1 = \delta^1 x^T", "mlp.backprop.dl_dW1"),
+    (
+        r"\delta^1 = (W^2)^T \bigl((W^3)^T \delta^3 \odot \varphi'(\bar h^2)\bigr) \odot "
+        r"\varphi'(\bar h^1)\ \text{(ReLU, two hidden layers)}",
+        "mlp.backprop.deep.relu.dl_dW1",
+    ),
+    (
+        r"\delta^1 = (W^2)^T \bigl((W^3)^T \delta^3 \odot \varphi'(\bar h^2)\bigr) \odot "
+        r"\varphi'(\bar h^1)\ \text{(LeakyReLU, two hidden layers)}",
+        "mlp.backprop.deep.leaky_relu.dl_dW1",
+    ),
     (r"\partial l/\partial b^1 = \delta^1", "mlp.backprop.dl_db1"),
     (r"\theta \leftarrow \theta - \eta\, \partial l/\partial \theta", "mlp.sgd"),
 )  # fmt: skip

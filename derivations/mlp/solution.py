@@ -5,7 +5,7 @@ it as Markdown (math in ``$$``), LaTeX (an ``align*`` body), plain text, or JSON
 precision, for programs).
 
 >>> print(worked_solution(0, fmt="text").splitlines()[0])
-Answer key — student 0: x = (1, -1, 1.5)ᵀ, label y = 3, η = 0.01, LeakyReLU slope a = 0.01
+Answer key — student 0: network 3 → 4 → 3, x = (1, -1, 1.5)ᵀ, label y = 3, η = 0.01, LeakyReLU slope a = 0.01 (φ′(0) = a, as torch)
 """
 
 from __future__ import annotations
@@ -15,7 +15,17 @@ import json
 import numpy as np
 
 from derivations import arguments as arg
-from derivations.mlp.key import LABEL, LR, SLOPE, X, answer_key, student_parameters, target
+from derivations.mlp.key import (
+    LABEL,
+    LR,
+    PHI,
+    SLOPE,
+    X,
+    answer_key,
+    predicted_classes,
+    student_parameters,
+    target,
+)
 
 FORMATS = ("markdown", "latex", "text", "json")
 
@@ -31,10 +41,24 @@ class V:
         self.name, self.t = name, t
 
 
+_SUP = dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹", strict=True))
+
+
+def _sup(k: int) -> str:
+    return "".join(_SUP[c] for c in str(k))
+
+
+#: How each activation is written: (LaTeX, text) of φ, and φ′ with its value at the kink.
+_PHI = {
+    "leaky_relu": ((r"\mathrm{LeakyReLU}_a", "LeakyReLU_a"), "φ′(u) = 1 for u > 0, a for u ≤ 0"),
+    "relu": ((r"\mathrm{ReLU}", "ReLU"), "φ′(u) = 1 for u > 0, 0 for u ≤ 0"),
+}
+
+
 # Each quantity: its symbol, its formula (LaTeX, text) and the substitution template, a list
 # of value slots and operators (an operator is a (LaTeX, text) pair). Two formulas where the
 # label-smoothed case differs.
-def _table(smoothed: bool) -> list[tuple]:
+def _table(smoothed: bool, depth: int = 2, activation: str = "leaky_relu") -> list[tuple]:
     y = (r"\tilde y", "ỹ") if smoothed else (r"\operatorname{onehot}(y)", "onehot(y)")
     loss = (
         (
@@ -45,37 +69,122 @@ def _table(smoothed: bool) -> list[tuple]:
         if smoothed
         else (r"-\log p_y", "−log p_y", [(r"-\log", "−log"), V("p_y")])
     )
-    return [
-        ("h1_bar", r"\bar h^1", "h̄¹", r"W^1 x + b^1", "W¹ x + b¹",
-         [V("W1"), V("x"), ("+", "+"), V("b1")]),
-        ("h1", r"h^1", "h¹", r"\mathrm{LeakyReLU}_a(\bar h^1)", "LeakyReLU_a(h̄¹)",
-         [(r"\mathrm{LeakyReLU}_a", "LeakyReLU_a"), V("h1_bar")]),
-        ("h2", r"h^2", "h²", r"W^2 h^1 + b^2", "W² h¹ + b²",
-         [V("W2"), V("h1"), ("+", "+"), V("b2")]),
-        ("p", r"p", "p", r"e^{h^2} / \textstyle\sum_k e^{h^2_k}", "exp(h²) / Σₖ exp(h²ₖ)",
-         [V("exp_h2"), ("/", "/"), V("sum_exp")]),
+    phi = _PHI[activation][0]
+    L = depth
+
+    def h(k):  # the input of layer k + 1: x, or hᵏ
+        return (r"x", "x", "x") if k == 0 else (f"h^{k}", f"h{_sup(k)}", f"h{k}")
+
+    rows = []
+    for k in range(1, L + 1):
+        prev = h(k - 1)
+        name, sym = (
+            (f"h{k}_bar", (rf"\bar h^{k}", f"h̄{_sup(k)}"))
+            if k < L
+            else (f"h{k}", (f"h^{k}", f"h{_sup(k)}"))
+        )
+        rows.append(
+            (
+                name,
+                *sym,
+                rf"W^{k} {prev[0]} + b^{k}",
+                f"W{_sup(k)} {prev[1]} + b{_sup(k)}",
+                [V(f"W{k}"), V(prev[2]), ("+", "+"), V(f"b{k}")],
+            )
+        )
+        if k < L:
+            rows.append(
+                (
+                    f"h{k}",
+                    f"h^{k}",
+                    f"h{_sup(k)}",
+                    rf"{phi[0]}(\bar h^{k})",
+                    f"{phi[1]}(h̄{_sup(k)})",
+                    [(phi[0], phi[1]), V(f"h{k}_bar")],
+                )
+            )
+    top = (f"h^{L}", f"h{_sup(L)}")
+    rows += [
+        (
+            "p",
+            r"p",
+            "p",
+            rf"e^{{{top[0]}}} / \textstyle\sum_k e^{{{top[0]}_k}}",
+            f"exp({top[1]}) / Σₖ exp({top[1]}ₖ)",
+            [V("exp_h"), ("/", "/"), V("sum_exp")],
+        ),
+        (
+            "y_hat",
+            r"\hat y",
+            "ŷ",
+            rf"\operatorname{{argmax}}_i\, {top[0]}_i",
+            f"argmaxᵢ {top[1]}ᵢ",
+            [(r"\operatorname{argmax}", "argmax"), V(f"h{L}")],
+        ),
         ("loss", r"l", "l", loss[0], loss[1], loss[2]),
-        ("dl_dh2", r"\delta^2 = \partial l/\partial h^2", "δ² = ∂l/∂h²", rf"p - {y[0]}",
-         f"p − {y[1]}", [V("p"), ("-", "−"), V("y_tilde")]),
-        ("dl_dW2", r"\partial l/\partial W^2", "∂l/∂W²", r"\delta^2 (h^1)^T", "δ² (h¹)ᵀ",
-         [V("dl_dh2"), V("h1", True)]),
-        ("dl_db2", r"\partial l/\partial b^2", "∂l/∂b²", r"\delta^2", "δ²", [V("dl_dh2")]),
-        ("dl_dh1", r"\partial l/\partial h^1", "∂l/∂h¹", r"(W^2)^T \delta^2", "(W²)ᵀ δ²",
-         [V("W2", True), V("dl_dh2")]),
-        ("dl_dh1_bar", r"\delta^1 = \partial l/\partial \bar h^1", "δ¹ = ∂l/∂h̄¹",
-         r"\partial l/\partial h^1 \odot \varphi'(\bar h^1)", "∂l/∂h¹ ⊙ φ′(h̄¹)",
-         [V("dl_dh1"), (r"\odot", "⊙"), V("phi_prime")]),
-        ("dl_dW1", r"\partial l/\partial W^1", "∂l/∂W¹", r"\delta^1 x^T", "δ¹ xᵀ",
-         [V("dl_dh1_bar"), V("x", True)]),
-        ("dl_db1", r"\partial l/\partial b^1", "∂l/∂b¹", r"\delta^1", "δ¹", [V("dl_dh1_bar")]),
-        *[
-            (f"{w}_new", rf"{w[0]}^{w[1]}_{{\text{{new}}}}", f"{w[0]}{'¹²'[int(w[1]) - 1]}_new",
-             rf"{w[0]}^{w[1]} - \eta\, \partial l/\partial {w[0]}^{w[1]}",
-             f"{w[0]}{'¹²'[int(w[1]) - 1]} − η ∂l/∂{w[0]}{'¹²'[int(w[1]) - 1]}",
-             [V(w), ("-", "−"), V("eta"), (r"\cdot", "·"), V(f"dl_d{w}")])
-            for w in ("W2", "b2", "W1", "b1")
-        ],
-    ]  # fmt: skip
+        (
+            f"dl_dh{L}",
+            rf"\delta^{L} = \partial l/\partial h^{L}",
+            f"δ{_sup(L)} = ∂l/∂h{_sup(L)}",
+            rf"p - {y[0]}",
+            f"p − {y[1]}",
+            [V("p"), ("-", "−"), V("y_tilde")],
+        ),
+    ]
+    for k in range(L, 0, -1):
+        prev = h(k - 1)
+        rows += [
+            (
+                f"dl_dW{k}",
+                rf"\partial l/\partial W^{k}",
+                f"∂l/∂W{_sup(k)}",
+                rf"\delta^{k} ({prev[0]})^T" if k > 1 else rf"\delta^{k} x^T",
+                f"δ{_sup(k)} ({prev[1]})ᵀ" if k > 1 else f"δ{_sup(k)} xᵀ",
+                [V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}"), V(prev[2], True)],
+            ),
+            (
+                f"dl_db{k}",
+                rf"\partial l/\partial b^{k}",
+                f"∂l/∂b{_sup(k)}",
+                rf"\delta^{k}",
+                f"δ{_sup(k)}",
+                [V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}")],
+            ),
+        ]
+        if k > 1:
+            j = k - 1
+            rows += [
+                (
+                    f"dl_dh{j}",
+                    rf"\partial l/\partial h^{j}",
+                    f"∂l/∂h{_sup(j)}",
+                    rf"(W^{k})^T \delta^{k}",
+                    f"(W{_sup(k)})ᵀ δ{_sup(k)}",
+                    [V(f"W{k}", True), V(f"dl_dh{k}_bar" if k < L else f"dl_dh{k}")],
+                ),
+                (
+                    f"dl_dh{j}_bar",
+                    rf"\delta^{j} = \partial l/\partial \bar h^{j}",
+                    f"δ{_sup(j)} = ∂l/∂h̄{_sup(j)}",
+                    rf"\partial l/\partial h^{j} \odot \varphi'(\bar h^{j})",
+                    f"∂l/∂h{_sup(j)} ⊙ φ′(h̄{_sup(j)})",
+                    [V(f"dl_dh{j}"), (r"\odot", "⊙"), V(f"phi_prime{j}")],
+                ),
+            ]
+    for k in range(L, 0, -1):
+        for w in (f"W{k}", f"b{k}"):
+            t = f"{w[0]}{_sup(k)}"
+            rows.append(
+                (
+                    f"{w}_new",
+                    rf"{w[0]}^{k}_{{\text{{new}}}}",
+                    f"{t}_new",
+                    rf"{w[0]}^{k} - \eta\, \partial l/\partial {w[0]}^{k}",
+                    f"{t} − η ∂l/∂{t}",
+                    [V(w), ("-", "−"), V("eta"), (r"\cdot", "·"), V(f"dl_d{w}")],
+                )
+            )
+    return rows  # fmt: skip
 
 
 def _num(v: float, digits: int) -> str:
@@ -84,6 +193,8 @@ def _num(v: float, digits: int) -> str:
 
 
 def _value(a, digits: int, latex: bool, t: bool = False) -> str:
+    if isinstance(a, int):  # a class, such as ŷ
+        return str(a)
     a = np.asarray(a, dtype=np.float64)
     if a.ndim == 0:
         s = _num(float(a), digits)
@@ -99,15 +210,23 @@ def _value(a, digits: int, latex: bool, t: bool = False) -> str:
     return "[" + "; ".join(", ".join(_num(v, digits) for v in row) for row in a) + "]"
 
 
-def _context(params: dict, x, label: int, lr: float, alpha: float, slope: float, key: dict):
-    h2 = key["h2"]
+def _context(params: dict, x, label: int, lr: float, alpha: float, slope: float, key: dict,
+             depth: int, activation: str) -> dict:  # fmt: skip
+    top = key[f"h{depth}"]
     ctx = {**params, **key, "x": x, "eta": lr}
-    ctx["exp_h2"] = np.exp(h2)
-    ctx["sum_exp"] = float(np.exp(h2).sum())
-    ctx["log_p"] = np.log(key["p"])
+    # The exponentials as a student writes them; past e^709 they overflow float64, and then
+    # the shifted ones (softmax is unchanged by a shift) are shown instead, and said so.
+    shift = 0.0 if top.max() < 700 else float(top.max())
+    ctx["exp_h"] = np.exp(top - shift)
+    ctx["sum_exp"] = float(ctx["exp_h"].sum())
+    ctx["shift"] = shift
+    shifted = top - top.max()
+    ctx["log_p"] = shifted - np.log(np.exp(shifted).sum())
     ctx["p_y"] = float(key["p"][label - 1, 0])
-    ctx["y_tilde"] = target(label, len(h2), alpha)
-    ctx["phi_prime"] = np.where(key["h1_bar"] > 0, 1.0, slope)
+    ctx["y_tilde"] = target(label, len(top), alpha)
+    for k in range(1, depth):
+        ctx[f"phi_prime{k}"] = PHI[activation][1](key[f"h{k}_bar"], slope)
+    ctx["y_hat"] = key["y_hat"]
     return ctx
 
 
@@ -119,7 +238,9 @@ def solution(
     label=LABEL,
     lr=LR,
     label_smoothing=0.0,
-    slope=SLOPE,
+    slope=None,
+    activation="leaky_relu",
+    hidden=None,
 ) -> dict:
     """The inputs and, per quantity, formula, substitution template and value (same arguments
     as :func:`~derivations.mlp.key.answer_key`).
@@ -127,6 +248,8 @@ def solution(
     >>> s = solution(3)
     >>> [q["key"] for q in s["quantities"]][:3]
     ['h1_bar', 'h1', 'h2']
+    >>> s["ties"], s["kinks"]
+    ((), [])
     """
     key = answer_key(
         student_id,
@@ -136,24 +259,76 @@ def solution(
         lr=lr,
         label_smoothing=label_smoothing,
         slope=slope,
+        activation=activation,
+        hidden=hidden,
     )
-    given = student_parameters(student_id) if params is None else params
+    depth = sum(1 for k in key if k.endswith("_new")) // 2
+    if params is None:
+        widths = tuple(key[f"h{k}_bar"].shape[0] for k in range(1, depth))
+        given = student_parameters(student_id, hidden=widths)
+    else:
+        given = params
     given = {
         k: np.asarray(v, dtype=np.float64).reshape(np.shape(key[f"{k}_new"]))
         for k, v in given.items()
     }
     x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
-    ctx = _context(given, x, label, float(lr), float(label_smoothing), float(slope), key)
-    rows = _table(bool(label_smoothing))
+    a = SLOPE if slope is None else float(slope)
+    a = 0.0 if activation == "relu" else a
+    ctx = _context(given, x, label, float(lr), float(label_smoothing), a, key, depth, activation)
+    rows = _table(bool(label_smoothing), depth, activation)
     quantities = [
         dict(key=k, symbol=(sl, st), formula=(fl, ft), template=tpl, value=key[k])
         for k, sl, st, fl, ft, tpl in rows
     ]
+    ties = predicted_classes(key[f"h{depth}"])
+    kinks = [
+        (k, int(i) + 1)
+        for k in range(1, depth)
+        for i in np.flatnonzero(key[f"h{k}_bar"].ravel() == 0)
+    ]
     inputs = dict(
         student_id=student_id, x=x, label=label, lr=lr, label_smoothing=label_smoothing,
-        slope=slope, **given,
+        activation=activation, slope=None if activation == "relu" else a,
+        widths=(x.shape[0], *(key[f"h{k}_bar"].shape[0] for k in range(1, depth)),
+                key["p"].shape[0]),
+        **given,
     )  # fmt: skip
-    return dict(inputs=inputs, quantities=quantities, context=ctx)
+    return dict(
+        inputs=inputs,
+        quantities=quantities,
+        context=ctx,
+        ties=ties if len(ties) > 1 else (),
+        kinks=kinks,
+    )
+
+
+def _notes(s: dict, key: str) -> list[str]:
+    """What a marker must be told beside a quantity: a tie for ŷ, a kink for φ′."""
+    ctx, inputs = s["context"], s["inputs"]
+    if key == "y_hat" and s["ties"]:
+        classes = ", ".join(map(str, s["ties"]))
+        return [
+            f"a tie: classes {classes} share the largest logit; ŷ = argmax takes the first, "
+            "as np.argmax and torch.argmax do"
+        ]
+    if key == "p" and ctx["shift"]:
+        return [f"exponentials shifted by max h = {ctx['shift']:g} (e^h overflows float64)"]
+    if key.startswith("dl_dh") and key.endswith("_bar"):
+        k = int(key[5:-4])
+        at = [i for layer, i in s["kinks"] if layer == k]
+        if at:
+            a = "0" if inputs["activation"] == "relu" else f"a = {inputs['slope']:g}"
+            units = ", ".join(f"h̄{_sup(k)}{_sub(i)}" for i in at)
+            return [f"{units} = 0 exactly, the kink: φ′(0) = {a} there, as torch's autograd"]
+    return []
+
+
+_SUBS = dict(zip("0123456789", "₀₁₂₃₄₅₆₇₈₉", strict=True))
+
+
+def _sub(i: int) -> str:
+    return "".join(_SUBS[c] for c in str(i))
 
 
 def _substituted(template, ctx, digits: int, latex: bool) -> str:
@@ -170,24 +345,43 @@ def _heading(inputs, latex: bool) -> str:
     who = f"student {inputs['student_id']}" if inputs["student_id"] is not None else "given weights"
     x = ", ".join(f"{v:g}" for v in inputs["x"].ravel())
     smooth = inputs["label_smoothing"]
+    if inputs["activation"] == "relu":
+        phi = "ReLU (φ′(0) = 0, as torch)"
+    else:
+        phi = f"LeakyReLU slope a = {inputs['slope']:g} (φ′(0) = a, as torch)"
     parts = [
+        "network " + " → ".join(map(str, inputs["widths"])),
         f"x = ({x})ᵀ",
         f"label y = {inputs['label']}",
         f"η = {inputs['lr']:g}",
-        f"LeakyReLU slope a = {inputs['slope']:g}",
+        phi,
     ]
     if smooth:
         parts.append(f"label smoothing α = {smooth:g}")
     return f"Answer key — {who}: " + ", ".join(parts)
 
 
-def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, **kwargs) -> str:
-    """The worked solution as text in ``fmt`` (one of :data:`FORMATS`).
+def _param_tex(n: str) -> str:
+    return f"{n[0]}^{{{n[1:]}}}"
 
-    Other keyword arguments are those of :func:`~derivations.mlp.key.answer_key`.
+
+def worked_solution(
+    student_id=None, *, fmt: str = "markdown", digits: int = 5, only=None, **kwargs
+) -> str:
+    """The worked solution as text in ``fmt`` (one of :data:`FORMATS`); ``only`` (keys of the
+    answer key) keeps those quantities, numbered as in the whole solution.
+
+    Other keyword arguments are those of :func:`~derivations.mlp.key.answer_key`. JSON is
+    strict (no ``NaN`` or ``Infinity``: the answer key refuses inputs that overflow).
 
     >>> print(worked_solution(0, fmt="text").splitlines()[7])
     h̄¹ = W¹ x + b¹
+    >>> lines = worked_solution(0, fmt="text").splitlines()
+    >>> lines[lines.index("ŷ = argmaxᵢ h²ᵢ") + 2]
+    '  = 2'
+
+    >>> print(worked_solution(0, fmt="text", only=["y_hat"]).splitlines()[7])
+    ŷ = argmaxᵢ h²ᵢ
     >>> worked_solution(0, fmt="pdf")
     Traceback (most recent call last):
     ...
@@ -197,29 +391,31 @@ def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, 
     digits = arg.integer(digits, "digits", minimum=1, maximum=16)
     s = solution(student_id, **kwargs)
     inputs, ctx = s["inputs"], s["context"]
+    if only is not None:
+        known = [q["key"] for q in s["quantities"]]
+        if not isinstance(only, list | tuple) or not all(k in known for k in only):
+            raise ValueError(f"only: keys among {', '.join(known)} are required, got {only!r}")
     if fmt == "json":
-        return json.dumps(_json(s, digits), indent=1)
+        return json.dumps(_json(s, digits), indent=1, allow_nan=False)
     latex = fmt != "text"
+    names = [k for k in inputs if k[0] in "Wb" and k[1:].isdigit()]
     lines = []
     if fmt == "markdown":
         lines += [f"**{_heading(inputs, False)}**", ""]
-        given = ", ".join(
-            f"${n[0]}^{n[1]} = {_value(inputs[n], digits, True)}$" for n in ("W1", "b1", "W2", "b2")
-        )
+        given = ", ".join(f"${_param_tex(n)} = {_value(inputs[n], digits, True)}$" for n in names)
         lines += [f"Given {given}.", ""]
     elif fmt == "latex":
         lines += [f"% {_heading(inputs, False)}", r"\begin{align*}"]
-        lines += [
-            rf"{n[0]}^{n[1]} &= {_value(inputs[n], digits, True)} \\"
-            for n in ("W1", "b1", "W2", "b2")
-        ]
+        lines += [rf"{_param_tex(n)} &= {_value(inputs[n], digits, True)} \\" for n in names]
     else:
         lines += [_heading(inputs, False), ""]
-        lines += [f"  {n} = {_value(inputs[n], digits, False)}" for n in ("W1", "b1", "W2", "b2")]
+        lines += [f"  {n} = {_value(inputs[n], digits, False)}" for n in names]
         lines.append("")
-    for i, q in enumerate(s["quantities"], 1):
+    shown = [(i, q) for i, q in enumerate(s["quantities"], 1) if only is None or q["key"] in only]
+    for i, q in shown:
         sub = _substituted(q["template"], ctx, digits, latex)
         result = _value(q["value"], digits, latex)
+        notes = _notes(s, q["key"])
         if fmt == "markdown":
             lines += [
                 f"{i}. ${q['symbol'][0]} = {q['formula'][0]}$",
@@ -229,11 +425,14 @@ def worked_solution(student_id=None, *, fmt: str = "markdown", digits: int = 5, 
                 f"   $$ = {result} $$",
                 "",
             ]
+            lines += [f"   *{n}*\n" for n in notes]
         elif fmt == "latex":
-            end = r" \\" if i < len(s["quantities"]) else ""
+            end = r" \\" if i < shown[-1][0] else ""
+            lines += [f"% {n}" for n in notes]
             lines.append(rf"{q['symbol'][0]} &= {q['formula'][0]} = {sub} = {result}{end}")
         else:
-            lines += [f"{q['symbol'][1]} = {q['formula'][1]}", f"  = {sub}", f"  = {result}", ""]
+            lines += [f"{q['symbol'][1]} = {q['formula'][1]}", f"  = {sub}", f"  = {result}"]
+            lines += [f"  ({n})" for n in notes] + [""]
     if fmt == "latex":
         lines.append(r"\end{align*}")
     return "\n".join(lines).rstrip() + "\n"
@@ -253,7 +452,10 @@ def _json(s: dict, digits: int) -> dict:
                 formula_latex=q["formula"][0],
                 substituted=_substituted(q["template"], s["context"], digits, False),
                 value=plain(q["value"]),
+                notes=_notes(s, q["key"]),
             )
             for q in s["quantities"]
         ],
+        ties=list(s["ties"]),
+        kinks=[{"layer": k, "unit": i} for k, i in s["kinks"]],
     )

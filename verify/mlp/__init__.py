@@ -8,13 +8,21 @@ gradient (``retain_grad`` on the hidden quantities) and ``torch.optim.SGD`` take
 A candidate is any function with the signature of the derived one (the derived one itself
 by default), so a wrong implementation meets the same numbers.
 
+Networks with more hidden layers (``F.relu`` or ``F.leaky_relu``) are checked the same way,
+per student (the recipe continued layer by layer) and on explicit weights; some weights are
+multiples of 1/8 chosen so that a pre-activation is exactly 0 (:func:`dyadic_instance`), where
+torch's ReLU′(0) = 0 and LeakyReLU′(0) = a decide, or so that two logits tie and ŷ must be the
+first of them.
+
 >>> from verify.claims import get
 >>> e = get("mlp.answer_key.autograd").check()
 >>> e.passed, e.n
-(True, 29)
+(True, 32)
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import numpy as np
 
@@ -43,8 +51,6 @@ OTHER_LABELS = ((0, 1), (0, 2), (1, 1), (80, 2), (15, 1), (7, 2))
 WIDTHS = ((3, 4, 3), (5, 3, 4), (2, 6, 2), (4, 4, 4), (1, 2, 5))
 SMOOTHING = (0.05, 0.1, 0.3, 0.9)
 LEARNING_RATES = (0.01, 0.1, 1.0, 0.0)
-GRADIENT_KEYS = mlp.KEYS[:12]
-UPDATE_KEYS = mlp.KEYS[12:]
 
 
 def course_parameters(student_id: int) -> dict[str, np.ndarray]:
@@ -83,56 +89,161 @@ def explicit_parameters(widths, seed: int) -> dict[str, np.ndarray]:
     }
 
 
-def reference(params, x, label, *, lr=LR, label_smoothing=0.0, slope=SLOPE, module=False):
+def course_parameters_deep(student_id: int, hidden) -> dict[str, np.ndarray]:
+    """The course's recipe continued for more hidden layers, written out: seed the global
+    generator, then ``W1 = rand(h1, 3); b1 = rand(h1, 1); W2 = rand(h2, h1); …`` layer by
+    layer (the FIT3181 network is ``hidden = (4, 4)``). The global state is restored.
+
+    >>> list(course_parameters_deep(0, (4, 3)))
+    ['W1', 'b1', 'W2', 'b2', 'W3', 'b3']
+    """
+    widths = (3, *hidden, 3)
+    state = np.random.get_state()
+    out = {}
+    try:
+        np.random.seed(student_id)
+        for k in range(1, len(widths)):
+            out[f"W{k}"] = np.random.rand(widths[k], widths[k - 1])
+            out[f"b{k}"] = np.random.rand(widths[k], 1)
+    finally:
+        np.random.set_state(state)
+    return out
+
+
+def dyadic_instance(widths, *, activation="relu", slope=None, seed=0, tie=False, x=None):
+    """Explicit weights on which the answer key must get the kink right: every weight a
+    multiple of 1/8 (never 0 or ±1), and in each hidden layer the first pre-activation exactly
+    0, the second positive, the third negative, made so by the biases. The values are dyadic rationals, so float64 carries them exactly
+    (checked with ``Fraction``): the zero is a zero, not a rounding. With ``tie`` the first
+    two logits are equal and the largest, so ``ŷ`` must name the first of them.
+
+    Returns ``(params, x)``; ``slope`` must be dyadic too (0.25, 0.125) for the exactness
+    to survive a LeakyReLU layer.
+
+    >>> params, x = dyadic_instance((3, 4, 3, 3), seed=1)
+    >>> sorted(params)
+    ['W1', 'W2', 'W3', 'b1', 'b2', 'b3']
+    """
+    rng = np.random.default_rng(seed)
+    a = Fraction(0) if activation == "relu" else Fraction(slope)
+    values = [Fraction(int(v), 8) for v in (-7, -6, -5, -3, -2, -1, 1, 2, 3, 5, 6, 7)]
+
+    def draw(*shape):
+        return [[values[int(rng.integers(len(values)))] for _ in range(shape[1])]
+                for _ in range(shape[0])]  # fmt: skip
+
+    h = [[Fraction(v)] for v in (x if x is not None else (1, -1, 1.5))]
+    params = {}
+    depth = len(widths) - 1
+    for k in range(1, depth + 1):
+        W = draw(widths[k], widths[k - 1])
+        z = [sum(W[i][j] * h[j][0] for j in range(widths[k - 1])) for i in range(widths[k])]
+        b = [values[int(rng.integers(len(values)))] for _ in range(widths[k])]
+        if k < depth:
+            # unit 1 at the kink, unit 2 active, unit 3 (if any) inactive: all three cases
+            for i, offset in ((0, 0), (1, Fraction(3, 8)), (2, Fraction(-5, 8)))[: widths[k]]:
+                b[i] = offset - z[i]
+                while b[i] in (0, 1, -1):  # no bias 0 or ±1: move the offset a little
+                    offset += Fraction(1, 8) if offset >= 0 else Fraction(-1, 8)
+                    b[i] = offset - z[i]
+                    if i == 0:  # the kink stays at 0: redraw its weights instead
+                        W[0] = draw(1, widths[k - 1])[0]
+                        z[0] = sum(W[0][j] * h[j][0] for j in range(widths[k - 1]))
+                        offset, b[0] = 0, -z[0]
+        elif tie:
+            top = max(zi + bi for zi, bi in zip(z, b, strict=True)) + Fraction(1, 2)
+            b[0], b[1] = top - z[0], top - z[1]
+        pre = [zi + bi for zi, bi in zip(z, b, strict=True)]
+        h = [[u if u > 0 else a * u] for u in pre] if k < depth else [[u] for u in pre]
+        params[f"W{k}"] = np.array(W, dtype=np.float64)
+        params[f"b{k}"] = np.array([[v] for v in b], dtype=np.float64)
+        # exactness: every value survives the trip to float64 unchanged
+        assert all(Fraction(float(v)) == v for row in W for v in row)
+        assert all(Fraction(float(v)) == v for v in b)
+    return params, np.array(x if x is not None else (1.0, -1.0, 1.5), dtype=np.float64)
+
+
+def _names(depth: int) -> list[str]:
+    """The answer-key quantities of a net of ``depth`` layers, named as the key names them."""
+    names = [f"h{k}{s}" for k in range(1, depth) for s in ("_bar", "")]
+    names += [f"h{depth}", "p", "y_hat", "loss", f"dl_dh{depth}"]
+    for k in range(depth, 0, -1):
+        names += [f"dl_dW{k}", f"dl_db{k}"] + (
+            [f"dl_dh{k - 1}", f"dl_dh{k - 1}_bar"] if k > 1 else []
+        )
+    return names + [f"{n}{k}_new" for k in range(depth, 0, -1) for n in ("W", "b")]
+
+
+def reference(
+    params,
+    x,
+    label,
+    *,
+    lr=LR,
+    label_smoothing=0.0,
+    slope=SLOPE,
+    activation="leaky_relu",
+    module=False,
+):
     """Every answer-key quantity from torch: autograd for the gradients, ``optim.SGD`` for
-    the step. ``module=True`` takes the loss from ``nn.CrossEntropyLoss`` instead of
+    the step, ``torch.argmax`` (first maximum) for ``ŷ``. Any depth: ``params`` holds
+    ``W1, b1, …, WL, bL``; hidden layers apply ``F.relu`` or ``F.leaky_relu``.
+    ``module=True`` takes the loss from ``nn.CrossEntropyLoss`` instead of
     ``F.cross_entropy``.
 
     >>> r = reference(course_parameters(0), X, 3)
     >>> sorted(r) == sorted(mlp.KEYS), r["dl_dW2"].shape
     (True, (3, 4))
     """
+    depth = len(params) // 2
     leaves = {
         k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
         for k, v in params.items()
     }
-    W1, b1, W2, b2 = (leaves[k] for k in ("W1", "b1", "W2", "b2"))
-    xt = torch.tensor(np.asarray(x, dtype=np.float64)).reshape(-1, 1)
-    h1_bar = W1 @ xt + b1
-    h1 = F.leaky_relu(h1_bar, negative_slope=slope)
-    h2 = W2 @ h1 + b2
-    for t in (h1_bar, h1, h2):
+    h = torch.tensor(np.asarray(x, dtype=np.float64)).reshape(-1, 1)
+    values = {}
+    for k in range(1, depth + 1):
+        pre = leaves[f"W{k}"] @ h + leaves[f"b{k}"].reshape(-1, 1)
+        if k == depth:
+            h = pre
+            values[f"h{k}"] = h
+            break
+        if activation == "relu":
+            h = F.relu(pre)
+        else:
+            h = F.leaky_relu(pre, negative_slope=slope)
+        values[f"h{k}_bar"], values[f"h{k}"] = pre, h
+    for t in values.values():
         t.retain_grad()
     target = torch.tensor([label - 1])
     if module:
-        loss = torch.nn.CrossEntropyLoss(label_smoothing=label_smoothing)(h2.T, target)
+        loss = torch.nn.CrossEntropyLoss(label_smoothing=label_smoothing)(h.T, target)
     else:
-        loss = F.cross_entropy(h2.T, target, label_smoothing=label_smoothing)
+        loss = F.cross_entropy(h.T, target, label_smoothing=label_smoothing)
     optimizer = torch.optim.SGD(list(leaves.values()), lr=lr)
     optimizer.zero_grad()
     loss.backward()
-    out = {
-        "h1_bar": h1_bar,
-        "h1": h1,
-        "h2": h2,
-        "p": torch.softmax(h2, dim=0),
-        "loss": loss,
-        "dl_dh2": h2.grad,
-        "dl_dW2": W2.grad,
-        "dl_db2": b2.grad,
-        "dl_dh1": h1.grad,
-        "dl_dh1_bar": h1_bar.grad,
-        "dl_dW1": W1.grad,
-        "dl_db1": b1.grad,
-    }
+    out = {k: values[k] for k in values}
+    out.update({"p": torch.softmax(h, dim=0), "loss": loss})
+    for name, t in values.items():
+        out[f"dl_d{name}"] = t.grad
+    for k in range(1, depth + 1):
+        out[f"dl_dW{k}"], out[f"dl_db{k}"] = leaves[f"W{k}"].grad, leaves[f"b{k}"].grad
     out = {k: v.detach().numpy().copy() for k, v in out.items()}
+    out["y_hat"] = int(torch.argmax(h)) + 1  # torch returns the first maximum
     optimizer.step()
-    out.update({f"{k}_new": leaves[k].detach().numpy().copy() for k in ("W2", "b2", "W1", "b1")})
-    return out
+    out.update({f"{k}_new": v.detach().numpy().copy() for k, v in leaves.items()})
+    return {k: out[k] for k in _names(depth)}
+
+
+#: Instances where a pre-activation is exactly 0 (see :func:`dyadic_instance`): at the kink
+#: torch's autograd returns φ′(0) = 0 for ReLU and the slope for LeakyReLU, and a key using
+#: φ′(0) = 1 differs there. Widths, label; seeds chosen so the kink's gradient is not 0.
+KINKS_ONE_LAYER = (((3, 4, 3), 3, 0), ((3, 4, 3), 1, 1), ((3, 5, 4), 2, 2))
 
 
 def _cases(smoothing=(0.0,), rates=(LR,)):
-    """(candidate kwargs, reference args) for every instance of a claim."""
+    """(candidate kwargs, reference args) for every instance of a one-hidden-layer claim."""
     cases = []
     for alpha in smoothing:
         for lr in rates:
@@ -151,7 +262,67 @@ def _cases(smoothing=(0.0,), rates=(LR,)):
                 x = np.linspace(-1.0, 1.5, widths[0])
                 label = 1 + seed % widths[2]
                 cases.append((dict(params=params, x=x, label=label, **common), (params, x, label)))
+            for widths, label, seed in KINKS_ONE_LAYER:
+                params, x = dyadic_instance(widths, activation="leaky_relu", slope=0.25, seed=seed)
+                cases.append((dict(params=params, x=x, label=label, **common), (params, x, label)))
     return cases
+
+
+#: Networks with two or more hidden layers: the FIT3181 question (3 → 4 → 4 → 3 per
+#: student), hidden layers of different widths (4, 3) so a transposed or swapped matrix
+#: cannot fit, and three hidden layers.
+DEEP_STUDENTS = ((80, (4, 4)), (0, (4, 4)), (15, (4, 4)), (2**32 - 1, (4, 4)), (1, (4, 3)),
+                 (35, (4, 3)), (105, (5, 3)))  # fmt: skip
+DEEP_WIDTHS = ((3, 4, 3, 3), (3, 4, 4, 3), (2, 5, 3, 4), (4, 3, 5, 2, 3))
+#: (widths, label, seed, tie): exact kinks in every hidden layer; with a tie the first two
+#: logits are equal and the largest.
+DEEP_KINKS = (
+    ((3, 4, 3, 3), 3, 0, False),
+    ((3, 4, 3, 3), 2, 1, True),
+    ((3, 4, 4, 3), 1, 2, False),
+    ((2, 3, 4, 3, 2), 2, 3, True),
+)
+
+
+def _deep_cases(activation: str, slopes):
+    """(candidate kwargs, reference args) for a claim about deeper networks."""
+    cases = []
+    for slope in slopes:
+        common = dict(lr=0.05, label_smoothing=0.0, activation=activation)
+        if activation == "leaky_relu":
+            common["slope"] = slope
+        for sid, hidden in DEEP_STUDENTS:
+            params = course_parameters_deep(sid, hidden)
+            cases.append((dict(student_id=sid, hidden=hidden, **common), (params, X, LABEL)))
+        for seed, widths in enumerate(DEEP_WIDTHS):
+            params = explicit_parameters_deep(widths, seed)
+            x = np.linspace(-1.0, 1.5, widths[0])
+            label = 1 + seed % widths[-1]
+            cases.append((dict(params=params, x=x, label=label, **common), (params, x, label)))
+        # kinks need a dyadic slope to stay exact through a LeakyReLU layer
+        exact = 0.25 if activation == "leaky_relu" else None
+        for widths, label, seed, tie in DEEP_KINKS:
+            params, x = dyadic_instance(
+                widths, activation=activation, slope=exact, seed=seed, tie=tie,
+                x=np.linspace(-1.0, 1.5, widths[0]) if widths[0] != 3 else None,
+            )  # fmt: skip
+            kw = {**common, **({"slope": exact} if exact is not None else {})}
+            cases.append((dict(params=params, x=x, label=label, **kw), (params, x, label)))
+    return cases
+
+
+def explicit_parameters_deep(widths, seed: int) -> dict[str, np.ndarray]:
+    """Normal weights for a network of any ``widths`` (input first, classes last).
+
+    >>> list(explicit_parameters_deep((2, 3, 4, 2), 0))
+    ['W1', 'b1', 'W2', 'b2', 'W3', 'b3']
+    """
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k in range(1, len(widths)):
+        out[f"W{k}"] = rng.normal(size=(widths[k], widths[k - 1]))
+        out[f"b{k}"] = rng.normal(size=(widths[k], 1))
+    return out
 
 
 def _gap(value, expected) -> float:
@@ -163,23 +334,37 @@ def _gap(value, expected) -> float:
 
 
 def _key_check(
-    claim_id, keys, *, smoothing=(0.0,), rates=(LR,), module=False, what="", method="autograd"
+    claim_id,
+    which,
+    *,
+    smoothing=(0.0,),
+    rates=(LR,),
+    module=False,
+    what="",
+    method="autograd",
+    cases=None,
 ):
+    """A check comparing the candidate's ``which`` quantities (``"gradients"``: the forward
+    values, ŷ and every gradient; ``"updates"``: the new parameters) with torch's."""
+
     def check(candidate, seed):
         fn = candidate
         worst = (0.0, None, None)
         witness = None
         loss_error, failing = 0.0, 0
-        cases = _cases(smoothing, rates)
-        for kwargs, (params, x, label) in cases:
+        instances = _cases(smoothing, rates) if cases is None else cases()
+        for kwargs, (params, x, label) in instances:
             ref = reference(
                 params,
                 x,
                 label,
                 lr=kwargs["lr"],
                 label_smoothing=kwargs["label_smoothing"],
+                slope=kwargs.get("slope", SLOPE),
+                activation=kwargs.get("activation", "leaky_relu"),
                 module=module,
             )
+            keys = [k for k in ref if k.endswith("_new") == (which == "updates")]
             try:
                 got = fn(**kwargs)
                 gaps = {k: _gap(got[k], ref[k]) for k in keys}
@@ -203,12 +388,12 @@ def _key_check(
         shown = {k: v for k, v in where.items() if k != "params"}
         if passed:
             message = (
-                f"{what} agree with torch on {len(cases)} "
+                f"{what} agree with torch on {len(instances)} "
                 f"instances to {ATOL:g} (worst at {ratio:.2g} of the tolerance)"
             )
         else:
             message = (
-                f"wrong on {failing} of {len(cases)} instances; worst: {key} differs from "
+                f"wrong on {failing} of {len(instances)} instances; worst: {key} differs from "
                 f"torch at {shown}"
             )
         return Evidence(
@@ -219,7 +404,7 @@ def _key_check(
             measured=getattr(candidate, "__qualname__", "candidate"),
             error=ratio * ATOL if np.isfinite(ratio) else float("inf"),
             tolerance=ATOL,
-            n=len(cases),
+            n=len(instances),
             message=message,
             details={"worst_key": key, "worst_case": str(shown), "max_loss_error": loss_error},
             witness=witness,
@@ -364,7 +549,9 @@ _declare(
     "mlp.answer_key.autograd",
     "every forward value and gradient of the answer key equals torch autograd's",
     "autograd",
-    _key_check("mlp.answer_key.autograd", GRADIENT_KEYS, what="h̄¹, h¹, h², p, l and all gradients"),
+    _key_check(
+        "mlp.answer_key.autograd", "gradients", what="h̄¹, h¹, h², p, ŷ, l and all gradients"
+    ),
     lambda: mlp.answer_key,
 )
 _declare(
@@ -374,7 +561,7 @@ _declare(
     "autograd",
     _key_check(
         "mlp.answer_key.label_smoothing",
-        GRADIENT_KEYS,
+        "gradients",
         smoothing=SMOOTHING,
         module=True,
         what=f"loss and gradients for α in {SMOOTHING}",
@@ -387,7 +574,7 @@ _declare(
     "torch-reference",
     _key_check(
         "mlp.sgd_step",
-        UPDATE_KEYS,
+        "updates",
         rates=LEARNING_RATES,
         what=f"updated parameters for η in {LEARNING_RATES}",
         method="torch-reference",
@@ -400,4 +587,33 @@ _declare(
     "autograd",
     _deep_check,
     lambda: mlp.backprop,
+)
+_declare(
+    "mlp.answer_key.relu",
+    "for ReLU networks with two and three hidden layers (the FIT3181 3 → 4 → 4 → 3 per "
+    "student, 3 → 4 → 3 → 3, …) every value, ŷ and every gradient of the answer key equal "
+    "torch's, with ReLU′(0) = 0 where a pre-activation is exactly 0 and ŷ the first of tied "
+    "logits",
+    "autograd",
+    _key_check(
+        "mlp.answer_key.relu",
+        "gradients",
+        what="ReLU nets with 2–3 hidden layers: forward values, ŷ and all gradients",
+        cases=lambda: _deep_cases("relu", (None,)),
+    ),
+    lambda: mlp.answer_key,
+)
+_declare(
+    "mlp.answer_key.leaky_relu",
+    "for LeakyReLU networks with two and three hidden layers, slopes 0.01 and 0.2 (0.25 on the "
+    "exact-kink instances), every value, ŷ and every gradient of the answer key equal torch's, "
+    "with LeakyReLU′(0) = a",
+    "autograd",
+    _key_check(
+        "mlp.answer_key.leaky_relu",
+        "gradients",
+        what="LeakyReLU nets with 2–3 hidden layers: forward values, ŷ and all gradients",
+        cases=lambda: _deep_cases("leaky_relu", (0.01, 0.2)),
+    ),
+    lambda: mlp.answer_key,
 )

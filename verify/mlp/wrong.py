@@ -47,6 +47,7 @@ def _wrong_key(slip):
         phi_prime = {
             "no φ′": np.ones_like(h1_bar),
             "ReLU′": np.where(h1_bar > 0, 1.0, 0.0),
+            "φ′(0) = 1": np.where(h1_bar >= 0, 1.0, slope),
         }.get(slip, np.where(h1_bar > 0, 1.0, slope))
         dl_dh1_bar = dl_dh1 * phi_prime
         dl_dW1 = dl_dh1_bar @ x.T
@@ -60,6 +61,7 @@ def _wrong_key(slip):
             h1=h1,
             h2=h2,
             p=p,
+            y_hat=int(np.argmax(h2[:, 0])) + 1,
             loss=loss,
             dl_dh2=dl_dh2,
             dl_dW2=dl_dW2,
@@ -70,6 +72,63 @@ def _wrong_key(slip):
             dl_db1=dl_dh1_bar,
             **new,
         )
+
+    return key
+
+
+def _wrong_deep_key(slip):
+    """An answer key for ReLU or LeakyReLU nets of any depth, with the slip ``slip``."""
+
+    def key(
+        student_id=None, *, params=None, x=X, label=3, lr=0.01, label_smoothing=0.0,
+        activation="leaky_relu", slope=None, hidden=None,
+    ):  # fmt: skip
+        if params is None:
+            params = mlp.student_parameters(student_id, hidden=hidden or (4,))
+        depth = len(params) // 2
+        W = [np.asarray(params[f"W{k}"], dtype=float) for k in range(1, depth + 1)]
+        b = [np.asarray(params[f"b{k}"], dtype=float).reshape(-1, 1) for k in range(1, depth + 1)]
+        a = 0.0 if activation == "relu" else (0.01 if slope is None else slope)
+        if slip == "slope fixed at 0.01":
+            a = 0.0 if activation == "relu" else 0.01
+        h, pre = [np.asarray(x, dtype=float).reshape(-1, 1)], [None]
+        for k in range(depth):
+            pre.append(W[k] @ h[-1] + b[k])
+            h.append(np.where(pre[-1] > 0, pre[-1], a * pre[-1]) if k < depth - 1 else pre[-1])
+        z = h[-1][:, 0]
+        p = np.exp(z - z.max())
+        p = (p / p.sum()).reshape(-1, 1)
+        out = {}
+        for k in range(1, depth):
+            out[f"h{k}_bar"], out[f"h{k}"] = pre[k], h[k]
+        out[f"h{depth}"], out["p"] = h[-1], p
+        tied = np.flatnonzero(z == z.max())
+        out["y_hat"] = {
+            "ŷ counted from 0": int(tied[0]),
+            "ŷ the last of tied logits": int(tied[-1]) + 1,
+        }.get(slip, int(tied[0]) + 1)
+        out["loss"] = float(-np.log(p[label - 1, 0]))
+        delta = p - np.eye(len(p))[:, [label - 1]]
+        out[f"dl_dh{depth}"] = delta
+        for k in range(depth, 0, -1):
+            out[f"dl_dW{k}"], out[f"dl_db{k}"] = delta @ h[k - 1].T, delta
+            if k > 1:
+                back = W[k - 1].T @ delta
+                u = pre[k - 1]
+                if slip == "φ′(0) = 1":
+                    gate = np.where(u >= 0, 1.0, a)
+                elif slip == "ReLU′ for LeakyReLU′":
+                    gate = np.where(u > 0, 1.0, 0.0)
+                elif slip == "φ′ at the first hidden layer only" and k - 1 > 1:
+                    gate = np.ones_like(u)
+                else:
+                    gate = np.where(u > 0, 1.0, a)
+                delta = back * gate
+                out[f"dl_dh{k - 1}"], out[f"dl_dh{k - 1}_bar"] = back, delta
+        for k in range(depth, 0, -1):
+            out[f"W{k}_new"] = W[k - 1] - lr * out[f"dl_dW{k}"]
+            out[f"b{k}_new"] = b[k - 1] - lr * out[f"dl_db{k}"]
+        return out
 
     return key
 
@@ -126,6 +185,7 @@ WRONG_ANSWERS = {
         "right draws, global state changed": _global_seed_left_behind,
     },
     "mlp.answer_key.autograd": {
+        "φ′(0) = 1 at the kink (torch: LeakyReLU′(0) = a)": _wrong_key("φ′(0) = 1"),
         "∂l/∂h̄¹ without φ′": _wrong_key("no φ′"),
         "ReLU′ where LeakyReLU′ is due": _wrong_key("ReLU′"),
         "δ hᵀ transposed": _wrong_key("δhᵀ transposed"),
@@ -140,6 +200,18 @@ WRONG_ANSWERS = {
         "wrong sign: θ + η ∂l/∂θ": _wrong_key("θ + η g"),
         "η left out": _wrong_key("η left out"),
         "η squared": _wrong_key("η squared"),
+    },
+    "mlp.answer_key.relu": {
+        "φ′(0) = 1 at the kink (torch: ReLU′(0) = 0)": _wrong_deep_key("φ′(0) = 1"),
+        "φ′ at the first hidden layer only": _wrong_deep_key("φ′ at the first hidden layer only"),
+        "ŷ counted from 0": _wrong_deep_key("ŷ counted from 0"),
+        "ŷ the last of tied logits": _wrong_deep_key("ŷ the last of tied logits"),
+    },
+    "mlp.answer_key.leaky_relu": {
+        "φ′(0) = 1 at the kink (torch: LeakyReLU′(0) = a)": _wrong_deep_key("φ′(0) = 1"),
+        "ReLU′ where LeakyReLU′ is due": _wrong_deep_key("ReLU′ for LeakyReLU′"),
+        "slope 0.01 whatever --slope says": _wrong_deep_key("slope fixed at 0.01"),
+        "φ′ at the first hidden layer only": _wrong_deep_key("φ′ at the first hidden layer only"),
     },
     "mlp.backprop.depth": {
         "no φ′ anywhere": _wrong_backprop("no φ′"),
