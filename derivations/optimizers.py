@@ -167,12 +167,13 @@ def adamw(w, dw, config=None):
 
 # --- derivations -------------------------------------------------------------------------------
 
-w, g, v_B = sp.symbols("w g v_B", real=True)
+w, g, v_A, v_B = sp.symbols("w g v_A v_B", real=True)
 eta, eta_0, eta_1, lam, eps, a = sp.symbols("eta eta_0 eta_1 lambda epsilon a", positive=True)
 mu = sp.Symbol("mu", nonnegative=True)
 _UNIT = {mu: (0, 0.99)}
 # Quoted in reasons and shown on the left-hand side.
-_v_A, _v_B_next, _w_B_next = sp.symbols("v_A v'_B w'_B")
+_v_B_next, _w_B_next = sp.symbols("v'_B w'_B")
+_v_A = v_A
 
 
 def momentum_conventions() -> Derivation:
@@ -210,10 +211,82 @@ def momentum_conventions() -> Derivation:
         domain=_UNIT,
         lhs=sp.Matrix([sp.Symbol("v'_A"), sp.Symbol("w'_A")]),
         notes=(
-            "Base case: both velocities start at zero, and 0 = −η·0.",
+            "Base case: both velocities start at zero, and 0 = −η·0 (momentum_start: from any "
+            "other start that breaks v_A = −η v_B the iterates differ after one step).",
             "So for constant η the iterates coincide at every step.",
         ),
     )
+
+
+def momentum_start() -> Derivation:
+    """One step of A from velocity ``v_A`` and of B from buffer ``v_B``, from the same ``w``
+    with the same gradient: the weights and the defect ``v_A + η v_B`` both move by μ times
+    the defect they start with.
+
+    >>> momentum_start().result.T
+    Matrix([[mu*(eta*v_B + v_A), mu*(eta*v_B + v_A)]])
+    """
+    a_velocity = sp.Add(sp.Mul(mu, v_A, evaluate=False), -eta * g, evaluate=False)
+    b_velocity = sp.Add(sp.Mul(mu, v_B, evaluate=False), g, evaluate=False)
+    w_gap = sp.Add(
+        sp.Add(w, a_velocity, evaluate=False),
+        sp.Mul(
+            -1,
+            sp.Add(w, sp.Mul(-1, eta, b_velocity, evaluate=False), evaluate=False),
+            evaluate=False,
+        ),
+        evaluate=False,
+    )
+    defect = sp.Add(a_velocity, sp.Mul(eta, b_velocity, evaluate=False), evaluate=False)
+    return Derivation(
+        "Conventions A and B from any start: one step",
+        [w, g, v_A, v_B, eta, mu],
+        [
+            Step(
+                sp.Matrix([w_gap, defect]),
+                Reason(
+                    "A's step {}, {}; B's step {}, {}",
+                    (
+                        Equation(sp.Symbol("v'_A"), mu * v_A - eta * g),
+                        Equation(sp.Symbol("w'_A"), w + sp.Symbol("v'_A")),
+                        Equation(_v_B_next, mu * v_B + g),
+                        Equation(_w_B_next, w - eta * _v_B_next),
+                    ),
+                ),
+            ),
+            Step(
+                sp.Matrix([mu * v_A + eta * mu * v_B] * 2),
+                Reason("expand: {} and {} cancel", (w, eta * g)),
+            ),
+            Step(sp.Matrix([mu * (v_A + eta * v_B)] * 2), Reason("factor {}", (mu,))),
+        ],
+        domain=_UNIT,
+        lhs=sp.Matrix(
+            [sp.Symbol("w'_A") - sp.Symbol("w'_B"), sp.Symbol("v'_A") + eta * sp.Symbol("v'_B")]
+        ),
+        notes=(
+            "With μ > 0 both entries vanish iff v_A = −η v_B. Then the weights agree after the "
+            "step and so does the relation (momentum_conventions), so by induction the two "
+            "recursions coincide at every step; otherwise they differ after the first step. "
+            "The iterates coincide for all steps iff the starts satisfy v_A0 = −η v_B0.",
+            "From zero both hold 0 = −η·0, and so does torch's first step, which sets its "
+            "buffer to g (B from v_B0 = 0). One array v ≠ 0 given to both as their start is "
+            "v_A0 + η v_B0 = (1 + η)v: the weights part by μ(1 + η)v in one step.",
+        ),
+    )
+
+
+def start_condition() -> sp.Expr:
+    """The start of A that makes it follow B from buffer ``v_B``: the root in ``v_A`` of the
+    first step's gap :func:`momentum_start` (for μ > 0).
+
+    >>> start_condition()
+    -eta*v_B
+    """
+    positive_mu = sp.Symbol("mu", positive=True)
+    gap = momentum_start().result[0].xreplace({mu: positive_mu})
+    (root,) = sp.solveset(gap, v_A, sp.S.Reals)
+    return root
 
 
 def momentum_schedule_gap() -> Derivation:
@@ -375,6 +448,7 @@ def adam_gap_value(w_value, g_value, lr, weight_decay, epsilon):
 #: Every derivation of the topic by id (for the CLI and the page).
 DERIVATIONS = {
     "optimizers.momentum_conventions": momentum_conventions,
+    "optimizers.momentum_start": momentum_start,
     "optimizers.momentum_schedule_gap": momentum_schedule_gap,
     "optimizers.quadratic_schedule_example": quadratic_schedule_example,
     "optimizers.sgd_weight_decay": sgd_weight_decay,
