@@ -282,6 +282,36 @@ def run_torch_buffer(p: Problem, rates, momentum: float, buffer=None) -> np.ndar
     return run_torch(make, p, rates)
 
 
+def torch_momentum_step(w, g, lr: float, momentum: float, buffer=None) -> np.ndarray:
+    """One step of ``torch.optim.SGD(lr, momentum)`` from ``w`` on the linear loss ``Σ g·w``
+    (so the gradient is exactly ``g``), its buffer set to ``buffer`` first if one is given.
+
+    >>> torch_momentum_step([1.0], [2.0], 0.1, 0.5).tolist()  # fresh: buffer = g = 2
+    [0.8]
+    >>> torch_momentum_step([1.0], [2.0], 0.1, 0.5, buffer=[4.0]).tolist()  # 0.5·4 + 2 = 4
+    [0.6]
+    >>> torch_momentum_step([1.0], [2.0], 0.1, 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: momentum: a real number in [0, 1) is required, got 1.5
+    """
+    from derivations import arguments as arg
+
+    w, g = arg.array(w, "w"), arg.array(g, "g")
+    arg.same_shape("w", w, "g", g)
+    lr = arg.non_negative(lr, "lr")
+    momentum = arg.probability(momentum, "momentum", open_high=True)
+    param = torch.tensor(w, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=lr, momentum=momentum, dampening=0)
+    if buffer is not None:
+        buffer = arg.array(buffer, "buffer")
+        arg.same_shape("w", w, "buffer", buffer)
+        optimizer.state[param]["momentum_buffer"] = torch.tensor(buffer)
+    (torch.tensor(g) * param).sum().backward()
+    optimizer.step()
+    return param.detach().numpy()
+
+
 def _start_check(candidate, seed):
     start_of = candidate  # v_A0 as a function of (v_B0, η)
     p = problem(seed)
