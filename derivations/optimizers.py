@@ -43,8 +43,21 @@ def _state(config: dict, key: str, w: np.ndarray) -> np.ndarray:
     return state
 
 
-def _config(config, defaults: dict) -> dict:
-    return {**defaults, **arg.options(config, "config")}
+def _config(config, defaults: dict, state=()) -> dict:
+    """The settings with their defaults; a key the rule does not read (a typo such as
+    ``"lr"``) is refused rather than silently replaced by its default."""
+    return {**defaults, **arg.options(config, "config", (*defaults, *state))}
+
+
+def _finite(value: np.ndarray, name: str, what: str, **inputs) -> np.ndarray:
+    """``value``, or an OverflowError naming ``name`` when the step left float64's range."""
+    if not np.all(np.isfinite(value)):
+        shown = ", ".join(
+            f"max |{k}| = {float(np.max(np.abs(v))):.3g}" if np.ndim(v) else f"{k} = {v:.3g}"
+            for k, v in inputs.items()
+        )
+        raise OverflowError(f"{name}: {what} overflows float64 ({shown})")
+    return value
 
 
 def sgd(w, dw, config=None):
@@ -60,12 +73,23 @@ def sgd(w, dw, config=None):
     Traceback (most recent call last):
     ...
     ValueError: dw: shape (3,) does not match w's shape (2,)
+    >>> sgd(np.ones(2), np.ones(2), {"lr": 0.1})
+    Traceback (most recent call last):
+    ...
+    ValueError: config: keys among 'learning_rate', 'weight_decay' are required, got unknown key 'lr'
+    >>> sgd(np.ones(2), np.full(2, 1e300), {"learning_rate": 1e10})
+    Traceback (most recent call last):
+    ...
+    OverflowError: learning_rate: the step overflows float64 (learning_rate = 1e+10, max |w| = 1, max |dw| = 1e+300)
     """
     config = _config(config, {"learning_rate": 1e-2, "weight_decay": 0.0})
     w, dw = _arrays(w, dw)
     lr = arg.non_negative(config["learning_rate"], "learning_rate")
     decay = arg.non_negative(config["weight_decay"], "weight_decay")
-    return (1 - lr * decay) * w - lr * dw, config
+    with np.errstate(over="ignore", invalid="ignore"):
+        next_w = (1 - lr * decay) * w - lr * dw
+    _finite(next_w, "learning_rate", "the step", learning_rate=lr, w=w, dw=dw)
+    return next_w, config
 
 
 def sgd_momentum(w, dw, config=None):
@@ -85,14 +109,18 @@ def sgd_momentum(w, dw, config=None):
     ...
     ValueError: momentum: a real number in [0, 1) is required, got 1.0
     """
-    config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
+    config = _config(config, _MOMENTUM, ("velocity",))
     w, dw = _arrays(w, dw)
     lr = arg.non_negative(config["learning_rate"], "learning_rate")
     mu = arg.probability(config["momentum"], "momentum", open_high=True)
     decay = arg.non_negative(config["weight_decay"], "weight_decay")
-    v = mu * _state(config, "velocity", w) - lr * (dw + decay * w)
+    velocity = _state(config, "velocity", w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = mu * velocity - lr * (dw + decay * w)
+        next_w = w + v
+    _finite(next_w, "learning_rate", "the step", learning_rate=lr, w=w, dw=dw, velocity=velocity)
     config["velocity"] = v
-    return w + v, config
+    return next_w, config
 
 
 def sgd_momentum_pytorch(w, dw, config=None):
@@ -105,27 +133,39 @@ def sgd_momentum_pytorch(w, dw, config=None):
     >>> w, c["buffer"]
     (array([0.5]), array([1.]))
     """
-    config = _config(config, {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0})
+    config = _config(config, _MOMENTUM, ("buffer",))
     w, dw = _arrays(w, dw)
     lr = arg.non_negative(config["learning_rate"], "learning_rate")
     mu = arg.probability(config["momentum"], "momentum", open_high=True)
     decay = arg.non_negative(config["weight_decay"], "weight_decay")
-    b = mu * _state(config, "buffer", w) + (dw + decay * w)
+    buffer = _state(config, "buffer", w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        b = mu * buffer + (dw + decay * w)
+        next_w = w - lr * b
+    _finite(next_w, "learning_rate", "the step", learning_rate=lr, w=w, dw=dw, buffer=buffer)
     config["buffer"] = b
-    return w - lr * b, config
+    return next_w, config
 
 
+_MOMENTUM = {"learning_rate": 1e-2, "momentum": 0.9, "weight_decay": 0.0}
 _ADAM = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+_ADAM_STATE = ("m", "v", "t")
 
 
-def _adam_direction(w, dw, config):
-    """Advance the moments in ``config`` by the gradient ``dw``; return ``m̂/(√v̂ + ε)``."""
+def _adam_direction(w, dw, config, culprit="dw"):
+    """Advance the moments in ``config`` by the gradient ``dw``; return ``m̂/(√v̂ + ε)``.
+    ``culprit`` is the argument an overflow of the moments is blamed on."""
     b1 = arg.probability(config["beta1"], "beta1", open_high=True)
     b2 = arg.probability(config["beta2"], "beta2", open_high=True)
     eps = arg.non_negative(config["epsilon"], "epsilon")
     t = arg.non_negative_int(config.get("t", 0), "t") + 1
-    m = b1 * _state(config, "m", w) + (1 - b1) * dw
-    v = b2 * _state(config, "v", w) + (1 - b2) * dw**2
+    m_prev, v_prev = _state(config, "m", w), _state(config, "v", w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        m = b1 * m_prev + (1 - b1) * dw
+        v = b2 * v_prev + (1 - b2) * dw**2
+    # an infinite second moment would make the step silently 0, not an error
+    _finite(v, culprit, "the second moment (1 - beta2)·g²", g=dw, v=v_prev)
+    _finite(m, culprit, "the first moment", g=dw, m=m_prev)
     config.update(m=m, v=v, t=t)
     m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
     return m_hat / (np.sqrt(v_hat) + eps)
@@ -141,12 +181,24 @@ def adam(w, dw, config=None):
     >>> w, c = adam(np.array([1.0, 1.0]), np.array([3.0, -0.5]), {"epsilon": 0.0})
     >>> w, c["t"]
     (array([0.999, 1.001]), 1)
+    >>> adam(np.ones(2), np.full(2, 1e200))  # dw² would be inf and the step silently 0
+    Traceback (most recent call last):
+    ...
+    OverflowError: dw: the second moment (1 - beta2)·g² overflows float64 (max |g| = 1e+200, max |v| = 0)
     """
-    config = _config(config, {**_ADAM, "weight_decay": 0.0})
+    config = _config(config, {**_ADAM, "weight_decay": 0.0}, _ADAM_STATE)
     w, dw = _arrays(w, dw)
     lr = arg.non_negative(config["learning_rate"], "learning_rate")
     decay = arg.non_negative(config["weight_decay"], "weight_decay")
-    return w - lr * _adam_direction(w, dw + decay * w, config), config
+    with np.errstate(over="ignore", invalid="ignore"):
+        grad = dw + decay * w
+    _finite(grad, "weight_decay", "the penalised gradient dw + weight_decay·w", dw=dw, w=w)
+    penalty_larger = np.max(np.abs(decay * w), initial=0.0) > np.max(np.abs(dw), initial=0.0)
+    direction = _adam_direction(w, grad, config, "weight_decay" if penalty_larger else "dw")
+    with np.errstate(over="ignore", invalid="ignore"):
+        next_w = w - lr * direction
+    _finite(next_w, "learning_rate", "the step", learning_rate=lr, w=w)
+    return next_w, config
 
 
 def adamw(w, dw, config=None):
@@ -158,11 +210,15 @@ def adamw(w, dw, config=None):
     >>> adamw(np.array([1.0]), np.array([3.0]), {"epsilon": 0.0, "weight_decay": 0.5})[0]
     array([0.9985])
     """
-    config = _config(config, {**_ADAM, "weight_decay": 1e-2})
+    config = _config(config, {**_ADAM, "weight_decay": 1e-2}, _ADAM_STATE)
     w, dw = _arrays(w, dw)
     lr = arg.non_negative(config["learning_rate"], "learning_rate")
     decay = arg.non_negative(config["weight_decay"], "weight_decay")
-    return (1 - lr * decay) * w - lr * _adam_direction(w, dw, config), config
+    direction = _adam_direction(w, dw, config)
+    with np.errstate(over="ignore", invalid="ignore"):
+        next_w = (1 - lr * decay) * w - lr * direction
+    _finite(next_w, "learning_rate", "the step", learning_rate=lr, weight_decay=decay, w=w)
+    return next_w, config
 
 
 # --- derivations -------------------------------------------------------------------------------
@@ -442,7 +498,9 @@ def adam_gap_value(w_value, g_value, lr, weight_decay, epsilon):
     weight_decay = arg.non_negative(weight_decay, "weight_decay")
     epsilon = arg.non_negative(epsilon, "epsilon")
     gap = sp.lambdify([w, g, eta, lam, eps], adam_first_step_gap().result, "numpy")
-    return np.asarray(gap(w_value, g_value, lr, weight_decay, epsilon), dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = np.asarray(gap(w_value, g_value, lr, weight_decay, epsilon), dtype=np.float64)
+    return _finite(value, "lr", "the gap", lr=lr, weight_decay=weight_decay, w_value=w_value)
 
 
 #: Every derivation of the topic by id (for the CLI and the page).

@@ -144,6 +144,23 @@ def test_bad_input_names_the_argument(call, message):
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "key", "value", "error"),
+    [
+        ("leaky_relu", "a", float("inf"), ValueError),
+        ("leaky_relu", "a", 0.01 + 0j, TypeError),
+        ("leaky_relu", "a", True, TypeError),
+        ("elu", "alpha", float("nan"), ValueError),
+        ("elu", "alpha", float("inf"), ValueError),
+        ("elu", "alpha", 1.5 + 0.5j, TypeError),
+        ("elu", "alpha", np.bool_(True), TypeError),
+    ],
+)
+def test_non_real_and_non_finite_parameters_are_refused_by_name(name, key, value, error):
+    with pytest.raises(error, match=f"^{key}: "):
+        act.get(name, **{key: value})
+
+
 def test_a_parameter_of_the_wrong_type_is_a_type_error():
     with pytest.raises(TypeError, match="^a: a real number in"):
         act.get("leaky_relu", a="big")

@@ -323,3 +323,100 @@ def test_update_rules_are_the_derived_results():
     step = sp.lambdify([opt.w, opt.g, opt.eta, opt.lam], opt.sgd_weight_decay().result)
     mine, _ = opt.sgd(w, g, {"learning_rate": 0.3, "weight_decay": 0.7})
     assert np.allclose(mine, step(w, g, 0.3, 0.7), rtol=0, atol=1e-15)
+
+
+# --- bad hyperparameters: every key of every rule, and overflow ---------------------------------
+
+UPDATES = {
+    opt.sgd: ("learning_rate", "weight_decay"),
+    opt.sgd_momentum: ("learning_rate", "momentum", "weight_decay"),
+    opt.sgd_momentum_pytorch: ("learning_rate", "momentum", "weight_decay"),
+    opt.adam: ("learning_rate", "beta1", "beta2", "epsilon", "weight_decay"),
+    opt.adamw: ("learning_rate", "beta1", "beta2", "epsilon", "weight_decay"),
+}
+BAD_HYPERPARAMETERS = [
+    ("nan", float("nan"), ValueError),
+    ("inf", float("inf"), ValueError),
+    ("-inf", float("-inf"), ValueError),
+    ("numpy nan", np.float64("nan"), ValueError),
+    ("True", True, TypeError),
+    ("numpy bool", np.bool_(False), TypeError),
+    ("complex", 0.1 + 0j, TypeError),
+    ("complex with an imaginary part", 0.1 + 0.5j, TypeError),
+    ("string", "0.1", TypeError),
+    ("None", None, TypeError),
+    ("10**400", 10**400, ValueError),
+    ("negative", -0.25, ValueError),
+]
+
+
+@pytest.mark.parametrize(
+    ("update", "key"), [(u, k) for u, keys in UPDATES.items() for k in keys],
+    ids=[f"{u.__name__}-{k}" for u, keys in UPDATES.items() for k in keys],
+)  # fmt: skip
+@pytest.mark.parametrize(("label", "value", "error"), BAD_HYPERPARAMETERS)
+def test_every_bad_hyperparameter_is_refused_by_name(update, key, label, value, error):
+    with pytest.raises(error, match=f"^{key}: "):
+        update(np.ones(3), np.full(3, 0.5), {key: value})
+
+
+@pytest.mark.parametrize("update", list(UPDATES))
+def test_a_misspelt_key_is_refused_not_replaced_by_its_default(update):
+    with pytest.raises(ValueError, match="^config: keys among .* got unknown key 'lr'"):
+        update(np.ones(2), np.ones(2), {"lr": 0.5})
+
+
+@pytest.mark.parametrize(
+    ("update", "key"),
+    [(opt.sgd_momentum, "velocity"), (opt.sgd_momentum_pytorch, "buffer"), (opt.adam, "m"),
+     (opt.adamw, "v")],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [([np.nan, 0.0], ValueError), ([np.inf, 0.0], ValueError), ([1j, 0.0], TypeError),
+     ([True, False], TypeError), (np.zeros(3), ValueError)],
+)  # fmt: skip
+def test_bad_optimizer_state_is_refused_by_name(update, key, value, error):
+    with pytest.raises(error, match=f"^{key}: "):
+        update(np.ones(2), np.ones(2), {key: value})
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: opt.sgd(np.ones(2), np.full(2, 1e300), {"learning_rate": 1e10}), "learning_rate"),
+        (lambda: opt.sgd(np.full(2, 1.5e308), np.full(2, -1.5e308), {"learning_rate": 0.5}),
+         "learning_rate"),
+        (lambda: opt.sgd_momentum(np.ones(2), np.full(2, 1e300), {"learning_rate": 1e10}),
+         "learning_rate"),
+        (lambda: opt.sgd_momentum_pytorch(np.ones(2), np.full(2, 1e300), {"learning_rate": 1e10}),
+         "learning_rate"),
+        (lambda: opt.adam(np.ones(2), np.full(2, 1e200)), "dw"),
+        (lambda: opt.adamw(np.ones(2), np.full(2, 1e200)), "dw"),
+        (lambda: opt.adam(np.ones(2), np.ones(2), {"weight_decay": 1e308}), "weight_decay"),
+        (lambda: opt.adam(np.ones(2), np.ones(2), {"learning_rate": 1e308, "epsilon": 0.0}),
+         None),  # a step of size 1e308 from 1 is finite: no error
+        (lambda: opt.adam_gap_value(1e308, 1.0, 1e300, 1e300, 0.0), "lr"),
+    ],
+)  # fmt: skip
+def test_a_step_that_overflows_is_an_error_not_an_inf(call, name):
+    if name is None:
+        assert np.all(np.isfinite(call()[0]))
+        return
+    with pytest.raises(OverflowError, match=f"^{name}: .* overflows float64"):
+        call()
+
+
+def test_torch_momentum_step_refuses_bad_input_by_name():
+    for kwargs, name, error in [
+        ({"lr": float("nan")}, "lr", ValueError),
+        ({"lr": True}, "lr", TypeError),
+        ({"momentum": 1.0}, "momentum", ValueError),
+        ({"momentum": 0.5 + 0j}, "momentum", TypeError),
+        ({"buffer": [1.0, np.inf]}, "buffer", ValueError),
+    ]:
+        args = {"lr": 0.1, "momentum": 0.5, **kwargs}
+        with pytest.raises(error, match=f"^{name}: "):
+            vo.torch_momentum_step([1.0, 2.0], [0.5, 0.5], **args)
+    with pytest.raises(ValueError, match="^w of shape"):
+        vo.torch_momentum_step([1.0, 2.0], [0.5], 0.1, 0.5)
