@@ -99,6 +99,10 @@ def sgd_momentum(w, dw, config=None):
     (zeros like ``w``), ``weight_decay`` λ (0; an L2 penalty, so it enters the velocity as in
     ``torch.optim.SGD``). Returns ``(next_w, config)``.
 
+    From a nonzero ``velocity`` v this is ``torch.optim.SGD`` started from the buffer −v/η,
+    not from v and not a fresh torch optimizer (whose first buffer is g): the two conventions
+    coincide at every step iff ``v_A0 = −η v_B0`` (:func:`momentum_start`).
+
     >>> import numpy as np
     >>> w, c = sgd_momentum(np.array([1.0]), np.array([1.0]), {"learning_rate": 0.5})
     >>> w, c = sgd_momentum(w, np.array([1.0]), c)
