@@ -6,11 +6,19 @@ is derived rule by rule (:mod:`derivations.steps`), the range from limits and cr
 points (:mod:`derivations.ranges`), the kink facts from one-sided limits at the break
 points (:func:`derivations.steps.break_points`).
 
+One convention at a kink, everywhere: a kinked activation is written with the case ``x ≤ 0``
+holding at the kink, the case whose derivative PyTorch's backward uses there (it tests
+``x > 0``). So the derivative by cases takes, at the kink, the value autograd returns
+(``verify.activations`` checks it at exactly 0), and the table, the figures and the claims
+all read that one value from :attr:`Activation.at_kinks`.
+
 >>> relu = get("relu")
 >>> relu.output_range
 Interval(0, oo)
 >>> relu.kinks[0].left, relu.kinks[0].right
 (0, 1)
+>>> relu.derivative, relu.at_kinks
+(Piecewise((0, x <= 0), (1, True)), {0: 0})
 >>> get("softplus").derivative
 sigmoid(x)
 """
@@ -77,23 +85,33 @@ class Spec:
     closed_form: Callable[..., sp.Expr] | None = None
     closed_form_reason: Reason | str = "simplify"
     params: dict[str, Param] = field(default_factory=dict)
-    # What PyTorch's autograd returns at a kink: the branch its backward uses there.
+    # Why PyTorch's autograd returns the x ≤ 0 case's derivative at a kink (its backward's test).
     autograd_at_kink: str = ""
     title: str = ""  # the name as a course writes it, for d/dx title(x) and the notes
 
 
+def _kinked(negative, positive):
+    """``negative`` for x ≤ 0, ``positive`` otherwise: the case holding at the kink x = 0 is
+    the one whose derivative torch's backward uses there, so the derivative by cases gives
+    torch's value at 0 (the function's value at 0 is the same either way)."""
+    return sp.Piecewise((negative, x <= 0), (positive, True))
+
+
 def _leaky(a):
-    return sp.Piecewise((a * x, x < 0), (x, True))
+    return _kinked(a * x, x)
+
+
+_TORCH_TESTS = "its backward tests x > 0, so it uses the x ≤ 0 case there"
 
 
 TABLE: dict[str, Spec] = {
     "leaky_relu": Spec(
         r"\mathrm{LeakyReLU}_a",
         _leaky,
-        lambda a: sp.Piecewise((a, x < 0), (1, True)),
+        lambda a: _kinked(a, 1),
         "collect the cases",
         {"a": Param(0.01, 0, 1, meaning="slope for x < 0")},
-        "its backward tests x > 0, so at x = 0 it returns the left derivative, the slope a",
+        _TORCH_TESTS,
         title="LeakyReLU",
     ),
     "softplus": Spec(
@@ -117,19 +135,19 @@ TABLE: dict[str, Spec] = {
     "tanh": Spec(r"\tanh", lambda: sp.tanh(x), lambda: 1 - sp.tanh(x) ** 2, "simplify"),
     "relu": Spec(
         r"\mathrm{ReLU}",
-        lambda: sp.Piecewise((0, x < 0), (x, True)),
-        lambda: sp.Piecewise((0, x < 0), (1, True)),
+        lambda: _kinked(0, x),
+        lambda: _kinked(0, 1),
         "collect the cases",
-        autograd_at_kink="its backward tests x > 0, so at x = 0 it returns the left derivative, 0",
+        autograd_at_kink=_TORCH_TESTS,
         title="ReLU",
     ),
     "elu": Spec(
         r"\mathrm{ELU}_\alpha",
-        lambda alpha: sp.Piecewise((alpha * (sp.exp(x) - 1), x < 0), (x, True)),
-        lambda alpha: sp.Piecewise((alpha * sp.exp(x), x < 0), (1, True)),
+        lambda alpha: _kinked(alpha * (sp.exp(x) - 1), x),
+        lambda alpha: _kinked(alpha * sp.exp(x), 1),
         "collect the cases",
         {"alpha": Param(1.0, 0, math.inf, low_closed=False, meaning="saturation for x < 0")},
-        "its backward uses the x ≤ 0 branch α·eˣ there, which is α at x = 0",
+        _TORCH_TESTS,
         title="ELU",
     ),
     "gelu": Spec(
@@ -194,6 +212,15 @@ class Activation:
         return self.range_facts.interval
 
     @property
+    def at_kinks(self) -> dict:
+        """The derivative's value at each kink: what autograd returns there (the convention).
+
+        >>> get("leaky_relu").at_kinks, get("tanh").at_kinks
+        ({0: 1/100}, {})
+        """
+        return {k.point: k.by_cases for k in self.kinks}
+
+    @property
     def variable(self) -> sp.Symbol:
         """The real symbol ``x`` every scalar activation is written in.
 
@@ -234,7 +261,7 @@ def get(name: str, **params):
     """The activation ``name`` with parameters (see :data:`NAMES`, :data:`TABLE`).
 
     >>> get("leaky_relu", a=0.1).expr
-    Piecewise((x/10, x < 0), (x, True))
+    Piecewise((x/10, x <= 0), (x, True))
     >>> get("swish")
     Traceback (most recent call last):
     ...
@@ -271,6 +298,17 @@ def _build(name: str, params: tuple) -> Activation:
         closed_form=closed,
         closed_form_reason=spec.closed_form_reason,
     )
+    kinks = break_points(expr, x) if isinstance(expr, sp.Piecewise) else []
+    title = spec.title or name
+    # The value at each kink, stated beside the derivative: the convention the cases encode.
+    derivation.notes = [
+        *derivation.notes,
+        *(
+            f"at x = {k.point} this derivative takes the value {title}'({k.point}) = {k.by_cases}: "
+            f"the one PyTorch's autograd returns there ({spec.autograd_at_kink})"
+            for k in kinks
+        ),
+    ]
     return Activation(
         name,
         spec.symbol,
@@ -278,7 +316,7 @@ def _build(name: str, params: tuple) -> Activation:
         expr,
         derivation.result,
         derivation,
-        break_points(expr, x) if isinstance(expr, sp.Piecewise) else [],
+        kinks,
         spec.autograd_at_kink,
     )
 
@@ -360,8 +398,13 @@ def _softmax(n: int) -> Softmax:
         for i in range(n)
         for j in range(n)
     }
-    i, j, k = sp.symbols("i j k", integer=True, positive=True)
-    p_i, p_j = sp.Symbol("p_i"), sp.Symbol("p_j")
+    # The matrix form is shown as what it is, diag(p) - p pᵀ, in that order (SymPy's LaTeX
+    # printer would sort the terms of the explicit matrices to -p pᵀ + diag(p)); its check
+    # still compares the explicit matrices with the entries of the step before.
+    shown[matrix_form] = Notation("diag(p) - p·pᵀ", r"\operatorname{diag}(p) - p\,p^{T}")
+    k = sp.Symbol("k", integer=True, positive=True)
+    p_i = sp.Symbol("p_i")
+    p_vector = sp.Matrix([sp.Symbol(f"p_{m + 1}") for m in range(n)])
     derivation = Derivation(
         f"Jacobian of softmax ({n} logits)",
         z,
@@ -395,13 +438,31 @@ def _softmax(n: int) -> Softmax:
             ),
             Step(
                 entries,
-                Reason("split the fraction: {}", (p_i * sp.KroneckerDelta(i, j) - p_i * p_j,)),
+                Reason(
+                    "split the fraction: {}",
+                    (
+                        Equation(
+                            sp.Symbol("J_ij"),
+                            Notation("pᵢδᵢⱼ - pᵢpⱼ", r"p_{i} \delta_{i j} - p_{i} p_{j}"),
+                        ),
+                    ),
+                ),
             ),
             Step(
                 matrix_form,
                 Reason(
-                    "matrix form: {}",
-                    (Notation("diag(p) - p·pᵀ", r"\operatorname{diag}(p) - p\,p^{T}"),),
+                    "matrix form, with {}: {} and {}",
+                    (
+                        Equation(sp.Symbol("p"), p_vector),
+                        Equation(
+                            Notation("diag(p)ᵢⱼ", r"\operatorname{diag}(p)_{ij}"),
+                            Notation("pᵢδᵢⱼ", r"p_{i} \delta_{i j}"),
+                        ),
+                        Equation(
+                            Notation("(p·pᵀ)ᵢⱼ", r"(p\,p^{T})_{ij}"),
+                            Notation("pᵢpⱼ", r"p_{i} p_{j}"),
+                        ),
+                    ),
                 ),
             ),
         ],

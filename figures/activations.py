@@ -58,7 +58,7 @@ def figure(name: str, *, x_range=X_RANGE):
             b = float(k.point)
             if not k.differentiable:
                 ax.plot([b, b], [float(k.left), float(k.right)], "o", mfc="white", color="C1")
-                ax.plot([b], [float(k.left)], "o", color="C3", label="autograd at the kink")
+                ax.plot([b], [float(k.by_cases)], "o", color="C3", label="autograd at the kink")
         ax.axhline(0, color="black", lw=0.6)
         ax.set_xlabel("x")
         ax.set_title(f"{name} and its derivative")

@@ -104,7 +104,7 @@ def test_kinks():
 
 def test_parameters_enter_exactly():
     assert act.get("leaky_relu", a=0.25).derivative == sp.Piecewise(
-        (sp.Rational(1, 4), x < 0), (1, True)
+        (sp.Rational(1, 4), x <= 0), (1, True)
     )
     assert act.get("elu", alpha=2).output_range == sp.Interval.open(-2, sp.oo)
 
@@ -142,6 +142,23 @@ def test_bad_input_names_the_argument(call, message):
     with pytest.raises(ValueError) as info:
         call()
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "value", "error"),
+    [
+        ("leaky_relu", "a", float("inf"), ValueError),
+        ("leaky_relu", "a", 0.01 + 0j, TypeError),
+        ("leaky_relu", "a", True, TypeError),
+        ("elu", "alpha", float("nan"), ValueError),
+        ("elu", "alpha", float("inf"), ValueError),
+        ("elu", "alpha", 1.5 + 0.5j, TypeError),
+        ("elu", "alpha", np.bool_(True), TypeError),
+    ],
+)
+def test_non_real_and_non_finite_parameters_are_refused_by_name(name, key, value, error):
+    with pytest.raises(error, match=f"^{key}: "):
+        act.get(name, **{key: value})
 
 
 def test_a_parameter_of_the_wrong_type_is_a_type_error():
@@ -190,3 +207,105 @@ def test_seeds_change_the_random_points_but_not_the_verdict():
     assert a.passed and b.passed and a.seed == 1 and b.seed == 2
     with pytest.raises(ValueError, match="seed"):
         c.check(seed=-1)
+
+
+# --- one convention at the kink: torch's ----------------------------------------------------
+
+
+def _torch_derivative_at(fn, value):
+    import torch
+
+    t = torch.tensor(value, dtype=torch.float64, requires_grad=True)
+    fn(t).backward()
+    return float(t.grad)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "torch_fn"),
+    [
+        ("relu", {}, "relu"),
+        ("leaky_relu", {}, ("leaky_relu", 0.01)),
+        ("leaky_relu", {"a": 0.2}, ("leaky_relu", 0.2)),
+        ("elu", {}, ("elu", 1.0)),
+        ("elu", {"alpha": 1.5}, ("elu", 1.5)),
+        ("elu", {"alpha": 0.5}, ("elu", 0.5)),
+    ],
+)
+def test_the_derivative_at_a_kink_is_what_autograd_returns_there(name, params, torch_fn):
+    import torch.nn.functional as F
+
+    fn = F.relu if torch_fn == "relu" else (lambda t: getattr(F, torch_fn[0])(t, torch_fn[1]))
+    a = act.get(name, **params)
+    ((point, stated),) = a.at_kinks.items()
+    # autograd at exactly 0, and at -0.0 (its own test x > 0 sends both to the x ≤ 0 case)
+    for zero in (0.0, -0.0):
+        assert float(stated) == _torch_derivative_at(fn, zero)
+    # the derivative itself, the figure's dot and the kink claim all read that one value
+    assert a.derivative.subs(x, point) == stated == a.kinks[0].by_cases
+    kink_claim = claims.get(f"activations.{name}.kink")
+    if not params:
+        assert kink_claim.reference() == stated
+    # and it is not what the other side gives, where there is a kink (α = 1 has none)
+    assert a.kinks[0].differentiable or a.kinks[0].right != stated
+
+
+def test_the_value_at_the_kink_is_stated_beside_the_derivative():
+    for name, value in (("relu", "0"), ("leaky_relu", "1/100"), ("elu", "1")):
+        a = act.get(name)
+        assert any(f"'(0) = {value}: the one PyTorch" in note for note in a.derivation.notes)
+        statement = claims.get(f"activations.{name}.derivative").statement
+        assert f"at the kink x = 0 it is {value}," in statement
+    assert "kink" not in claims.get("activations.tanh.derivative").statement
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong", "torch_value"),
+    [
+        ("relu", sp.Piecewise((0, x < 0), (1, True)), 0.0),
+        ("relu", sp.Heaviside(x), 0.0),
+        ("leaky_relu", sp.Piecewise((sp.Rational(1, 100), x < 0), (1, True)), 0.01),
+    ],
+)
+def test_a_derivative_wrong_only_at_the_kink_is_rejected_there(name, wrong, torch_value):
+    e = claims.get(f"activations.{name}.derivative").check(wrong)
+    assert not e.passed
+    assert e.witness.point == {"x": 0.0} and e.witness.reference == torch_value
+    assert e.witness.candidate == float(wrong.subs(x, 0))
+
+
+def test_the_derivative_claims_compare_at_the_kink_itself():
+    e = claims.get("activations.leaky_relu.derivative").check()
+    assert e.passed and "at the kink x = 0 both give 0.01" in e.message
+
+
+# --- softmax: reasons without raw TeX, and the matrix form as diag(p) - p pᵀ --------------------
+
+
+def test_softmax_reasons_print_no_raw_tex():
+    d = act.softmax(3).derivation
+    for step in d.steps:
+        words = step.reason.text()
+        assert "\\" not in words and "_{" not in words and "J_ij" not in words, words
+    text = d.text()
+    assert "Jᵢⱼ = ∂pᵢ/∂zⱼ" in text and "\\" not in text
+    # in Markdown, TeX appears only inside $…$: outside it, no backslash
+    for line in d.markdown().splitlines():
+        outside = "".join(line.split("$")[0::2])
+        assert "\\" not in outside, line
+
+
+def test_softmax_matrix_form_shows_diag_p_minus_p_pT_in_every_rendering():
+    d = act.softmax(3).derivation
+    entries, matrix_form = d.steps[-2], d.steps[-1]
+    assert "= diag(p) - p·pᵀ" in d.text() and "[matrix form" in d.text()
+    body = d.latex().splitlines()[-2].split("&&")[0]
+    assert body.strip() == r"&= \operatorname{diag}(p) - p\,p^{T}", body
+    assert r"= \operatorname{diag}(p) - p\,p^{T}$ — matrix form" in d.markdown()
+    # what is shown is what was checked: the explicit matrices equal the entries before them
+    at = dict(zip(act.softmax(3).logits, (0.3, -1.2, 2.0), strict=True))
+    shown = np.array(matrix_form.expr.doit().subs(at).evalf(), dtype=float)
+    before = np.array(entries.expr.subs(at).evalf(), dtype=float)
+    p = np.exp([0.3, -1.2, 2.0]) / np.exp([0.3, -1.2, 2.0]).sum()
+    assert np.allclose(shown, np.diag(p) - np.outer(p, p), atol=1e-15)
+    assert np.allclose(before, shown, atol=1e-15)
+    assert d.check().ok

@@ -53,24 +53,22 @@ HALF_WIDTH = 50.0
 def points(name: str, seed: int) -> np.ndarray:
     """The float64 points for a derivative check, chosen deliberately.
 
-    A uniform grid over ``[-50, 50]`` (step 0.01), seeded normal draws, points just beside
-    every kink (the kink itself is a separate claim: the derivative is undefined there), and
-    points around the thresholds where torch switches formulas.
+    A uniform grid over ``[-50, 50]`` (step 0.01), seeded normal draws, every kink exactly
+    (where the derivative is the convention torch's autograd follows, so a wrong value at the
+    kink is caught) and points just beside it, and points around the thresholds where torch
+    switches formulas.
 
     >>> p = points("relu", 0)
-    >>> len(p) >= 10_000, 0.0 in p, 1e-12 in p
-    (True, False, True)
+    >>> len(p) >= 10_000, 0.0 in p, 1e-12 in p, -1e-300 in p
+    (True, True, True, True)
     """
     grid = np.linspace(-HALF_WIDTH, HALF_WIDTH, 10_001)
     rng = np.random.default_rng(seed)
     draws = rng.normal(0.0, 3.0, 2_000)
-    near = [s * d for s in (-1, 1) for d in (1e-12, 1e-8, 1e-4)]
+    near = [s * d for s in (-1, 1) for d in (1e-300, 1e-12, 1e-8, 1e-4)]
     special = [SOFTPLUS_THRESHOLD + d for d in (-1e-6, 0.0, 1e-9, 1e-6, 0.5)]
     kinks = [float(k.point) for k in act.get(name).kinks] if name in act.TABLE else []
-    pts = np.concatenate([grid, draws, near, special])
-    for k in kinks:
-        pts = pts[pts != k]
-    return np.unique(pts)
+    return np.unique(np.concatenate([grid, draws, near, special, kinks, [0.0]]))
 
 
 def _candidate_values(candidate, pts: np.ndarray) -> np.ndarray:
@@ -88,6 +86,7 @@ def _derivative_check(name: str):
     def check(candidate, seed):
         chosen = candidate
         pts = points(name, seed)
+        kinks = [float(k.point) for k in act.get(name).kinks]
         reference = autograd.autograd_derivative(TORCH[name], pts)
         values = _candidate_values(chosen, pts)
         # Where torch's softplus is the identity, its derivative is 1, while the true one is
@@ -117,6 +116,9 @@ def _derivative_check(name: str):
                 f"agrees with autograd of torch's {name} on {len(pts)} float64 points in "
                 f"[-{HALF_WIDTH:g}, {HALF_WIDTH:g}] (max error {main.max_error:.2g})"
             )
+            for b in kinks:  # say what was compared at the kink, from the numbers compared
+                i = int(np.flatnonzero(pts == b)[0])
+                message += f"; at the kink x = {b:g} both give {reference[i]:g}"
         else:
             message += (
                 f"differs at x = {where:.6g}: candidate {cand_v:.12g}, torch autograd {ref_v:.12g}"
@@ -329,9 +331,13 @@ def _softmax_check(candidate, seed):
 def _declare():
     for name in act.TABLE:
         a = act.get(name)
+        at_kinks = "".join(
+            f"; at the kink x = {p} it is {v}, the value torch's autograd returns there"
+            for p, v in a.at_kinks.items()
+        )
         claim(
             f"activations.{name}.derivative",
-            f"d/dx {name}(x) = {sp.sstr(a.derivative)} (away from kinks)",
+            f"d/dx {name}(x) = {sp.sstr(a.derivative)}{at_kinks}",
             method="autograd",
             answer="expression",
             variables=("x",),
@@ -350,8 +356,8 @@ def _declare():
                 f"{name} at its kink: one-sided derivatives and torch's value there",
                 method="autograd",
                 answer="number",
-                # the backward of ReLU, LeakyReLU and ELU uses the x ≤ 0 branch at the kink
-                derived=lambda n=name: act.get(n).kinks[0].left,
+                # the convention the derivative's cases encode (the x ≤ 0 case at the kink)
+                derived=lambda n=name: act.get(n).kinks[0].by_cases,
             )(_kink_check(name))
     claim(
         "activations.softmax.jacobian",

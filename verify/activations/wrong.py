@@ -22,6 +22,8 @@ WRONG_ANSWERS = {
     "activations.leaky_relu.derivative": {
         "slope 0.1 instead of 0.01": pw(sp.Rational(1, 10), 1),
         "ReLU′ used for LeakyReLU": pw(0, 1),
+        # right everywhere but at the kink, where torch returns the slope
+        "LeakyReLU′(0) = 1 (slope 1 for x ≥ 0)": pw(sp.Rational(1, 100), 1),
     },
     "activations.softplus.derivative": {
         "eˣ/(1+eˣ)²": sp.exp(x) / (1 + sp.exp(x)) ** 2,
@@ -39,6 +41,9 @@ WRONG_ANSWERS = {
     "activations.relu.derivative": {
         "cases swapped": pw(1, 0),
         "the function instead of its derivative": pw(0, x),
+        # right everywhere but at the kink, where torch returns 0
+        "ReLU′(0) = 1 (slope 1 for x ≥ 0)": pw(0, 1),
+        "ReLU′(0) = ½ (SymPy's Heaviside)": sp.Heaviside(x),
     },
     "activations.elu.derivative": {
         "eˣ − 1 kept for x < 0": pw(sp.exp(x) - 1, 1),
@@ -87,7 +92,7 @@ WRONG_ANSWERS = {
     },
     "activations.relu.kink": {"ReLU′(0) = 1": 1, "ReLU′(0) = ½": 0.5},
     "activations.leaky_relu.kink": {"LeakyReLU′(0) = 1": 1, "ReLU's 0": 0},
-    "activations.elu.kink": {"ELU′(0) = 0": 0, "ELU′(0) = 2": 2},
+    "activations.elu.kink": {"ELU′(0) = 0": 0, "ELU′(0) = 2": 2, "ELU′(0) = ½": 0.5},
     "activations.softmax.jacobian": {
         "diag(p) + p pᵀ": sp.diag(*_p) + _p * _p.T,
         "− p pᵀ only": -_p * _p.T,

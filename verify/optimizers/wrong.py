@@ -5,8 +5,12 @@ slip at a time stands in for the derived rule.
 """
 
 import numpy as np
+import sympy as sp
 
 from derivations import optimizers as opt
+
+# the start claims' arguments, by name: v_B0, η (and μ, v_A0 for the gap)
+v_A, v_B, eta, mu = sp.symbols("v_A v_B eta mu", real=True)
 
 
 def _get(config, key, default):
@@ -78,6 +82,20 @@ WRONG_ANSWERS = {
         "convention B behind the A API": opt.sgd_momentum_pytorch,
         "momentum sign flipped, v ← −μv − ηg": _momentum(mu_sign=-1.0),
         "velocity not carried between steps": _momentum(carry=False),
+    },
+    "optimizers.sgd_momentum.start": {
+        "v_A0 = v_B0: A equals B from any start": v_B,
+        "v_A0 = η v_B0 (sign lost)": eta * v_B,
+        "v_A0 = −v_B0 (η dropped)": -v_B,
+        "v_A0 = −v_B0/η (the conversion inverted)": -v_B / eta,
+        "v_A0 = 0 whatever B's buffer (torch's fresh start assumed)": sp.Integer(0),
+    },
+    "optimizers.sgd_momentum.start_gap": {
+        "no gap: A equals B from any start": sp.Integer(0),
+        "μ(v_A0 − η v_B0) (sign of B's buffer)": mu * (v_A - eta * v_B),
+        "v_A0 + η v_B0 (μ dropped)": v_A + eta * v_B,
+        "μ(v_A0 + v_B0) (η dropped)": mu * (v_A + v_B),
+        "μ v_A0 (B's buffer ignored, as torch's fresh optimizer)": mu * v_A,
     },
     "optimizers.adam.torch": {
         "bias correction missing": _adam(bias_correction=False),
