@@ -478,16 +478,16 @@ REWRITINGS = [
     ("activations.softplus.derivative", "min(sigmoid(x), oo) + 0*min(1, inf)"),
     ("activations.sigmoid.derivative", "exp(-x)/(1 + exp(-x))^2"),
     ("activations.sigmoid.derivative", "1/(4*cosh(x/2)^2)"),
-    ("activations.relu.derivative", "Heaviside(x)"),
-    ("activations.relu.derivative", "Heaviside(x, 1)"),
     ("activations.relu.derivative", "where(x > 0, 1, 0)"),
-    ("activations.relu.derivative", "(sign(x) + 1)/2"),
+    ("activations.relu.derivative", "Heaviside(x, 0)"),
+    ("activations.relu.derivative", "(sign(x) + abs(sign(x)))/2"),
+    ("activations.relu.derivative", "where(x <= 0, 0, abs(x)/x)"),
+    ("activations.relu.derivative", "where(x <= 0, 0, 1)"),
+    ("activations.leaky_relu.derivative", "where(x <= 0, 0.01, 1)"),
+    ("activations.leaky_relu.derivative", "0.01*(x <= 0) + (x > 0)"),
+    ("activations.leaky_relu.derivative", "max(0.01, Heaviside(x, 0))"),
     ("activations.relu.derivative", "(x > 0)"),
     ("activations.relu.derivative", "max(0, sign(x))"),
-    ("activations.relu.derivative", "(abs(x)/x + 1)/2"),
-    ("activations.leaky_relu.derivative", "where(x < 0, 0.01, 1)"),
-    ("activations.leaky_relu.derivative", "0.01*(x < 0) + (x >= 0)"),
-    ("activations.leaky_relu.derivative", "max(0.01, Heaviside(x))"),
     ("activations.elu.derivative", "where(x <= 0, exp(x), 1)"),
     ("activations.elu.derivative", "min(exp(x), 1)"),
     ("activations.gelu.derivative", "Phi(x) + x*exp(-x^2/2)/sqrt(2*pi)"),
@@ -511,6 +511,30 @@ REWRITINGS = [
         " exp(z3)*(exp(z1) + exp(z2))/(exp(z1) + exp(z2) + exp(z3))^2]]",
     ),
 ]
+
+
+#: Right away from the kink, wrong at it: torch's ReLU′(0) = 0 and LeakyReLU′(0) = 0.01,
+#: against these answers' 1/2 or 1 (worked out by hand from each expression at x = 0).
+WRONG_AT_THE_KINK = [
+    ("activations.relu.derivative", "Heaviside(x)", "0.5"),
+    ("activations.relu.derivative", "Heaviside(x, 1)", "1"),
+    ("activations.relu.derivative", "(sign(x) + 1)/2", "0.5"),
+    ("activations.relu.derivative", "where(x < 0, 0, 1)", "1"),
+    ("activations.leaky_relu.derivative", "where(x < 0, 0.01, 1)", "1"),
+    ("activations.leaky_relu.derivative", "0.01*(x < 0) + (x >= 0)", "1"),
+    ("activations.leaky_relu.derivative", "max(0.01, Heaviside(x))", "0.5"),
+]
+
+
+@pytest.mark.parametrize("claim_id, text, at_zero", WRONG_AT_THE_KINK)
+def test_an_answer_wrong_only_at_the_kink_is_told_so_fast_and_thorough(claim_id, text, at_zero):
+    fast = check_answer(claim_id, text)
+    assert fast.verdict == NOT_EQUIVALENT
+    assert fast.witness.point == {"x": 0.0}
+    assert f"your answer gives {at_zero}," in fast.message
+    assert "right everywhere but at a kink" in fast.message
+    # the claim's own check (torch at x = 0 exactly) agrees with the fast path
+    assert check_answer(claim_id, text, thorough=True).verdict == NOT_EQUIVALENT
 
 
 @pytest.mark.parametrize("claim_id, text", REWRITINGS)

@@ -295,3 +295,22 @@ def test_answer_key_params_of_a_three_layer_net_from_a_file(tmp_path):
     assert values["y_hat"] == 1 and data["ties"] == []
     bad = _run("derivations", "answer-key", "--params", str(path), "--hidden", "2,3")
     _assert_refused(bad, "hidden:")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["verify", "check-answer", "activations.relu.derivative", "Heaviside(x, 0)"],
+        ["derivations", "answer-key", "--student-id", "3", "--hidden", "64,64"],  # 300 kB
+    ],
+)
+def test_a_reader_that_stops_early_gets_no_traceback(args):
+    # `| head -c 1`: the pipe closes after one byte while the command still writes
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout.read(1)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err

@@ -7,8 +7,9 @@
   cannot tell a branch, is re-evaluated in mpmath at 200 bits, which decides it; so do a few
   dozen points spread over the domain whatever float64 said. A difference mpmath confirms
   is the witness. Points exactly at a break of the *reference* (a kink, where a derivative
-  is undefined) are not compared; the points beside them are. Points where the reference is
-  undefined are not compared either.
+  takes the value of a convention, torch's) are compared last, exactly, so an answer right
+  everywhere but at the kink is told so. Points where the reference is undefined are not
+  compared.
 - **number, sequence, distribution, interval**: see :mod:`verify.answers.values`.
 
 >>> import sympy as sp
@@ -207,7 +208,7 @@ def _break_points(exprs, columns, lines, variables, domain, finish):
 
 
 def _excluded(refs, columns) -> np.ndarray:
-    """Points exactly at a break of the reference (its kinks), where nothing is compared."""
+    """Points exactly at a break of the reference (its kinks), compared after all others."""
     size = len(next(iter(columns.values())))
     out = np.zeros(size, bool)
     for r in refs:
@@ -298,13 +299,26 @@ def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
         spread = np.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
         witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]], deadline)
     compared = int((ok & ~skip).sum()) + decided
+    where, details = "differs from the derived result", {}
+    if witness is None:
+        # Equal away from the kinks: the value at a kink is part of the derived result (the
+        # convention torch's autograd follows there), so it is compared too, exactly.
+        kinks = np.nonzero(~ok & skip)[0][:MAX_REFEREED]
+        witness, decided, _ = _referee(cands[i], refs[i], columns, kinks, deadline)
+        compared += int((ok & skip).sum()) + decided
+        where = "equals the derived result away from its kinks, but not at one"
+        details = {
+            "hint": "right everywhere but at a kink; the value there is the convention torch's "
+            "autograd follows, which the derived result states"
+        }
     if witness is not None:
         return Outcome(
             NOT_EQUIVALENT,
-            f"{label(i)} differs from the derived result",
+            f"{label(i)} {where}",
             witness,
             method="enumeration",
             n=compared,
+            details=details,
         ), compared
     left = undecided
     if left > 0.05 * len(order) + 5 or compared == 0:
