@@ -20,7 +20,7 @@ networks at layer 28 instead of 11 %: that was the old simulation's mistake):
   and the law of the norm's growth (``initialization.overflow.state_law``).
 * :func:`law_networks`: the same float32 kernel for layers :data:`START` onward only, the
   state entering layer :data:`START` drawn from its exact law (:data:`LAW_NETWORKS` per
-  seed). Before layer 28 nothing can overflow (predicted ``P(first ≤ 27) ≈ 1e-174``: the
+  seed). Before layer 28 nothing can overflow (predicted ``P(first ≤ 27) < 1e-100``: the
   norm is at most a few per cent of what overflow needs), and given ``u_{l-1}``,
   ``W_l u_{l-1} ~ N(0, ‖u_{l-1}‖² I)``: its squared norm is ``‖u_{l-1}‖²`` times a fresh
   ``χ²_512`` and its direction is uniform and independent of everything before. So
