@@ -31,7 +31,9 @@ networks at layer 28 instead of 11 %: that was the old simulation's mistake):
   layer (``distribution``) and the first nan (``nan_layer``).
 
 Cost: one ``torch.randn(512, 512)`` takes about 1.6 ms on one core and dominates; a law
-network needs two (layers 28 and 29), a raw one 29 or 30. The 5,000 law networks give the
+network needs one (layer 28: all the runner-up's count needs), the first :data:`FOLLOWED`
+of them also layer 29 (the first nan, and the support), a raw one 29 or 30: about 12 s per
+seed for the four claims. The 5,000 law networks give the
 runner-up layer's count a standard error of 0.44 points; the exact two-sided binomial test
 at level 1e-6 then rejects a runner-up shifted by 3 points with power 0.94 (up, to 0.141)
 and 0.99 (down, to 0.081) (see tests/test_overflow.py, which recomputes these).
@@ -65,6 +67,8 @@ RAW_NETWORKS = 48
 LAW_NETWORKS = 5000
 #: The first layer the law networks run through the float32 kernel (1-based).
 START = 28
+#: Law networks per seed followed past layer :data:`START` to their first nan.
+FOLLOWED = 1000
 #: Kept for callers of the old name: the raw networks per seed.
 OVERFLOW_SEEDS = RAW_NETWORKS
 #: The near miss of the layer claims: the course prints the loop index.
@@ -159,38 +163,44 @@ def first_overflow(seed: int, *, seeds=RAW_NETWORKS, width=WIDTH, depth=OVERFLOW
     return raw_networks(seed, networks=count(seeds, "seeds"), width=width, depth=depth)["first"]
 
 
-def law_networks(seed: int, *, networks=LAW_NETWORKS, start=START) -> dict:
-    """``first`` and ``nan`` layers (1-based, 0 if none by layer 100) of width-512 networks
-    whose state entering layer ``start`` is drawn from its exact law (norm² a product of
-    ``start`` independent ``χ²_512``, direction uniform), then run through torch's float32
-    ``a @ x`` from layer ``start`` on. ``n_inf``: the number of inf entries in the first
-    layer holding inf or nan.
+def law_networks(seed: int, *, networks=LAW_NETWORKS, start=START, followed=FOLLOWED) -> dict:
+    """Width-512 networks whose state entering layer ``start`` is drawn from its exact law
+    (norm² a product of ``start`` independent ``χ²_512``, direction uniform), then run
+    through torch's float32 ``a @ x``: every network through layer ``start``, the first
+    ``followed`` of them on until a layer holds nan. ``first``: the first layer holding inf
+    or nan (1-based; 0 if none by layer 100; -1 for "none by layer ``start``, not followed");
+    ``nan``: the first layer holding nan for the followed networks (``followed`` entries).
 
-    >>> r = law_networks(0, networks=3)
-    >>> sorted(set(r["first"].tolist()) | set(r["nan"].tolist())) <= [28, 29, 30]
-    True
+    >>> r = law_networks(0, networks=4, followed=2)
+    >>> set(r["first"][:2].tolist()) <= {28, 29}, set(r["first"][2:].tolist()) <= {-1, 28}
+    (True, True)
     >>> law_networks(0, start=0)
     Traceback (most recent call last):
     ...
     ValueError: start: a positive integer is required, got 0
     """
-    return _law(valid_seed(seed), count(networks, "networks"), count(start, "start"))
+    networks, start = count(networks, "networks"), count(start, "start")
+    followed = count(followed, "followed", minimum=0, maximum=networks)
+    return _law(valid_seed(seed), networks, start, followed)
 
 
 @lru_cache(maxsize=8)
-def _law(seed, networks, start):
+def _law(seed, networks, start, followed):
     gen = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng([seed, 28])  # the norms: exact law, drawn in float64
     log_norm2 = np.log(rng.chisquare(WIDTH, size=(networks, start))).sum(axis=1)
-    first, nan = np.zeros(networks, int), np.zeros(networks, int)
+    first, nan = np.zeros(networks, int), np.zeros(followed, int)
     with one_thread():
         for k in range(networks):
             z = torch.randn(WIDTH, generator=gen, dtype=torch.float64)
             x = (z * math.exp(log_norm2[k] / 2 - math.log(float(z.norm())))).float()
-            first[k], nan[k], _ = _course_layers(x, gen, start, OVERFLOW_DEPTH, WIDTH)
+            if k < followed:
+                first[k], nan[k], _ = _course_layers(x, gen, start, OVERFLOW_DEPTH, WIDTH)
+            else:  # only layer `start`: all the runner-up's count needs
+                first[k] = _course_layers(x, gen, start, start, WIDTH)[0] or -1
     for v in (first, nan):
         v.setflags(write=False)
-    return {"first": first, "nan": nan}
+    return {"first": first, "nan": nan, "through": start, "followed": followed}
 
 
 def _as_distribution(candidate) -> dict:
@@ -200,45 +210,62 @@ def _as_distribution(candidate) -> dict:
     return probs
 
 
-def frequency_test(probs: dict, observed: np.ndarray) -> tuple[float, str]:
-    """p-value of observed first layers (0 = none) against ``probs`` (layer -> probability).
+def frequency_test(probs: dict, observed: np.ndarray, *, through=None, followed=None):
+    """p-value of observed first layers (0 = none) against ``probs`` (layer -> probability),
+    and how it was found.
 
     No categories are merged. A layer observed outside the predicted support (probability
     below ``1e-12``) rejects outright. Every predicted layer but the most likely gets an
     exact two-sided binomial test of its count (the most likely one's count is what the
     others leave); the p-value is the smallest times their number (Bonferroni). A single
-    predicted layer is tested by the support alone.
+    predicted layer is tested by the support alone. With ``followed = m``, only the first
+    ``m`` networks were followed to the end; the others were observed through layer
+    ``through`` (-1: nothing by then), so a layer up to ``through`` is counted over all
+    networks and a later one over the first ``m``.
 
     >>> frequency_test({29: 1.0}, np.array([29] * 99 + [28]))[0]
     0.0
     >>> round(frequency_test({28: 0.2, 29: 0.8}, np.array([29] * 90 + [28] * 10))[0], 4)
     0.0118
+    >>> round(frequency_test({28: 0.2, 29: 0.8}, np.array([29] * 10 + [28] * 10 + [-1] * 80),
+    ...                      through=28, followed=20)[0], 4)
+    1.0
     """
-    n = len(observed)
+    observed = np.asarray(observed)
+    m = len(observed) if followed is None else followed
     live = {(0 if k is None else k): p for k, p in probs.items() if p >= 1e-12}
-    outside = int(np.sum(~np.isin(observed, list(live))))
+    outside = int(np.sum(~np.isin(observed[:m], list(live))))
+    outside += int(np.sum(~np.isin(observed[m:], [*live, -1])))
     if outside:
         return 0.0, f"{outside} networks where the prediction gives probability < 1e-12"
     tested = sorted(live, key=live.get)[:-1]
     if not tested:
         return 1.0, "one predicted layer, and every network there"
-    pvals = [stats.binomtest(int(np.sum(observed == k)), n, live[k]).pvalue for k in tested]
+    pvals = []
+    for k in tested:
+        sample = observed if through is not None and 0 < k <= through else observed[:m]
+        pvals.append(stats.binomtest(int(np.sum(sample == k)), len(sample), live[k]).pvalue)
     p = min(1.0, len(tested) * min(pvals))
     named = ", ".join("none" if k == 0 else str(k) for k in tested)
     how = f"exact binomial test of the count at layer {named} (Bonferroni over {len(tested)})"
     return float(p), how
 
 
+def _label(v):
+    return {0: None, -1: f"later than {START} (not followed)"}.get(int(v), int(v))
+
+
 def _frequencies(observed: np.ndarray) -> str:
     values, counts = np.unique(observed, return_counts=True)
-    return ", ".join(f"{'none' if v == 0 else v}: {c}" for v, c in zip(values, counts, strict=True))
+    return ", ".join(
+        f"{'none' if _label(v) is None else _label(v)}: {c}"
+        for v, c in zip(values, counts, strict=True)
+    )
 
 
 def _observed_shares(observed: np.ndarray) -> dict:
     values, counts = np.unique(observed, return_counts=True)
-    return {
-        None if v == 0 else int(v): c / len(observed) for v, c in zip(values, counts, strict=True)
-    }
+    return {_label(v): c / len(observed) for v, c in zip(values, counts, strict=True)}
 
 
 def _mode(observed: np.ndarray) -> int:
@@ -286,8 +313,9 @@ def overflow_distribution_check(candidate, seed):
     False
     """
     probs = _as_distribution(candidate)
-    observed = law_networks(seed)["first"]
-    p, how = frequency_test(probs, observed)
+    r = law_networks(seed)
+    observed = r["first"]
+    p, how = frequency_test(probs, observed, through=r["through"], followed=r["followed"])
     shown = ", ".join(
         f"{'none' if k is None else k}: {v:.3f}" for k, v in probs.items() if v > 1e-4
     )
@@ -318,8 +346,8 @@ def nan_layer_check(candidate, seed):
     evidence = _mode_evidence(
         candidate, r["nan"], "first nan layer", f"networks (float32 a @ x from layer {START})"
     )
-    before = int(np.sum(r["first"] < r["nan"]))
-    same = int(np.sum(r["first"] == r["nan"]))
+    first = r["first"][: r["followed"]]
+    before, same = int(np.sum(first < r["nan"])), int(np.sum(first == r["nan"]))
     evidence.message += (
         f". inf came first (nan one or more layers later) in {before} networks; inf/nan and "
         f"nan first appeared in the same layer in {same}"
