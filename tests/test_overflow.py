@@ -210,3 +210,19 @@ def test_a_huge_depth_is_refused_at_once_and_the_largest_allowed_is_quick():
 def test_bad_arguments_name_themselves(call, name, error):
     with pytest.raises(error, match=name):
         call()
+
+
+def test_a_partly_followed_sample_counts_each_layer_where_it_was_observed():
+    # 5,000 networks seen through layer 28, the first 1,000 to the end: 111 per 1,000 at 28.
+    followed = [28] * 111 + [29] * 889
+    rest = [28] * 444 + [-1] * 3556
+    observed = np.array(followed + rest)
+    ok = {28: 0.111, 29: 0.889}
+    assert vo.frequency_test(ok, observed, through=28, followed=1000)[0] > 0.5
+    # a layer after 28 is counted over the followed networks only: 0 of 1,000, not 0 of 5,000
+    late = {28: 0.111, 29: 0.879, 30: 0.01}
+    p_late = vo.frequency_test(late, observed, through=28, followed=1000)[0]
+    assert p_late == pytest.approx(2 * stats.binomtest(0, 1000, 0.01).pvalue)
+    # a network not followed must not hide an impossible layer
+    bad = np.array(followed + [27] + rest[1:])
+    assert vo.frequency_test(ok, bad, through=28, followed=1000)[0] == 0

@@ -163,11 +163,12 @@ def first_overflow(seed: int, *, seeds=RAW_NETWORKS, width=WIDTH, depth=OVERFLOW
     return raw_networks(seed, networks=count(seeds, "seeds"), width=width, depth=depth)["first"]
 
 
-def law_networks(seed: int, *, networks=LAW_NETWORKS, start=START, followed=FOLLOWED) -> dict:
+def law_networks(seed: int, *, networks=LAW_NETWORKS, start=START, followed=None) -> dict:
     """Width-512 networks whose state entering layer ``start`` is drawn from its exact law
     (norm² a product of ``start`` independent ``χ²_512``, direction uniform), then run
     through torch's float32 ``a @ x``: every network through layer ``start``, the first
-    ``followed`` of them on until a layer holds nan. ``first``: the first layer holding inf
+    ``followed`` of them (default :data:`FOLLOWED`, at most ``networks``) on until a layer
+    holds nan. ``first``: the first layer holding inf
     or nan (1-based; 0 if none by layer 100; -1 for "none by layer ``start``, not followed");
     ``nan``: the first layer holding nan for the followed networks (``followed`` entries).
 
@@ -180,6 +181,7 @@ def law_networks(seed: int, *, networks=LAW_NETWORKS, start=START, followed=FOLL
     ValueError: start: a positive integer is required, got 0
     """
     networks, start = count(networks, "networks"), count(start, "start")
+    followed = min(FOLLOWED, networks) if followed is None else followed
     followed = count(followed, "followed", minimum=0, maximum=networks)
     return _law(valid_seed(seed), networks, start, followed)
 
