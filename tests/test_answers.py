@@ -1163,3 +1163,31 @@ def test_thorough_checks_evaluate_every_function_the_parser_accepts(claim_id, te
     claim's answer once raised NameError there ('cannot check' for a right answer)."""
     evidence = check_answer(claim_id, text, thorough=True)
     assert evidence.verdict == "equivalent", evidence.message
+
+
+def test_a_declared_near_miss_is_explained_beside_the_verdict():
+    # The course prints the loop index i = 28 of layer 29: a rejected answer, with the reason.
+    e = check_answer("initialization.overflow.layer", "28")
+    assert e.verdict == NOT_EQUIVALENT and not e.passed
+    assert e.message.endswith("that is the 0-based loop index of layer 29")
+    assert e.details["near_miss"] == "that is the 0-based loop index of layer 29"
+    for text, verdict in (("29", EQUIVALENT), ("27", NOT_EQUIVALENT), ("28.5", NOT_EQUIVALENT)):
+        e = check_answer("initialization.overflow.layer", text)
+        assert e.verdict == verdict and "near_miss" not in e.details, text
+    e = check_answer("initialization.overflow.nan_layer", "28")
+    assert "loop index of layer 29" in e.message
+
+
+def test_near_misses_are_declared_per_claim(demo_claims):
+    with mock.patch.dict(claims._REGISTRY):
+        claims.claim(
+            "demo.hinted",
+            "three",
+            method="exact",
+            answer="number",
+            derived=lambda: 3,
+            near_misses={2: "two is the index, not the count"},
+        )(lambda candidate, seed: None)
+        assert check_answer("demo.hinted", "2").message.endswith("not the count")
+        assert "index" not in check_answer("demo.hinted", "4").message
+        assert check_answer("demo.hinted", "3").verdict == EQUIVALENT

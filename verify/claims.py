@@ -75,6 +75,8 @@ class Claim:
     variables: tuple[str, ...] = ("x",)
     derived: Callable[[], Any] | None = None
     domain: Mapping[str, tuple] = field(default_factory=dict)
+    #: Known wrong answers worth a word: answer -> why it is near (shown beside the verdict).
+    near_misses: Mapping[Any, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not self.id or self.id.split(".")[0] != self.topic:
@@ -88,6 +90,22 @@ class Claim:
         self.variables = tuple(self.variables)
         if not isinstance(self.statement, str) or not self.statement:
             raise ValueError(f"statement: a non-empty string is required for {self.id}")
+
+    def near_miss(self, candidate) -> str | None:
+        """The explanation declared for ``candidate`` as a near miss, or None.
+
+        >>> c = Claim("demo.n", "demo", "n", "exact", lambda cand, seed: Evidence(),
+        ...           answer="number", variables=(), near_misses={28: "a loop index"})
+        >>> c.near_miss(28.0), c.near_miss(29)
+        ('a loop index', None)
+        """
+        for answer, why in self.near_misses.items():
+            try:
+                if bool(candidate == answer):
+                    return why
+            except (TypeError, ValueError):  # an answer of another kind is no near miss
+                continue
+        return None
 
     def reference(self):
         """The derived result that :meth:`check` checks when given no candidate.
@@ -197,6 +215,7 @@ def claim(
     variables: Iterable[str] = (),
     derived: Callable[[], Any] | None = None,
     domain: Mapping[str, tuple] | None = None,
+    near_misses: Mapping[Any, str] | None = None,
 ):
     """Declare a claim: decorates its check ``fn(candidate, seed) -> Evidence``.
 
@@ -222,6 +241,7 @@ def claim(
                 variables=tuple(variables),
                 derived=derived,
                 domain=dict(domain or {}),
+                near_misses=dict(near_misses or {}),
             )
         )
         return fn

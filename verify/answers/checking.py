@@ -175,6 +175,16 @@ def check_answer(claim_id: str, text: str, *, seed: int = 0, thorough: bool = Fa
     else:
         evidence = _fast(claim, candidate, seed, base)
     evidence.seconds = time.perf_counter() - start
+    return _with_near_miss(claim, candidate, evidence)
+
+
+def _with_near_miss(claim, candidate, evidence: Evidence) -> Evidence:
+    """A rejected answer the claim declares as a near miss gets its explanation beside the
+    verdict (in the message and in ``details["near_miss"]``)."""
+    why = claim.near_miss(candidate) if evidence.verdict == NOT_EQUIVALENT else None
+    if why:
+        evidence.message += f" — {why}"
+        evidence.details = {**evidence.details, "near_miss": why}
     return evidence
 
 

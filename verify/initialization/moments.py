@@ -24,8 +24,8 @@ Sizes, chosen for a test suite on two busy cores (the book's figure runs deeper 
   With 256 draws the engine's normal critical value is slightly optimistic: Student's t
   with 255 degrees of freedom puts 5e-7 rather than 2.5e-7 beyond it, so a four-layer claim
   has a false-alarm rate of at most 2e-6.
-* overflow (experiment i): simulated and tested in :mod:`verify.initialization.overflow`,
-  whose two claims are registered here with the others.
+* overflow (experiment i): simulated, tested and registered in
+  :mod:`verify.initialization.overflow`.
 
 >>> get("initialization.relu.second_moment").check().passed
 True
@@ -50,8 +50,6 @@ from verify.initialization.overflow import (  # noqa: F401 - first_overflow, fre
     first_overflow,
     frequency_test,
     one_thread,
-    overflow_distribution_check,
-    overflow_layer_check,
 )
 from verify.lazy import lazy, torch
 
@@ -395,21 +393,6 @@ def _declare():
         answer="number",
         derived=lambda: init.expected_rms(WIDTH),
     )(_rms_check)
-    claim(
-        "initialization.overflow.layer",
-        "the most likely first float32 inf/nan layer of the unit-normal 512-wide network",
-        method="monte-carlo",
-        answer="number",
-        derived=lambda: init.overflow_layer(WIDTH, "float32", depth=OVERFLOW_DEPTH),
-    )(overflow_layer_check)
-    claim(
-        "initialization.overflow.distribution",
-        "the predicted distribution of the first float32 inf/nan layer matches the frequencies "
-        "over seeds",
-        method="monte-carlo",
-        answer="distribution",
-        derived=lambda: init.overflow_distribution(WIDTH, OVERFLOW_DEPTH, "float32"),
-    )(overflow_distribution_check)
     for scheme, name, statement in (
         ("normal / sqrt(d)", "scaled", "weights N(0, 1/d), no activation: E[u_l²] stays 1"),
         (

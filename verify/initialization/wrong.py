@@ -86,3 +86,33 @@ WRONG_ANSWERS = {
         "Xavier with 3 instead of 6": [0.5 * 0.5 ** (k - 1) for k in LAYERS],
     },
 }
+
+
+# --- the overflow claims (helper "overflow"): the course's a @ x, its indexing, nan --------
+def _runner_up_shifted(by):
+    probs = dict(init.overflow_distribution(D))
+    probs[28], probs[29] = probs[28] + by, probs[29] - by
+    return probs
+
+
+for _claim_id, _wrong in {
+    "initialization.overflow.layer": {
+        "the 0-based loop index of layer 29 given as the layer": 28,
+    },
+    "initialization.overflow.distribution": {
+        "the runner-up 3 points more likely": _runner_up_shifted(0.03),
+        "the runner-up 3 points less likely": _runner_up_shifted(-0.03),
+        # What a batch of 8 networks through torch.bmm gives (another order of addition).
+        "the frequencies of batched bmm, not of a @ x": {28: 0.164, 29: 0.836},
+    },
+    "initialization.overflow.nan_layer": {
+        "the 0-based loop index of layer 29 given as the layer": 28,
+        "nan one layer after the first inf, always": 30,
+    },
+    "initialization.overflow.state_law": {
+        "2.3 % less growth per layer (χ²_500)": 500,
+        "the norm's growth sqrt(512) read as the squared norm's": 22.627,
+        "twice the growth (χ²_1024)": 1024,
+    },
+}.items():
+    WRONG_ANSWERS.setdefault(_claim_id, {}).update(_wrong)
