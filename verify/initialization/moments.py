@@ -56,6 +56,7 @@ from verify.initialization.overflow import (  # noqa: F401 - first_overflow, fre
 from verify.lazy import lazy, torch
 
 mc = lazy("verify.montecarlo")
+stats = lazy("scipy.stats")
 
 DEPTH = 4
 DRAWS = 256
@@ -205,6 +206,51 @@ def _layers_check(claim_id: str, scheme: str):
 BOUND_SHAPES = ((512, 512), (FAN_OUT, FAN_IN), (30, 100))
 
 
+#: A candidate scale must agree with torch's to this relative error: torch multiplies in float32
+#: (rounding of 2^-24 on the scale and on each product), so 1e-6 leaves a margin of 16 while a
+#: scale off by 1e-5 is rejected whatever the seed.
+SCALE_RTOL = 1e-6
+
+
+def torch_scale(fill, base, fan_out: int, fan_in: int, seed: int) -> float:
+    """The factor by which ``fill`` (a ``torch.nn.init`` function) multiplies the draws of
+    ``base`` (``tensor.uniform_(-1, 1)`` or ``tensor.normal_(0, 1)``) from the same generator
+    state: the least-squares slope of one on the other.
+
+    It reads the scale torch applies, exactly (to float32 rounding), whatever the sample size:
+    a Monte Carlo variance would need 10^11 draws to see a relative error of 1e-5 in a std. If
+    torch ever stopped drawing the scaled law from the same stream, the two tensors would not
+    be proportional, and :func:`_scale_evidence` says so instead of passing.
+
+    >>> s = torch_scale(lambda t, g: torch.nn.init.kaiming_normal_(t, nonlinearity="relu",
+    ...                 generator=g), lambda t, g: t.normal_(0, 1, generator=g), 256, 768, 0)
+    >>> abs(s / math.sqrt(2 / 768) - 1) < 1e-6
+    True
+    """
+    a = fill(torch.empty(fan_out, fan_in), torch.Generator().manual_seed(seed)).double()
+    b = base(torch.empty(fan_out, fan_in), torch.Generator().manual_seed(seed)).double()
+    slope = float((a * b).sum() / b.square().sum())
+    residual = float((a - slope * b).abs().max() / a.abs().max())
+    if residual > 1e-6:
+        raise AssertionError(
+            f"torch's init is not a multiple of the base draws (residual {residual:.1e})"
+        )
+    return slope
+
+
+def _scale_evidence(claim_id, shapes, fill, base, candidate_of, seed, what):
+    problems, worst, witness = [], -1.0, None
+    for fan_out, fan_in in shapes:
+        want = float(candidate_of(fan_in, fan_out))
+        got = torch_scale(fill, base, fan_out, fan_in, seed)
+        err = abs(want - got) / got
+        if err > worst:
+            worst, witness = err, Witness({"fan_in": fan_in, "fan_out": fan_out}, want, got)
+        if not err <= SCALE_RTOL:
+            problems.append(f"{fan_in}→{fan_out}: torch's {what} is {got:.9g}, not {want:.9g}")
+    return problems, worst, witness
+
+
 def _xavier_bound_check(candidate, seed):
     bound = candidate
     gen = torch.Generator().manual_seed(seed)
@@ -230,16 +276,59 @@ def _xavier_bound_check(candidate, seed):
             problems.append(f"{fan_in}→{fan_out}: max |w| = {top:.6g} exceeds {a:.6g}")
         elif top < a * (1 - eps):
             problems.append(f"{fan_in}→{fan_out}: max |w| = {top:.6g} never nears {a:.6g}")
+    # The support alone pins the bound to ~2e-5; torch's own scale pins it to float32 rounding.
+    scale_problems, scale_err, scale_witness = _scale_evidence(
+        "initialization.xavier_uniform.bound",
+        BOUND_SHAPES,
+        lambda t, g: torch.nn.init.xavier_uniform_(t, generator=g),
+        lambda t, g: t.uniform_(-1, 1, generator=g),
+        bound,
+        seed,
+        "bound",
+    )
+    if scale_problems and not problems:
+        witness = scale_witness
+    problems += scale_problems
     return Evidence(
         "initialization.xavier_uniform.bound",
         "torch-reference",
         not problems,
-        error=worst,
+        error=max(worst, scale_err),
+        tolerance=SCALE_RTOL,
         n=total,
         witness=witness,
         message="; ".join(problems)
         or f"torch's xavier_uniform_ stays within ±bound and reaches it (to {worst:.1e}) on "
-        f"{len(BOUND_SHAPES)} shapes",
+        f"{len(BOUND_SHAPES)} shapes, and scales U(-1, 1) draws by the bound (to "
+        f"{scale_err:.1e})",
+    )
+
+
+#: Shapes (fan_out, fan_in) for the Kaiming scale; no fan equal to 1 or to another.
+KAIMING_SHAPES = ((FAN_OUT, FAN_IN), (30, 100), (512, 512))
+
+
+def _kaiming_scale_check(candidate, seed):
+    problems, worst, witness = _scale_evidence(
+        "initialization.kaiming_normal.scale",
+        KAIMING_SHAPES,
+        lambda t, g: torch.nn.init.kaiming_normal_(t, nonlinearity="relu", generator=g),
+        lambda t, g: t.normal_(0, 1, generator=g),
+        lambda fi, fo: candidate(fi),
+        seed,
+        "std",
+    )
+    return Evidence(
+        "initialization.kaiming_normal.scale",
+        "torch-reference",
+        not problems,
+        error=worst,
+        tolerance=SCALE_RTOL,
+        n=sum(a * b for a, b in KAIMING_SHAPES),
+        witness=witness,
+        message="; ".join(problems)
+        or f"torch's kaiming_normal_ multiplies N(0, 1) draws by the std (to {worst:.1e}) on "
+        f"{len(KAIMING_SHAPES)} shapes",
     )
 
 
@@ -301,29 +390,104 @@ def _relu_check(candidate, seed):
     )
 
 
-RMS_DRAWS, RMS_INPUTS = 1000, 10
+#: Experiment (ii), sized to tell its two estimators apart: RMS_MATRICES matrices a, each
+#: with RMS_INPUTS inputs x (so 114,688 pairs). The pooled RMS (root of the mean over pairs of
+#: mean(y²)) tends to sqrt(512) = 22.6274, the mean of the per-pair RMS to 22.6053: relative
+#: gaps of 1.95e-3 in the mean square and 9.8e-4 in the RMS. One pair's mean square has a
+#: relative spread of sqrt(4/512) ≈ 0.088; two control variates with known means, the
+#: input's ‖x‖²/d (mean 1) and the matrix's ‖a‖²_F/d² (mean 1), take out its norm part and
+#: all the spread between matrices, leaving sqrt(2/512) ≈ 0.0625. The standard errors are
+#: then 0.099 in the mean square and 0.0022 in the RMS: each claim's value is 10 standard
+#: errors from the other's, so each rejects the other at level 1e-6 (critical t ≈ 5.0) with
+#: probability 1 - 1e-7. Float32 rounding of y (relative 1e-7) is far below both.
+RMS_MATRICES, RMS_INPUTS = 224, 512
 
 
-def _rms_check(candidate, seed):
-    expected = float(candidate)
+@lru_cache(maxsize=4)
+def rms_draws(seed: int, matrices: int = RMS_MATRICES, inputs: int = RMS_INPUTS) -> np.ndarray:
+    """Per matrix ``a`` (rows): the mean over its inputs of mean(y²) and of the RMS of
+    ``y = a x``, then of ``‖x‖²/d - 1``, and ``‖a‖²_F/d² - 1``; float32 products as the
+    course runs them, averaged in float64.
 
-    def sampler(n, gen):
-        # One matrix a per draw, RMS_INPUTS inputs x through it: 10,000 (a, x) pairs.
-        a = torch.randn(n, WIDTH, WIDTH, generator=gen)
-        y = torch.bmm(a, torch.randn(n, WIDTH, RMS_INPUTS, generator=gen)).double()
-        return y.square().mean(dim=1).sqrt().mean(dim=1)
-
+    >>> rms_draws(0, 3, 4).shape
+    (3, 4)
+    """
+    matrices, inputs = count(matrices, "matrices", minimum=4), count(inputs, "inputs")
+    gen = torch.Generator().manual_seed(seed)
+    rows = []
     with one_thread():
-        est = mc.estimate(sampler, RMS_DRAWS, seed=seed, level=LEVEL, batch=50)
-    return mc.evidence(
-        "initialization.unit_normal.rms",
-        est,
-        expected,
-        message=(
-            f"RMS of y = a x, a ~ N(0, I) {WIDTH}×{WIDTH}, over {RMS_DRAWS * RMS_INPUTS} (a, x) "
-            f"pairs: {est} vs {expected:.6g} (sqrt({WIDTH}) = {math.sqrt(WIDTH):.6g})"
-        ),
-    )
+        for _ in range(matrices):
+            a = torch.randn(WIDTH, WIDTH, generator=gen)
+            x = torch.randn(WIDTH, inputs, generator=gen)
+            mean_square = (a @ x).double().square().mean(dim=0)
+            rows.append(
+                [
+                    float(mean_square.mean()),
+                    float(mean_square.sqrt().mean()),
+                    float(x.double().square().mean(dim=0).mean()) - 1.0,
+                    float(a.double().square().mean()) - 1.0,
+                ]
+            )
+    out = np.array(rows)
+    out.setflags(write=False)  # cached
+    return out
+
+
+def controlled_mean(values: np.ndarray, controls: np.ndarray, level: float = LEVEL):
+    """Mean of ``values`` with control variates of known mean zero (least squares), its
+    standard error, and the two-sided critical value of Student's t at ``level``.
+
+    >>> rng = np.random.default_rng(0)
+    >>> c = rng.normal(size=(200, 1)); v = 3 + 5 * c[:, 0] + rng.normal(size=200) * 0.1
+    >>> m, se, t = controlled_mean(v, c)
+    >>> abs(m - 3) < 5 * se < 0.05
+    True
+    """
+    n, k = controls.shape
+    design = np.column_stack([np.ones(n), controls])
+    coef, *_ = np.linalg.lstsq(design, values, rcond=None)
+    residual = values - design @ coef
+    # se of the intercept: the controls' sample means are not exactly 0
+    cov = np.linalg.inv(design.T @ design) * (residual @ residual) / (n - k - 1)
+    return float(coef[0]), float(math.sqrt(cov[0, 0])), float(stats.t.isf(level / 2, n - k - 1))
+
+
+def _rms_check(claim_id, column, pooled):
+    def check(candidate, seed):
+        expected = float(candidate)
+        draws = rms_draws(seed)
+        mean, se, crit = controlled_mean(draws[:, column], draws[:, 2:])
+        target = expected**2 if pooled else expected
+        t = (mean - target) / se if math.isfinite(target) else math.inf
+        p = float(2 * stats.t.sf(abs(t), len(draws) - 3)) if math.isfinite(t) else 0.0
+        shown = math.sqrt(mean) if pooled else mean
+        half = crit * se / (2 * math.sqrt(mean)) if pooled else crit * se
+        what = (
+            "root of the mean over pairs of mean(y²)" if pooled else "mean over pairs of the RMS"
+        )
+        n = len(draws) * RMS_INPUTS
+        return Evidence(
+            claim_id,
+            "monte-carlo",
+            p > LEVEL,
+            expected=expected,
+            measured=shown,
+            error=abs(shown - expected),
+            tolerance=half,
+            interval=(shown - half, shown + half),
+            p_value=p,
+            n=n,
+            seed=seed,
+            witness=Witness({"width": WIDTH, "pairs": n}, expected, shown),
+            message=(
+                f"{what} of y = a x, a ~ N(0, I) {WIDTH}×{WIDTH}, over {n} (a, x) pairs: "
+                f"{shown:.5f} ± {half:.2g} vs {expected:.6g} (t-test with control variates, "
+                f"level {LEVEL:g}; sqrt({WIDTH}) = {math.sqrt(WIDTH):.5f}, "
+                f"E[χ]²/sqrt({WIDTH}) = {init.expected_rms(WIDTH):.5f})"
+            ),
+        )
+
+    return check
 
 
 # --- registry -------------------------------------------------------------------------------
@@ -365,6 +529,15 @@ def _declare():
         )
     )
     claim(
+        "initialization.kaiming_normal.scale",
+        "torch's kaiming_normal_ (ReLU, fan-in) multiplies its N(0, 1) draws by sqrt(2/fan_in)",
+        method="torch-reference",
+        answer="function",
+        variables=("fan_in",),
+        derived=lambda: init.kaiming_sigma().result.xreplace({init.d: fan_in}),
+        domain={"fan_in": FANS["fan_in"]},
+    )(_kaiming_scale_check)
+    claim(
         "initialization.kaiming_normal.std",
         "torch's kaiming_normal_ (ReLU, fan-in) has std sqrt(2/fan_in)",
         method="monte-carlo",
@@ -388,13 +561,21 @@ def _declare():
         derived=lambda: init.relu_by_gaussian_integral().result.subs(init.s, 1),
     )(_relu_check)
     claim(
-        "initialization.unit_normal.rms",
-        "the RMS of y = a x (a, x standard normal, width 512) is about sqrt(512); exactly "
-        "E[χ_512]²/sqrt(512)",
+        "initialization.unit_normal.rms_pooled",
+        "the course's RMS of y = a x (a, x standard normal, width 512), the root of the mean "
+        "of mean(y²) over many pairs, tends to sqrt(512)",
+        method="monte-carlo",
+        answer="number",
+        derived=lambda: math.sqrt(WIDTH),
+    )(_rms_check("initialization.unit_normal.rms_pooled", 0, pooled=True))
+    claim(
+        "initialization.unit_normal.rms_per_pair",
+        "the mean over pairs of the RMS of y = a x (width 512) is E[χ_512]²/sqrt(512), below "
+        "sqrt(512)",
         method="monte-carlo",
         answer="number",
         derived=lambda: init.expected_rms(WIDTH),
-    )(_rms_check)
+    )(_rms_check("initialization.unit_normal.rms_per_pair", 1, pooled=False))
     claim(
         "initialization.overflow.layer",
         "the most likely first float32 inf/nan layer of the unit-normal 512-wide network",

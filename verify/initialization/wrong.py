@@ -28,11 +28,17 @@ WRONG_ANSWERS = {
         "3 instead of 6": lambda fi, fo: math.sqrt(3 / (fi + fo)),
         "fan_in only": lambda fi, fo: math.sqrt(6 / fi),
         "the std sqrt(2/(n_in + n_out)) used as the bound": lambda fi, fo: math.sqrt(2 / (fi + fo)),
+        "the bound × (1 + 1e-5)": lambda fi, fo: math.sqrt(6 / (fi + fo)) * (1 + 1e-5),
     },
     "initialization.xavier_uniform.variance": {
         "3 instead of 6 (variance 1/(n_in + n_out))": lambda fi, fo: 1 / (fi + fo),
         "LeCun's 1/fan_in": lambda fi, fo: 1 / fi,
         "a² instead of a²/3": lambda fi, fo: 6 / (fi + fo),
+    },
+    "initialization.kaiming_normal.scale": {
+        "the std × (1 + 1e-5)": lambda fan_in: math.sqrt(2 / fan_in) * (1 + 1e-5),
+        "the std × (1 - 1e-5)": lambda fan_in: math.sqrt(2 / fan_in) * (1 - 1e-5),
+        "fan_in + 1 (an off-by-one fan)": lambda fan_in: math.sqrt(2 / (fan_in + 1)),
     },
     "initialization.kaiming_normal.std": {
         "ReLU factor 1 instead of ½": lambda fan_in: math.sqrt(1 / fan_in),
@@ -44,10 +50,14 @@ WRONG_ANSWERS = {
         "¼ (squared the ½)": 0.25,
         "1/sqrt 2": 1 / math.sqrt(2),
     },
-    "initialization.unit_normal.rms": {
+    "initialization.unit_normal.rms_pooled": {
+        "E[χ]²/sqrt(512): the mean of the per-pair RMS": init.expected_rms(D),
         "512: the mean square, not its root": 512.0,
+        "sqrt(511): a Bessel correction that is not there": math.sqrt(D - 1),
+    },
+    "initialization.unit_normal.rms_per_pair": {
+        "sqrt(512): the pooled RMS": math.sqrt(D),
         "1: the scale thought to stay put": 1.0,
-        "sqrt(512) · 1.02: a 2 % error": math.sqrt(512) * 1.02,
     },
     "initialization.overflow.layer": {
         "off by one (early)": 28,
