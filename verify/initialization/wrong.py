@@ -96,3 +96,72 @@ WRONG_ANSWERS = {
         "Xavier with 3 instead of 6": [0.5 * 0.5 ** (k - 1) for k in LAYERS],
     },
 }
+
+# --- initmoments: finite width and layer 100 ------------------------------------------------
+FW_D, FW_L = 32, 5  # verify.initialization.moments.FW_WIDTH, FW_DEPTH
+
+
+def _q_last(var, depth=100, squash=None):
+    """E[u_depth²] of the tanh map with weight variance ``var`` (or a wrong ``squash``)."""
+    squash = squash or init.SECOND_MOMENT["tanh"]
+    q = D * var
+    for _ in range(depth - 1):
+        q = D * var * squash(q)
+    return q
+
+
+def _flipped(name):
+    q = init.second_moments(init.SHORT[name][0], FW_D, FW_L)
+    return list(2 * q - init.finite_width_second_moments(name, FW_D, FW_L))
+
+
+_KAIMING_MEAN = 1 / math.sqrt(math.pi)  # E[ReLU(u)], u ~ N(0, 2)
+
+WRONG_ANSWERS.update(
+    {
+        "initialization.tanh.finite_width": {
+            "the infinite-width variance map": list(
+                init.second_moments("tanh, normal / sqrt(d)", FW_D, FW_L)
+            ),
+            "the correction with the wrong sign (above the map)": _flipped("tanh"),
+        },
+        "initialization.xavier_tanh.finite_width": {
+            "the infinite-width variance map": list(
+                init.second_moments("tanh, Xavier uniform", FW_D, FW_L)
+            ),
+            "the correction with the wrong sign (above the map)": _flipped("xavier_tanh"),
+        },
+        "initialization.scaled.layer100": {
+            "half the scale: (0, 0.5)": [0.0, 0.5],
+            "a mean of half the std: (0.5, 1)": [0.5, 1.0],
+            "the unit-normal growth: (0, sqrt(512))": [0.0, math.sqrt(D)],
+        },
+        "initialization.tanh.layer100": {
+            "tanh ignored: (0, 1)": [0.0, 1.0],
+            "tanh² of the RMS, no average over z": [
+                0.0,
+                math.tanh(math.sqrt(_q_last(1 / D, squash=lambda q: math.tanh(math.sqrt(q)) ** 2))),
+            ],
+            "weights N(0, 2/d) (Kaiming's variance with tanh)": [
+                0.0,
+                math.sqrt(init.SECOND_MOMENT["tanh"](_q_last(2 / D))),
+            ],
+        },
+        "initialization.xavier_tanh.layer100": {
+            "tanh ignored: (0, 1)": [0.0, 1.0],
+            "Xavier with 3 instead of 6": [
+                0.0,
+                math.sqrt(init.SECOND_MOMENT["tanh"](_q_last(1 / (2 * D)))),
+            ],
+        },
+        "initialization.kaiming_relu.layer100": {
+            "the pre-activation's (0, sqrt 2)": [0.0, math.sqrt(2)],
+            "the RMS sqrt(E[ReLU(u)²]) = 1 taken for the std": [_KAIMING_MEAN, 1.0],
+            "a mean of 0 with the std kept at 1": [0.0, 1.0],
+        },
+        "initialization.xavier_relu.layer100": {
+            "no halving: Kaiming's values": [_KAIMING_MEAN, math.sqrt(1 - 1 / math.pi)],
+            "the pre-activation's (0, 2^-49.5)": [0.0, 2.0**-49.5],
+        },
+    }
+)
