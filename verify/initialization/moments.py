@@ -24,6 +24,21 @@ Sizes, chosen for a test suite on two busy cores (the book's figure runs deeper 
   With 256 draws the engine's normal critical value is slightly optimistic: Student's t
   with 255 degrees of freedom puts 5e-7 rather than 2.5e-7 beyond it, so a four-layer claim
   has a false-alarm rate of at most 2e-6.
+  The tanh claims compare with :func:`derivations.initialization.finite_width_second_moments`
+  (the map's first-order finite-width correction, -0.12 % at layer 4: under one standard
+  error, so the uncorrected map passes too); the correction itself is tested at width 32
+  (:data:`FW_WIDTH`), where it is 16 times larger and the map is rejected.
+* layer 100 (what the course prints): :data:`L100_NETWORKS` networks per weight family, one
+  input each, 0.12 s a network. Three tests at level 1e-6/3 each (critical z 5.1): the mean
+  of log std against the candidate's std shifted by the derived log-normal gap, with the
+  predicted spread (standard error 0.12 for the ReLU schemes, 0.08 for "scaled", 0.05 for
+  tanh: a std off by a factor 3.6, 2.2 or 1.6 is rejected with probability 1 - 2e-7); the mean
+  of mean/std (standard error 0.007 for ReLU, 0.011 for the symmetric schemes: a candidate's
+  mean/std off by 0.07 or 0.11 is rejected as surely); and a χ² test of the sample variance of
+  log std against the predicted one (with 15 degrees of freedom it rejects a spread
+  under-predicted by a factor 2.0 with probability 0.5, and cannot see an over-prediction
+  by less than about 4).
+* experiment (ii): :data:`RMS_MATRICES` matrices × :data:`RMS_INPUTS` inputs, see there.
 * overflow (experiment i): simulated and tested in :mod:`verify.initialization.overflow`,
   whose two claims are registered here with the others.
 
