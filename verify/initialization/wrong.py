@@ -159,9 +159,15 @@ WRONG_ANSWERS.update(
             "the RMS sqrt(E[ReLU(u)²]) = 1 taken for the std": [_KAIMING_MEAN, 1.0],
             "a mean of 0 with the std kept at 1": [0.0, 1.0],
         },
-        "initialization.xavier_relu.layer100": {
-            "no halving: Kaiming's values": [_KAIMING_MEAN, math.sqrt(1 - 1 / math.pi)],
-            "the pre-activation's (0, 2^-49.5)": [0.0, 2.0**-49.5],
+        "initialization.xavier_relu.layer100": {  # log2 of (mean, std)
+            "no halving: Kaiming's values": [
+                math.log2(_KAIMING_MEAN),
+                math.log2(math.sqrt(1 - 1 / math.pi)),
+            ],
+            "the pre-activation's std 2^-49.5 beside ReLU's mean": [
+                -49.5 + math.log2(1 / math.sqrt(2 * math.pi)),
+                -49.5,
+            ],
         },
     }
 )
