@@ -5,10 +5,12 @@ from the raw torch procedures of :mod:`verify.initialization`, seeded, so each f
 same on every run.
 
 >>> sorted(FIGURES)
-['initialization.overflow', 'initialization.scale']
+['initialization.layer100', 'initialization.overflow', 'initialization.scale']
 """
 
 from __future__ import annotations
+
+import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -135,3 +137,53 @@ def overflow(seed: int = 0):
 
 
 FIGURES = {"initialization.scale": scale, "initialization.overflow": overflow}
+
+
+def layer100(seed: int = 0):
+    """Layer 100: the std each network prints, per scheme, against the prediction.
+
+    Each marker is one network of the claim's simulation (``log`` of its ``x.std()``); the bar
+    is the predicted mean ± 2 sd of that log across seeds, the cross the log of the variance
+    map's std: for the ReLU schemes a typical seed prints a std well below it.
+
+    >>> layer100().axes[0].get_ylabel()
+    "log(printed std / map's std)"
+    """
+    from verify.initialization import moments as vm
+
+    schemes = list(init.SHORT)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7, 3.8))
+        for k, scheme in enumerate(schemes):
+            rows = vm.layer100_draws(vm.L100_FAMILY[scheme], seed)[scheme]
+            base = math.log(init.post_activation_moments(scheme, vm.L100_LAYER)[1])
+            mean, sd = init.log_std_moments(scheme, vm.L100_LAYER)
+            jitter = np.linspace(-0.15, 0.15, len(rows))
+            ax.plot(
+                k + jitter,
+                np.log(rows[:, 1]) - base,
+                "o",
+                ms=3,
+                color="C1",
+                label="one network (simulated)" if k == 0 else None,
+            )
+            ax.errorbar(
+                k + 0.3,
+                mean - base,
+                yerr=2 * sd,
+                fmt="s",
+                color="C0",
+                capsize=4,
+                label="predicted mean ± 2 sd" if k == 0 else None,
+            )
+            ax.plot(k, 0.0, "x", color="k", ms=8, label="variance map" if k == 0 else None)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_xticks(range(len(schemes)), schemes)
+        ax.set_ylabel("log(printed std / map's std)")
+        ax.set_title("width 512, layer 100: the printed std across seeds")
+        ax.legend(frameon=False, fontsize=8, loc="lower left")
+        fig.tight_layout()
+    return fig
+
+
+FIGURES["initialization.layer100"] = layer100

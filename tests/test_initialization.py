@@ -169,3 +169,156 @@ def test_a_deep_prediction_stops_once_the_first_overflow_is_certain():
     probs = init.overflow_distribution(512, 1000, "float64")
     assert None not in probs and 220 < max(probs, key=probs.get) < 235
     assert sum(probs.values()) == pytest.approx(1.0, abs=1e-10)
+
+
+# --- issue 10 -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: init.xavier_uniform_bound(10**400, 10), ValueError, "fan_in"),
+        (lambda: init.xavier_uniform_bound(10, 10**400), ValueError, "fan_out"),
+        (lambda: init.kaiming_normal_std(10**400), ValueError, "fan_in"),
+        (lambda: init.kaiming_normal_std(float("nan")), TypeError, "fan_in"),
+        (lambda: init.kaiming_normal_std(float("inf")), TypeError, "fan_in"),
+        (lambda: init.kaiming_normal_std(8 + 0j), TypeError, "fan_in"),
+        (lambda: init.xavier_uniform_bound(True, 10), TypeError, "fan_in"),
+        (lambda: init.xavier_uniform_bound(10, float("nan")), TypeError, "fan_out"),
+        (lambda: init.xavier_uniform_bound(10, 3j), TypeError, "fan_out"),
+        (lambda: init.post_activation_moments("relu", 100), ValueError, "scheme"),
+        (lambda: init.post_activation_moments("tanh", 0), ValueError, "layer"),
+        (lambda: init.post_activation_moments("tanh", 10**400), ValueError, "layer"),
+        (lambda: init.post_activation_moments("tanh", 3, width=0), ValueError, "width"),
+        (lambda: init.post_activation_moments("tanh", 2.0), TypeError, "layer"),
+        (lambda: init.log_std_moments("scaled", 100, width=2), ValueError, "width"),
+        (lambda: init.log_std_moments("scaled", True), TypeError, "layer"),
+        (lambda: init.ratio_moments("kaiming_relu", float("inf")), TypeError, "width"),
+        (lambda: init.finite_width_second_moments("tanh", 32, 10**5), ValueError, "depth"),
+        (lambda: init.tanh_map_terms(float("nan")), ValueError, "q"),
+    ],
+)
+def test_bad_input_is_refused_by_name(call, error, name):
+    with pytest.raises(error, match=f"^{name}:"):
+        call()
+
+
+def test_the_two_rms_estimators_have_different_limits():
+    # By hand: the pooled RMS is sqrt(E[‖ax‖²]/d) = sqrt(d·d/d); the per-pair mean is
+    # E[χ_d]²/sqrt(d) with scipy's chi. They differ by 0.022, 10 claim standard errors.
+    pooled = claims.get("initialization.unit_normal.rms_pooled").reference()
+    per_pair = claims.get("initialization.unit_normal.rms_per_pair").reference()
+    assert pooled == pytest.approx(math.sqrt(512), rel=1e-15)
+    assert per_pair == pytest.approx(stats.chi(512).mean() ** 2 / math.sqrt(512), rel=1e-12)
+    ev = claims.get("initialization.unit_normal.rms_per_pair").check()
+    assert (pooled - per_pair) > 9 * ev.tolerance / mc_critical_t()
+
+
+def mc_critical_t():
+    return stats.t.isf(0.5e-6, vi.moments.RMS_MATRICES - 3)
+
+
+def test_controlled_mean_matches_ordinary_least_squares():
+    rng = np.random.default_rng(3)
+    c = rng.normal(size=(300, 2))
+    v = 2.5 + c @ [4.0, -1.5] + rng.normal(size=300) * 0.2
+    mean, se, _ = vi.moments.controlled_mean(v, c)
+    x = np.column_stack([np.ones(300), c])
+    fit = stats.linregress(c[:, 0], v - 2.5 - c[:, 1] * -1.5)  # one control: a 1-D check
+    assert mean == pytest.approx(np.linalg.lstsq(x, v, rcond=None)[0][0], rel=1e-12)
+    assert 0.2 / math.sqrt(300) * 0.8 < se < 0.2 / math.sqrt(300) * 1.25
+    assert fit.slope == pytest.approx(4.0, abs=0.05)
+
+
+def test_torch_scales_are_the_formulas_torch_documents():
+    # torch's docs: kaiming std = gain / sqrt(fan_in), gain sqrt(2) for ReLU; Xavier bound
+    # gain · sqrt(6 / (fan_in + fan_out)). Fans 100 and 30: none is 1 or equal to the other.
+    kaiming = vi.moments.torch_scale(
+        lambda t, g: torch.nn.init.kaiming_normal_(t, nonlinearity="relu", generator=g),
+        lambda t, g: t.normal_(0, 1, generator=g),
+        30,
+        100,
+        5,
+    )
+    assert kaiming == pytest.approx(torch.nn.init.calculate_gain("relu") / 10, rel=1e-7)
+    assert init.kaiming_normal_std(100) == pytest.approx(kaiming, rel=1e-7)
+    xavier = vi.moments.torch_scale(
+        lambda t, g: torch.nn.init.xavier_uniform_(t, generator=g),
+        lambda t, g: t.uniform_(-1, 1, generator=g),
+        30,
+        100,
+        5,
+    )
+    assert init.xavier_uniform_bound(100, 30) == pytest.approx(xavier, rel=1e-7)
+    for claim_id, wrong in (
+        ("initialization.xavier_uniform.bound", lambda fi, fo: math.sqrt(6 / (fi + fo)) * 1.00001),
+        ("initialization.kaiming_normal.scale", lambda fi: math.sqrt(2 / fi) * 0.99999),
+    ):
+        ev = claims.get(claim_id).check(wrong, seed=11)
+        assert not ev.passed and ev.witness is not None
+
+
+def test_heat_equation_derivatives_against_finite_differences():
+    for q in (0.3, 1.7):
+        h = 1e-4
+        g = [init.tanh_map_terms(q + k * h)["g"] for k in (-1, 0, 1)]
+        t = init.tanh_map_terms(q)
+        assert t["g1"] == pytest.approx((g[2] - g[0]) / (2 * h), rel=1e-7)
+        assert t["g2"] == pytest.approx((g[2] - 2 * g[1] + g[0]) / h**2, rel=1e-4)
+
+
+def test_finite_width_layer_two_against_the_exact_integral():
+    # With normal weights E[u_2²] = E[g(Q_1)] exactly, Q_1 = χ²_d/d: a 1-D integral (scipy's
+    # chi-square density). The first-order correction must carry the gap up to O(1/d²): its
+    # relative error falls like 1/d.
+    errors = []
+    for d in (32, 128):
+        exact = integrate.quad(
+            lambda v, d=d: init.SECOND_MOMENT["tanh"](v / d) * stats.chi2.pdf(v, d),
+            0,
+            d * 6,
+            limit=400,
+        )[0]
+        infinite = init.second_moments("tanh, normal / sqrt(d)", d, 2)[1]
+        first = init.finite_width_second_moments("tanh", d, 2)[1]
+        assert exact < infinite  # the finite network sits below the map
+        errors.append(abs(first - exact) / abs(infinite - exact))
+    assert errors[0] < 0.1 and errors[1] < errors[0] / 2.5
+
+
+def test_post_activation_moments_against_quadrature():
+    for scheme, f in (("kaiming_relu", lambda u: np.maximum(u, 0)), ("tanh", np.tanh)):
+        q = init.second_moments(init.SHORT[scheme][0], 512, 7)[-1]
+        m1, m2 = (
+            integrate.quad(
+                lambda z, f=f, q=q, k=k: f(math.sqrt(q) * z) ** k * stats.norm.pdf(z), -30, 30
+            )[0]
+            for k in (1, 2)
+        )
+        mean, std = init.post_activation_moments(scheme, 7)
+        assert mean == pytest.approx(m1, abs=1e-12)
+        assert std == pytest.approx(math.sqrt(m2 - m1**2), rel=1e-9)
+    assert init.post_activation_moments("xavier_relu", 5)[1] == pytest.approx(
+        math.sqrt(2.0**-4 * (0.5 - 1 / (2 * math.pi))), rel=1e-12
+    )
+
+
+def test_log_std_and_ratio_against_sampling_the_scalar_model():
+    # The per-layer factors drawn directly with NumPy (ReLU: 2/d Σ ReLU(z)², 100 layers is
+    # too slow here, so 30 layers of width 96), and the last layer's sample std and mean.
+    rng = np.random.default_rng(1)
+    d, layers, n = 96, 30, 20_000
+    log_s = np.log(rng.chisquare(d, n) / d)
+    for _ in range(layers - 1):
+        z = rng.standard_normal((n, d))
+        log_s += np.log(2 / d * np.square(np.maximum(z, 0)).sum(axis=1))
+    last = np.maximum(rng.standard_normal((n, d)), 0)
+    log_std = 0.5 * (log_s + math.log(2)) + np.log(last.std(axis=1, ddof=1))
+    mean, sd = init.log_std_moments("kaiming_relu", layers, width=d)
+    assert mean == pytest.approx(log_std.mean(), abs=6 * log_std.std() / math.sqrt(n))
+    assert sd == pytest.approx(log_std.std(), rel=0.03)
+    ratio = last.mean(axis=1) / last.std(axis=1, ddof=1)
+    r_mean, r_sd = init.ratio_moments("kaiming_relu", d)
+    assert r_mean == pytest.approx(ratio.mean(), abs=6 * ratio.std() / math.sqrt(n))
+    assert r_sd == pytest.approx(ratio.std(), rel=0.03)
+    # the map's own ratio (no 1/d bias) is 6 standard errors off: the bias is needed
+    naive = (1 / math.sqrt(2 * math.pi)) / math.sqrt(0.5 - 1 / (2 * math.pi))
+    assert abs(naive - ratio.mean()) > 4 * ratio.std() / math.sqrt(n)

@@ -259,11 +259,35 @@ def relu_layer_maps() -> dict[str, Derivation]:
     }
 
 
+def heat_equation() -> Derivation:
+    r"""The N(0, q) density solves ``∂p/∂q = ½ ∂²p/∂u²``.
+
+    Integrating by parts twice, ``d/dq E[f(sqrt(q) z)] = ½ E[f''(sqrt(q) z)]`` for a smooth
+    bounded ``f``: the derivatives of the tanh map in ``q`` used by the finite-width
+    correction are Gaussian averages of derivatives of ``tanh²``.
+
+    >>> heat_equation().check().ok
+    True
+    """
+    pdf = sp.exp(-(u**2) / (2 * q)) / sp.sqrt(2 * sp.pi * q)
+    return Derivation(
+        "the Gaussian heat equation",
+        [q, u],
+        [
+            Step(sp.Derivative(pdf, q), Reason("{}", (Notation("p_q(u)", "p_q(u)"),))),
+            Step(sp.diff(pdf, q), "differentiate in q"),
+            Step(sp.Derivative(pdf, u, 2) / 2, "½ × the second derivative in u"),
+        ],
+        lhs=Notation("∂p_q/∂q", r"\partial p_q / \partial q"),
+        notes=("So d/dq E[f(u)] = ∫ f ∂p/∂q du = ½ ∫ f'' p du after two integrations by parts.",),
+    )
+
+
 def derivations() -> dict[str, Derivation]:
     """Every derivation of the topic, by id.
 
     >>> sorted(derivations())[:2]
-    ['initialization.kaiming_sigma', 'initialization.relu_by_gaussian_integral']
+    ['initialization.heat_equation', 'initialization.kaiming_sigma']
     """
     return {key: build() for key, build in DERIVATIONS.items()}
 
@@ -279,6 +303,7 @@ DERIVATIONS = {
             kaiming_sigma,
             uniform_variance,
             xavier_bound,
+            heat_equation,
         )
     },
     "initialization.relu_layer.kaiming": lambda: relu_layer_maps()["Kaiming normal"],

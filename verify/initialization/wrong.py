@@ -28,11 +28,17 @@ WRONG_ANSWERS = {
         "3 instead of 6": lambda fi, fo: math.sqrt(3 / (fi + fo)),
         "fan_in only": lambda fi, fo: math.sqrt(6 / fi),
         "the std sqrt(2/(n_in + n_out)) used as the bound": lambda fi, fo: math.sqrt(2 / (fi + fo)),
+        "the bound × (1 + 1e-5)": lambda fi, fo: math.sqrt(6 / (fi + fo)) * (1 + 1e-5),
     },
     "initialization.xavier_uniform.variance": {
         "3 instead of 6 (variance 1/(n_in + n_out))": lambda fi, fo: 1 / (fi + fo),
         "LeCun's 1/fan_in": lambda fi, fo: 1 / fi,
         "a² instead of a²/3": lambda fi, fo: 6 / (fi + fo),
+    },
+    "initialization.kaiming_normal.scale": {
+        "the std × (1 + 1e-5)": lambda fan_in: math.sqrt(2 / fan_in) * (1 + 1e-5),
+        "the std × (1 - 1e-5)": lambda fan_in: math.sqrt(2 / fan_in) * (1 - 1e-5),
+        "fan_in + 1 (an off-by-one fan)": lambda fan_in: math.sqrt(2 / (fan_in + 1)),
     },
     "initialization.kaiming_normal.std": {
         "ReLU factor 1 instead of ½": lambda fan_in: math.sqrt(1 / fan_in),
@@ -44,10 +50,14 @@ WRONG_ANSWERS = {
         "¼ (squared the ½)": 0.25,
         "1/sqrt 2": 1 / math.sqrt(2),
     },
-    "initialization.unit_normal.rms": {
+    "initialization.unit_normal.rms_pooled": {
+        "E[χ]²/sqrt(512): the mean of the per-pair RMS": init.expected_rms(D),
         "512: the mean square, not its root": 512.0,
+        "sqrt(511): a Bessel correction that is not there": math.sqrt(D - 1),
+    },
+    "initialization.unit_normal.rms_per_pair": {
+        "sqrt(512): the pooled RMS": math.sqrt(D),
         "1: the scale thought to stay put": 1.0,
-        "sqrt(512) · 1.02: a 2 % error": math.sqrt(512) * 1.02,
     },
     "initialization.overflow.layer": {
         "off by one (early)": 28,
@@ -86,6 +96,81 @@ WRONG_ANSWERS = {
         "Xavier with 3 instead of 6": [0.5 * 0.5 ** (k - 1) for k in LAYERS],
     },
 }
+
+# --- initmoments: finite width and layer 100 ------------------------------------------------
+FW_D, FW_L = 32, 5  # verify.initialization.moments.FW_WIDTH, FW_DEPTH
+
+
+def _q_last(var, depth=100, squash=None):
+    """E[u_depth²] of the tanh map with weight variance ``var`` (or a wrong ``squash``)."""
+    squash = squash or init.SECOND_MOMENT["tanh"]
+    q = D * var
+    for _ in range(depth - 1):
+        q = D * var * squash(q)
+    return q
+
+
+def _flipped(name):
+    q = init.second_moments(init.SHORT[name][0], FW_D, FW_L)
+    return list(2 * q - init.finite_width_second_moments(name, FW_D, FW_L))
+
+
+_KAIMING_MEAN = 1 / math.sqrt(math.pi)  # E[ReLU(u)], u ~ N(0, 2)
+
+WRONG_ANSWERS.update(
+    {
+        "initialization.tanh.finite_width": {
+            "the infinite-width variance map": list(
+                init.second_moments("tanh, normal / sqrt(d)", FW_D, FW_L)
+            ),
+            "the correction with the wrong sign (above the map)": _flipped("tanh"),
+        },
+        "initialization.xavier_tanh.finite_width": {
+            "the infinite-width variance map": list(
+                init.second_moments("tanh, Xavier uniform", FW_D, FW_L)
+            ),
+            "the correction with the wrong sign (above the map)": _flipped("xavier_tanh"),
+        },
+        "initialization.scaled.layer100": {
+            "half the scale: (0, 0.5)": [0.0, 0.5],
+            "a mean of half the std: (0.5, 1)": [0.5, 1.0],
+            "the unit-normal growth: (0, sqrt(512))": [0.0, math.sqrt(D)],
+        },
+        "initialization.tanh.layer100": {
+            "tanh ignored: (0, 1)": [0.0, 1.0],
+            "tanh² of the RMS, no average over z": [
+                0.0,
+                math.tanh(math.sqrt(_q_last(1 / D, squash=lambda q: math.tanh(math.sqrt(q)) ** 2))),
+            ],
+            "weights N(0, 2/d) (Kaiming's variance with tanh)": [
+                0.0,
+                math.sqrt(init.SECOND_MOMENT["tanh"](_q_last(2 / D))),
+            ],
+        },
+        "initialization.xavier_tanh.layer100": {
+            "tanh ignored: (0, 1)": [0.0, 1.0],
+            "Xavier with 3 instead of 6": [
+                0.0,
+                math.sqrt(init.SECOND_MOMENT["tanh"](_q_last(1 / (2 * D)))),
+            ],
+        },
+        "initialization.kaiming_relu.layer100": {
+            "the pre-activation's (0, sqrt 2)": [0.0, math.sqrt(2)],
+            "the RMS sqrt(E[ReLU(u)²]) = 1 taken for the std": [_KAIMING_MEAN, 1.0],
+            "a mean of 0 with the std kept at 1": [0.0, 1.0],
+        },
+        "initialization.xavier_relu.layer100": {  # log2 of (mean, std)
+            "no halving: Kaiming's values": [
+                math.log2(_KAIMING_MEAN),
+                math.log2(math.sqrt(1 - 1 / math.pi)),
+            ],
+            "the pre-activation's std 2^-49.5 beside ReLU's mean": [
+                -49.5 + math.log2(1 / math.sqrt(2 * math.pi)),
+                -49.5,
+            ],
+        },
+    }
+)
 
 
 # --- the overflow claims (helper "overflow"): the course's a @ x, its indexing, nan --------
