@@ -1191,3 +1191,16 @@ def test_near_misses_are_declared_per_claim(demo_claims):
         assert check_answer("demo.hinted", "2").message.endswith("not the count")
         assert "index" not in check_answer("demo.hinted", "4").message
         assert check_answer("demo.hinted", "3").verdict == EQUIVALENT
+
+
+def test_numbers_compare_relatively_at_every_scale():
+    # 0 is not 1e-16 (an absolute floor of 1e-12 accepted it), but 1e-16 typed to 13
+    # significant digits still is; and the same at 1e16.
+    from verify.answers.values import numbers
+
+    assert numbers([sp.Integer(0)], [sp.Float(1e-16)], "item").verdict == NOT_EQUIVALENT
+    assert numbers([sp.Float(2e-16)], [sp.Float(1e-16)], "item").verdict == NOT_EQUIVALENT
+    assert (
+        numbers([sp.Float("1.000000000000e-16")], [sp.Float(1e-16)], "item").verdict == EQUIVALENT
+    )
+    assert numbers([sp.Float(1e16 + 1e4)], [sp.Float(1e16)], "item").verdict == NOT_EQUIVALENT

@@ -1,6 +1,6 @@
 """Comparing constants: numbers, items of a sequence, distributions, interval ends.
 
-- **number**: exact when both are rationals; otherwise ``|a − r| ≤ NUMBER_RTOL·max(|r|, 1)``
+- **number**: exact when both are rationals; otherwise ``|a − r| ≤ NUMBER_RTOL·|r|``
   at 200 bits, ``NUMBER_RTOL = 2**-40`` (about 9e-13: a derived float carries a few ulps of
   round-off, and a typed decimal of 13 significant digits lies within 5e-14 of its value).
 - **sequence**: same length, then item by item as numbers.
@@ -71,7 +71,9 @@ def _same_number(a, b):
     va, vb = _mp_number(a), _mp_number(b)
     if not (mpmath.isfinite(va) and mpmath.isfinite(vb)):
         return (va == vb), va, vb
-    return abs(va - vb) <= NUMBER_RTOL * max(abs(vb), 1), va, vb
+    # relative to the derived value at every scale: a result of 1e-16 is not 0 (a floor such
+    # as max(|r|, 1) would accept any answer below 1e-12 there)
+    return abs(va - vb) <= NUMBER_RTOL * abs(vb), va, vb
 
 
 def _hint(candidate, reference) -> dict:
