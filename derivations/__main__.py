@@ -144,6 +144,15 @@ def main(argv=None) -> int:
         metavar="FILE",
         help="weights read off a diagram: a JSON object with W1, b1, W2, b2, … as nested lists",
     )
+    source.add_argument(
+        "--roster", metavar="CSV", help="a class list: one key per student id, into --out DIR"
+    )
+    key.add_argument("--out", metavar="DIR", help="with --roster: the folder of the keys")
+    key.add_argument(
+        "--question",
+        default="mlp",
+        help="the question: mlp (default), ridge, initialization (derivations.variants)",
+    )
     key.add_argument(
         "--x", type=float, nargs="+", default=list(mlp_key.X), help="the input, e.g. --x 1 -1 1.5"
     )
@@ -168,6 +177,8 @@ def main(argv=None) -> int:
     key.add_argument("--digits", type=int, default=5, help="decimals shown (json: all)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "answer-key" and (args.roster or args.question != "mlp"):
+            return _instructors(args)
         if args.command == "answer-key":
             print(
                 worked_solution(
@@ -191,6 +202,26 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _instructors(args) -> int:
+    """``answer-key --roster`` (a class's keys) and ``--question`` (a per-student variant)."""
+    from derivations import roster, variants
+
+    variants.get(args.question)  # an unknown question is refused by name
+    if args.hidden is not None:
+        args.hidden = _hidden(args.hidden)
+    if args.roster is None:
+        if args.params is not None:
+            raise ValueError(f"params: only the mlp question reads weights, not {args.question}")
+        fmt = "markdown" if args.format == "text" else args.format
+        print(variants.worked(args.question, args.student_id, fmt), end="")
+        return 0
+    if args.out is None:
+        raise ValueError("out: --roster needs --out DIR, the folder the keys are written to")
+    if args.format == "text":
+        raise ValueError("format: --roster writes markdown, latex or json keys, got text")
+    return roster.main_roster(args)
 
 
 if __name__ == "__main__":
