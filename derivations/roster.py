@@ -43,7 +43,7 @@ EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json"}
 
 def read_table(path, name: str) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
     """The rows of a CSV file as ``(line number, cells)``, cells stripped of spaces; the
-    separator (``,``, ``;`` or tab) is the one the first line uses most. Returns the rows;
+    separator is a tab or ``;`` if the first line holds one, else ``,``. Returns the rows;
     the caller decides about the header. Unreadable files are a ``ValueError`` naming
     ``name`` (missing, a folder, too large, not UTF-8 text, no rows).
 
@@ -78,7 +78,9 @@ def read_table(path, name: str) -> tuple[list[str] | None, list[tuple[int, list[
     first = next((ln for ln in lines if ln.strip()), "")
     if not first:
         raise ValueError(f"{name}: {p} holds no rows")
-    sep = max((",", ";", "\t"), key=first.count)
+    # a tab or ; in the first line is the separator: a comma may be inside a label
+    # (dl_dW2[1,3]) or a decimal comma, a tab or ; hardly ever
+    sep = next((s for s in ("\t", ";") if s in first), ",")
     rows = []
     reader = csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True)
     try:
@@ -105,8 +107,7 @@ def parse_id(text: str) -> int:
         raise ValueError("student id is blank")
     if not (t.isascii() and t.isdigit()) or len(t) > 12:
         raise ValueError(
-            f"student id {arg.shown(t)} is not an integer (ids are whole numbers in "
-            "[0, 2**32 - 1])"
+            f"student id {arg.shown(t)} is not an integer (ids are whole numbers in [0, 2**32 - 1])"
         )
     value = int(t)
     if value >= variants.ID_LIMIT:
@@ -151,7 +152,9 @@ def read_roster(path) -> tuple[list[int], list[str]]:
             problems.append(f"line {line}: {exc}")
             continue
         if sid in seen:
-            problems.append(f"line {line}: student id {sid} is a duplicate of line {seen[sid]} (kept once)")
+            problems.append(
+                f"line {line}: student id {sid} is a duplicate of line {seen[sid]} (kept once)"
+            )
             continue
         seen[sid] = line
         ids.append(sid)

@@ -142,7 +142,9 @@ def labels(name: str, value) -> list[tuple[str, tuple[int, ...]]]:
         return [(f"{name}[{i + 1}]", (i, 0) if a.ndim == 2 else (i,)) for i in range(a.shape[0])]
     if a.ndim == 2:
         return [
-            (f"{name}[{i + 1},{j + 1}]", (i, j)) for i in range(a.shape[0]) for j in range(a.shape[1])
+            (f"{name}[{i + 1},{j + 1}]", (i, j))
+            for i in range(a.shape[0])
+            for j in range(a.shape[1])
         ]
     raise ValueError(f"{name}: a scalar, vector or matrix is required, got shape {a.shape}")
 
@@ -192,7 +194,8 @@ def worked(name: str, sid, fmt: str = "markdown", digits: int = 6, **options) ->
     if fmt == "latex":
         lines = [f"\\section*{{Answer key --- student {sid}: {variant.title}}}", "\\begin{itemize}"]
         lines += [
-            f"  \\item \\verb|{k}| = " + (f"\\verb|{v}|" if isinstance(params[k], str) else f"${v}$")
+            f"  \\item \\verb|{k}| = "
+            + (f"\\verb|{v}|" if isinstance(params[k], str) else f"${v}$")
             for k, v in shown.items()
         ]
         lines += ["\\end{itemize}", "\\begin{align*}"]
@@ -207,7 +210,11 @@ def worked(name: str, sid, fmt: str = "markdown", digits: int = 6, **options) ->
     lines += [f"- `{k}` = {v}" for k, v in shown.items()]
     lines += [""]
     for i, (k, v) in enumerate(key.items(), 1):
-        lines += [f"{i}. `{k}` = {variant.formulas.get(k, '')}", f"   = **{_shown(v, digits)}**", ""]
+        lines += [
+            f"{i}. `{k}` = {variant.formulas.get(k, '')}",
+            f"   = **{_shown(v, digits)}**",
+            "",
+        ]
     return "\n".join(lines)
 
 

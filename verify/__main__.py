@@ -3,6 +3,9 @@
 python -m verify [run] [--only PREFIX] [--method METHOD] [--json PATH] [--seed N] [--seeds K]
                        [--workers N | --scheduler ADDRESS]
 python -m verify check-answer CLAIM_ID "EXPR"
+python -m verify check-answer --student-id N QUESTION.QUANTITY ANSWER
+python -m verify grade --submissions CSV [--out CSV] [--question Q] [key options]
+python -m verify audit-grader [--checks JSON] [--json PATH]
 
 Without a subcommand the claims run. ``--workers N`` shares them among N processes
 (default: one per core, fewer for a short run), ``--scheduler tcp://host:port`` sends them to
@@ -35,7 +38,12 @@ MONTE_CARLO_LEVEL = 1e-6
 #: function taking the arguments after the name and returning the exit status. Imported only
 #: when used, so ``python -m verify check-answer`` loads no claim it does not check.
 SUBCOMMANDS = {
-    "check-answer": ("check a typed answer against a claim", "verify.answers:main"),
+    "check-answer": ("check a typed answer against a claim", "verify.grading.cli:check_main"),
+    "grade": ("grade a class's submissions CSV into a gradebook", "verify.grading.cli:grade_main"),
+    "audit-grader": (
+        "which wrong implementations a course's checks let through",
+        "verify.audit:main",
+    ),
 }
 
 
