@@ -323,7 +323,7 @@ def _measure(check, d, fn, impl, below, memo):
         num = _numeric(
             memo,
             name,
-            lambda: numerical_gradient(lambda _: float(net.loss(X, y)[0]), net.params[name]),
+            lambda p=net.params[name]: numerical_gradient(lambda _: float(net.loss(X, y)[0]), p),
         )
         errs[name] = rel_error(num, grads[name])
         if errs[name] >= below:  # the notebook's reader stops at the first bad line too
