@@ -9,10 +9,10 @@ gradient check that differentiates the implementation's own forward pass …).
 
 python -m verify audit-grader [--checks FILE.json] [--json PATH]
 
->>> result = audit()
->>> [r["check"] for r in result["rows"]
-...  if r["implementation"].startswith("ReLU missing") and not r["caught"]][:2]
-['relu_backward gradient', 'TwoLayerNet scores']
+>>> relu_only = {"data": {"r": ECE288["data"]["relu_backward"]},
+...              "checks": [{"name": "relu grad", "data": "r", "test": "relu_gradient"}]}
+>>> [r["implementation"] for r in audit(relu_only)["rows"] if not r["caught"]][:1]
+['ReLU missing (identity forward, dout passed back)']
 """
 
 from __future__ import annotations
