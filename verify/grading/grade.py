@@ -181,15 +181,15 @@ def _grade_quantity(name, key, given, tol: Tolerance):
             continue
         if pos is None:  # a whole matrix: entry by entry, or its transpose diagnosed
             a = np.asarray(value)
-            if (
-                a.shape != key.shape
-                and a.T.shape == key.shape
-                and key.ndim == 2
-                and key.shape[1] > 1
-            ):
-                return _result(
-                    name, WRONG, 0, key.size, _gap(a.T, key), "the transpose of the key's shape"
+            if a.shape != key.shape and a.T.shape == key.shape and min(key.shape) > 1:
+                back = all(
+                    tol.ok(name, float(v), float(r))
+                    for v, r in zip(a.T.flat, key.flat, strict=True)
                 )
+                why = f"entered as {a.shape[0]}×{a.shape[1]}, the transpose of the key's shape"
+                if back:
+                    why += " (transposed back, every entry is right)"
+                return _result(name, WRONG, 0, key.size, None, why)
             if a.shape != key.shape:
                 return _result(
                     name, WRONG, 0, key.size, None, f"shape {a.shape}, the key's is {key.shape}"
@@ -223,10 +223,6 @@ def _grade_quantity(name, key, given, tol: Tolerance):
     verdict = RIGHT if len(right) == n else WRONG
     off = errors[worst] if worst is not None else None
     return _result(name, verdict, len(right), n, off, "; ".join(x for x in notes if x))
-
-
-def _gap(a, b):
-    return float(np.max(np.abs(a - b)))
 
 
 def _result(name, verdict, right, n, off, note):
