@@ -34,8 +34,44 @@ DATA = ROOT / "tests" / "data"
 PY = sys.executable
 
 
-def _cli(*args, cwd=ROOT):
-    return subprocess.run([PY, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+def _cli(*args):
+    """Run ``python -m derivations|verify ARGS`` in this process (one real subprocess run is
+    :func:`test_the_commands_run_as_modules`); returns (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from derivations.__main__ import main as derivations_main
+    from verify.__main__ import main as verify_main
+
+    assert args[0] == "-m"
+    main = {"derivations": derivations_main, "verify": verify_main}[args[1]]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args[2:]))
+        except SystemExit as exc:
+            code = exc.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def test_the_commands_run_as_modules(tmp_path):
+    r = subprocess.run(
+        [
+            PY,
+            "-m",
+            "verify",
+            "grade",
+            "--submissions",
+            str(DATA / "submissions_messy.csv"),
+            "--out",
+            str(tmp_path / "gb.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert r.returncode == 0 and "0-based" in r.stdout and (tmp_path / "gb.csv").is_file()
 
 
 # --- the independent key of the course network -------------------------------------------------
@@ -45,7 +81,10 @@ def torch_key(sid: int) -> dict[str, np.ndarray]:
     """The course network's SGD step for student ``sid`` by torch autograd."""
     rng = np.random.RandomState(sid)
     shapes = {"W1": (4, 3), "b1": (4, 1), "W2": (3, 4), "b2": (3, 1)}
-    w = {k: torch.tensor(rng.rand(*s), dtype=torch.float64, requires_grad=True) for k, s in shapes.items()}
+    w = {
+        k: torch.tensor(rng.rand(*s), dtype=torch.float64, requires_grad=True)
+        for k, s in shapes.items()
+    }
     x = torch.tensor([[1.0], [-1.0], [1.5]], dtype=torch.float64)
     h1_bar = w["W1"] @ x + w["b1"]
     h1 = torch.nn.functional.leaky_relu(h1_bar, 0.01)
@@ -179,7 +218,10 @@ def test_a_transposed_form_and_a_decimal_comma_row(tmp_path):
     book = grade(path)
     assert any("transpose of its 3×4 shape" in n for n in book.notes)
     assert book.rows[0]["score"] == 1
-    assert book.rows[1]["status"].startswith("bad row: 14 cells, the header has 13") and "decimal comma" in book.rows[1]["status"]
+    assert (
+        book.rows[1]["status"].startswith("bad row: 14 cells, the header has 13")
+        and "decimal comma" in book.rows[1]["status"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -200,7 +242,9 @@ def test_unreadable_submissions_are_one_clear_error(tmp_path, content, words):
 
 def test_grade_cli_exit_codes_and_report(tmp_path):
     out = tmp_path / "gb.csv"
-    r = _cli("-m", "verify", "grade", "--submissions", str(DATA / "submissions.csv"), "--out", str(out))
+    r = _cli(
+        "-m", "verify", "grade", "--submissions", str(DATA / "submissions.csv"), "--out", str(out)
+    )
     assert r.returncode == 1, r.stderr  # one bad row was reported
     assert "tolerance: |answer − key| ≤ 0.0001 + 0.001·|key|" in r.stdout
     assert "line 5: bad row" in r.stdout and out.is_file()
@@ -214,13 +258,24 @@ def test_grade_cli_exit_codes_and_report(tmp_path):
 
 
 def test_roster_keys_and_summary_match_torch(tmp_path):
-    r = _cli("-m", "derivations", "answer-key", "--roster", str(DATA / "roster.csv"), "--out", str(tmp_path))
+    r = _cli(
+        "-m",
+        "derivations",
+        "answer-key",
+        "--roster",
+        str(DATA / "roster.csv"),
+        "--out",
+        str(tmp_path),
+    )
     assert r.returncode == 1  # two lines reported
     assert "line 5: student id 'x17' is not an integer" in r.stderr
     assert "line 6: student id 12 is a duplicate of line 3" in r.stderr
     assert "answer keys: 3/3" in r.stderr  # progress
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "student_12.md", "student_7.md", "student_80.md", "summary.csv"
+        "student_12.md",
+        "student_7.md",
+        "student_80.md",
+        "summary.csv",
     ]
     rows = _rows(tmp_path / "summary.csv")
     assert [row[0] for row in rows[1:]] == ["80", "12", "7"]
@@ -236,10 +291,25 @@ def test_roster_keys_and_summary_match_torch(tmp_path):
 
 
 def test_roster_formats_and_bad_arguments(tmp_path):
-    r = _cli("-m", "derivations", "answer-key", "--roster", str(DATA / "roster.csv"), "--out",
-             str(tmp_path), "--format", "json", "--question", "ridge")
+    r = _cli(
+        "-m",
+        "derivations",
+        "answer-key",
+        "--roster",
+        str(DATA / "roster.csv"),
+        "--out",
+        str(tmp_path),
+        "--format",
+        "json",
+        "--question",
+        "ridge",
+    )
     doc = json.loads((tmp_path / "student_80.json").read_text())
-    assert doc["question"] == "ridge" and set(doc["key"]) == {"bayes_risk", "optimal_mu", "optimal_risk"}
+    assert doc["question"] == "ridge" and set(doc["key"]) == {
+        "bayes_risk",
+        "optimal_mu",
+        "optimal_risk",
+    }
     r = _cli("-m", "derivations", "answer-key", "--roster", str(DATA / "roster.csv"))
     assert r.returncode == 2 and "out: --roster needs --out DIR" in r.stderr
     bad = tmp_path / "r.csv"
@@ -279,8 +349,15 @@ def test_the_ridge_variant_key_is_the_matrix_risk(sid):
     p = variants.get("ridge").parameters(sid)
     k = variants.key("ridge", sid)
     args = (p["eigenvalues"], p["sigma_w2"], p["sigma_eps2"])
-    assert k["bayes_risk"] == pytest.approx(_ridge_risk_by_matrices(args[0], p["mu"], *args[1:]), rel=1e-10)
-    best = minimize_scalar(lambda m: _ridge_risk_by_matrices(args[0], m, *args[1:]), bounds=(1e-3, 100), method="bounded", options={"xatol": 1e-10})
+    assert k["bayes_risk"] == pytest.approx(
+        _ridge_risk_by_matrices(args[0], p["mu"], *args[1:]), rel=1e-10
+    )
+    best = minimize_scalar(
+        lambda m: _ridge_risk_by_matrices(args[0], m, *args[1:]),
+        bounds=(1e-3, 100),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
     assert k["optimal_mu"] == pytest.approx(best.x, rel=1e-5)
     assert k["optimal_risk"] == pytest.approx(best.fun, rel=1e-9)
     assert 1.0 not in (p["sigma_w2"], p["sigma_eps2"], p["mu"], *p["eigenvalues"])
@@ -290,7 +367,9 @@ def test_the_ridge_variant_key_is_the_matrix_risk(sid):
 def test_the_initialization_variant_scales_by_hand(sid):
     p = variants.get("initialization").parameters(sid)
     k = variants.key("initialization", sid)
-    assert k["xavier_uniform_bound"] == pytest.approx(math.sqrt(6 / (p["fan_in"] + p["fan_out"])), rel=1e-14)
+    assert k["xavier_uniform_bound"] == pytest.approx(
+        math.sqrt(6 / (p["fan_in"] + p["fan_out"])), rel=1e-14
+    )
     assert k["kaiming_normal_std"] == pytest.approx(math.sqrt(2 / p["fan_in"]), rel=1e-14)
 
 
@@ -301,12 +380,18 @@ def test_variants_are_deterministic_and_differ_between_students():
         drawn = {json.dumps(v.parameters(s)) for s in range(40)}
         assert len(drawn) >= 30, name  # collisions are possible, but rare
     # each question has its own stream: the ridge draw does not move with the init one
-    assert variants.rng(5, variants.RIDGE_SALT).random() != variants.rng(5, variants.INIT_SALT).random()
+    assert (
+        variants.rng(5, variants.RIDGE_SALT).random()
+        != variants.rng(5, variants.INIT_SALT).random()
+    )
 
 
 def test_a_registered_question_gets_keys_grading_and_checking(tmp_path):
     toy = variants.Variant(
-        "toy_square", "a square", lambda sid: {"a": sid + 2}, lambda sid: {"area": float((sid + 2) ** 2)},
+        "toy_square",
+        "a square",
+        lambda sid: {"a": sid + 2},
+        lambda sid: {"area": float((sid + 2) ** 2)},
         formulas={"area": "a²"},
     )
     variants.register(toy)
@@ -329,7 +414,15 @@ def test_check_answer_student_id(tmp_path):
     right = f"{key['dl_dW2'][0, 2]:.6f}"
     r = _cli("-m", "verify", "check-answer", "--student-id", "80", "mlp.dl_dW2[1,3]", right)
     assert r.returncode == 0 and r.stdout.startswith("equivalent")
-    r = _cli("-m", "verify", "check-answer", "--student-id", "80", "mlp.dl_dW2[1,3]", f"{key['dl_dW2'][2, 0]:.6f}")
+    r = _cli(
+        "-m",
+        "verify",
+        "check-answer",
+        "--student-id",
+        "80",
+        "mlp.dl_dW2[1,3]",
+        f"{key['dl_dW2'][2, 0]:.6f}",
+    )
     assert r.returncode == 1 and "for student 80, dl_dW2[1,3]" in r.stdout
     r = _cli("-m", "verify", "check-answer", "--student-id", "80", "mlp.dl_dW2[4,1]", "0")
     assert r.returncode == 2 and "no such entry" in r.stderr
@@ -339,7 +432,11 @@ def test_check_answer_student_id(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     r = _cli("-m", "verify", "check-answer", "--student-id", "9", "ridge.optimal_mu", f"{-mu:.5f}")
     assert r.returncode == 1
-    whole = "[" + ", ".join("[" + ", ".join(f"{v:.6f}" for v in row) + "]" for row in key["W2_new"]) + "]"
+    whole = (
+        "["
+        + ", ".join("[" + ", ".join(f"{v:.6f}" for v in row) + "]" for row in key["W2_new"])
+        + "]"
+    )
     assert check_variant("mlp", "W2_new", 80, whole).passed
 
 
@@ -363,7 +460,11 @@ def test_the_reconstruction_reproduces_the_course_values():
     """Torch on the reconstructed data gives the values the notebook compares with."""
     data = audit_checks.build(ECE288)
     checks = {c["name"]: c for c in ECE288["checks"]}
-    d = {k: torch.tensor(v, dtype=torch.float64) for k, v in data["two_layer_net"].items() if k != "y"}
+    d = {
+        k: torch.tensor(v, dtype=torch.float64)
+        for k, v in data["two_layer_net"].items()
+        if k != "y"
+    }
     pre = d["X"] @ d["W1"] + d["b1"]
     assert bool((pre > 0).all()) and round(float(pre.min()), 2) == 3.88
     scores = torch.relu(pre) @ d["W2"] + d["b2"]
@@ -392,7 +493,11 @@ def ece288():
 def test_the_audit_says_a_missing_relu_passes_the_two_layer_net_check(ece288):
     rows = {(r["check"], r["implementation"]): r for r in ece288["rows"]}
     missing = "ReLU missing (identity forward, dout passed back)"
-    for check in ("TwoLayerNet scores", "TwoLayerNet loss, reg = 0", "TwoLayerNet gradients, reg = 0.7"):
+    for check in (
+        "TwoLayerNet scores",
+        "TwoLayerNet loss, reg = 0",
+        "TwoLayerNet gradients, reg = 0.7",
+    ):
         r = rows[check, missing]
         assert not r["caught"] and "positive" in r["why"] and "3.88" in r["why"]
     assert rows["relu_forward output", missing]["caught"]  # that check has negative inputs
@@ -405,9 +510,15 @@ def test_the_audit_catches_what_the_data_can_show(ece288):
     caught_somewhere = {r["implementation"] for r in ece288["rows"] if r["caught"]}
     never = {r["implementation"] for r in ece288["rows"]} - caught_somewhere
     # only kink conventions and the overflow guard: these data have no 0 and no score past 709
-    assert never == {"relu: ReLU′(0) = 1 (mask x ≥ 0)", "relu: ReLU′(0) = 1/2", "softmax: no max shift (e^x overflows)"}
+    assert never == {
+        "relu: ReLU′(0) = 1 (mask x ≥ 0)",
+        "relu: ReLU′(0) = 1/2",
+        "softmax: no max shift (e^x overflows)",
+    }
     rows = {(r["check"], r["implementation"]): r for r in ece288["rows"]}
-    assert rows["TwoLayerNet loss, reg = 1", "L2 penalty reg·Σ‖W‖² without the ½ (gradient 2·reg·W)"]["caught"]
+    assert rows[
+        "TwoLayerNet loss, reg = 1", "L2 penalty reg·Σ‖W‖² without the ½ (gradient 2·reg·W)"
+    ]["caught"]
     assert not rows["affine_backward gradient", "bias left out (out = x w, db = 0)"]["caught"]
 
 
@@ -415,9 +526,15 @@ def test_with_a_negative_pre_activation_the_missing_relu_is_caught(tmp_path):
     spec = json.loads(json.dumps(ECE288))
     spec["data"]["two_layer_net"]["b1"] = {"linspace": [-9.0, 0.9], "shape": [50]}
     data = audit_checks.build(spec)
-    d = {k: torch.tensor(v, dtype=torch.float64) for k, v in data["two_layer_net"].items() if k != "y"}
+    d = {
+        k: torch.tensor(v, dtype=torch.float64)
+        for k, v in data["two_layer_net"].items()
+        if k != "y"
+    }
     scores = torch.relu(d["X"] @ d["W1"] + d["b1"]) @ d["W2"] + d["b2"]
-    spec["checks"] = [dict(c, expected=scores.tolist()) for c in spec["checks"] if c["test"] == "net_scores"]
+    spec["checks"] = [
+        dict(c, expected=scores.tolist()) for c in spec["checks"] if c["test"] == "net_scores"
+    ]
     path = tmp_path / "course.json"
     path.write_text(json.dumps(spec))
     result = audit(audit_checks.load(path))
