@@ -209,6 +209,26 @@ def _instructors(args) -> int:
     from derivations import roster, variants
 
     variants.get(args.question)  # an unknown question is refused by name
+    if args.question != "mlp":
+        from derivations.mlp import key as mlp_key
+
+        changed = [
+            name
+            for name, value, default in (
+                ("--hidden", args.hidden, None),
+                ("--activation", args.activation, "leaky_relu"),
+                ("--slope", args.slope, None),
+                ("--label-smoothing", args.label_smoothing, 0.0),
+                ("--label", args.label, mlp_key.LABEL),
+                ("--lr", args.lr, mlp_key.LR),
+                ("--x", tuple(args.x), mlp_key.X),
+            )
+            if value != default
+        ]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)}: options of the mlp question, not of {args.question}"
+            )
     if args.hidden is not None:
         args.hidden = _hidden(args.hidden)
     if args.roster is None:

@@ -63,17 +63,22 @@ def read_table(path, name: str) -> tuple[list[str] | None, list[tuple[int, list[
     except (OSError, ValueError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ValueError(f"{name}: a readable CSV file is required, got {p} ({why})") from None
-    if b"\x00" in raw:
-        raise ValueError(f"{name}: {p} holds NUL bytes: a binary file, not a CSV file")
+    # a spreadsheet (.xlsx is a zip) or other binary file is refused; a stray NUL in a text
+    # file only spoils its cell, which is then reported as unreadable
+    if raw[:2] == b"PK" or raw.count(b"\x00") > max(1, len(raw) // 100):
+        raise ValueError(
+            f"{name}: {p} is a binary file (a spreadsheet? export it as CSV), not a CSV file"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        try:  # a spreadsheet saved in Windows-1252 still reads; say so
+        try:  # a spreadsheet saved as a Windows-1252 CSV reads too: ids and numbers are ASCII
             text = raw.decode("cp1252")
         except UnicodeDecodeError:
             raise ValueError(
                 f"{name}: {p} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
             ) from None
+    text = text.replace("\x00", "\ufffd")
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
     if not first:

@@ -227,8 +227,8 @@ def test_a_transposed_form_and_a_decimal_comma_row(tmp_path):
 @pytest.mark.parametrize(
     "content, words",
     [
-        (b"\x00\x01binary", "binary"),
-        (b"\xff\xfe\x00", "binary"),
+        (b"\x00\x01\x00binary", "binary"),
+        (b"PK\x03\x04 an xlsx", "a spreadsheet"),
         (b"", "no rows"),
         (b"name,loss\nAda,1\n", "first column must be the student id"),
     ],
@@ -551,3 +551,39 @@ def test_a_bad_checks_file_is_one_clear_error(tmp_path):
     path.write_text('{"data": {"d": {"x": {"linspace": [0, 1]}}}, "checks": []}')
     with pytest.raises(ValueError, match="shape"):
         audit_checks.build(audit_checks.load(path))
+
+
+# --- hostile and messy input, generated ----------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.sampled_from(["plain", "comma", "spaces", "minus"]),
+)
+def test_a_number_reads_back_however_it_is_typed(value, style):
+    text = f"{value:.6f}"
+    if style == "comma":
+        text = text.replace(".", ",")
+    elif style == "spaces":
+        text = f"  {text} "
+    elif style == "minus":
+        text = text.replace("-", "\u2212")
+    assert parse_cell(text) == pytest.approx(round(value, 6), abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=12), min_size=0, max_size=5), min_size=1, max_size=4))
+def test_any_cells_are_graded_or_reported_never_a_crash(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("h") / "s.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["student_id", "loss", "dl_dW2[1,3]", "W2_new"])
+        w.writerows([["80", *r] for r in rows])
+    book = grade(path)
+    assert len(book.rows) == len(rows)
+    for r in book.rows:
+        assert r["status"].startswith(("graded", "bad row")), r["status"]

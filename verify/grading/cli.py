@@ -153,7 +153,7 @@ def check_variant(question, label, student_id, text, *, tolerance=None, **option
             verdict=EQUIVALENT,
             expected=expected.tolist(),
             measured=answer.tolist(),
-            message=f"equivalent: within {tol.text()}",
+            message=f"equivalent: within {tol.text([name])}",
         )
     p = bad[0]
     where = (
@@ -171,7 +171,7 @@ def check_variant(question, label, student_id, text, *, tolerance=None, **option
         measured=answer.tolist(),
         error=abs(a - r),
         witness=Witness({"student_id": sid, "entry": where}, a, r),
-        message=f"not equivalent: for student {sid}, {where}: your answer gives {a:.6g}, the key gives {r:.6g} ({tol.text()})",
+        message=f"not equivalent: for student {sid}, {where}: your answer gives {a:.6g}, the key gives {r:.6g} ({tol.text([name])})",
     )
 
 

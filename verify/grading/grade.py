@@ -61,8 +61,15 @@ class Tolerance:
             return answer == key
         return abs(answer - key) <= self.atol + self.rtol * abs(key)
 
-    def text(self) -> str:
-        return f"|answer − key| ≤ {self.atol:g} + {self.rtol:g}·|key| per entry (y_hat: exact)"
+    def text(self, quantities=None) -> str:
+        """The rule in words (the exact ones named if among ``quantities``, or always).
+
+        >>> Tolerance().text(["loss"])
+        '|answer − key| ≤ 0.0001 + 0.001·|key| per entry'
+        """
+        exact = [q for q in EXACT if quantities is None or q in quantities]
+        rule = f"|answer − key| ≤ {self.atol:g} + {self.rtol:g}·|key| per entry"
+        return rule + (f" ({', '.join(exact)}: exact)" if exact else "")
 
 
 @dataclass
@@ -363,7 +370,7 @@ def write(book: Gradebook, out) -> Path:
                     r = row["results"].get(q)
                     off = "" if r is None or r["off"] is None else f"{r['off']:.3g}"
                     cells += [r["verdict"], off, r["note"]] if r else ["", "", ""]
-                w.writerow([*cells, book.tolerance.text()])
+                w.writerow([*cells, book.tolerance.text(book.quantities)])
     except OSError as exc:
         raise ValueError(f"out: cannot write {path} ({exc.strerror or exc})") from None
     return path
@@ -373,12 +380,12 @@ def report(book: Gradebook) -> str:
     """The summary a marker reads first: tolerance, file notes, rows not graded, counts.
 
     >>> print(report(Gradebook()))
-    graded 0 of 0 rows against the mlp key; tolerance: |answer − key| ≤ 0.0001 + 0.001·|key| per entry (y_hat: exact)
+    graded 0 of 0 rows against the mlp key; tolerance: |answer − key| ≤ 0.0001 + 0.001·|key| per entry
     """
     graded = [r for r in book.rows if r["score"] is not None]
     lines = [
         f"graded {len(graded)} of {len(book.rows)} rows against the {book.question} key; "
-        f"tolerance: {book.tolerance.text()}"
+        f"tolerance: {book.tolerance.text(book.quantities)}"
     ]
     lines += [f"note: {n}" for n in book.notes]
     lines += [f"line {r['line']}: {r['status']}" for r in book.rows if r["status"] != "graded"]
