@@ -306,7 +306,7 @@ def grade(
     book = Gradebook(notes=notes, quantities=quantities, tolerance=tol, question=question)
     if not columns:
         book.notes.append("no column names a quantity of the key: nothing to grade")
-    first_line: dict[int, int] = {}
+    lines_of: dict[int, list] = {}
     for line, cells in rows[1:]:
         row = {
             "student_id": cells[0],
@@ -327,13 +327,7 @@ def grade(
         except ValueError as exc:
             row["status"] = f"bad row: {exc}"
             continue
-        if sid in first_line:
-            row["status"] = f"graded; duplicate id: also on line {first_line[sid]}"
-            for other in book.rows:
-                if other["line"] == first_line[sid] and "duplicate" not in other["status"]:
-                    other["status"] += f"; duplicate id: also on line {line}"
-        else:
-            first_line[sid] = line
+        lines_of.setdefault(sid, []).append(row)
         try:
             key = variant.key(sid, **options)
         except (ValueError, TypeError, OverflowError) as exc:
@@ -347,6 +341,11 @@ def grade(
             ]
             row["results"][q] = _grade_quantity(q, key[q], given, tol)
         row["score"] = round(sum(r["score"] for r in row["results"].values()), 6)
+    for same in lines_of.values():  # every row of a repeated id says where the others are
+        for row in same if len(same) > 1 else ():
+            others = ", ".join(str(o["line"]) for o in same if o is not row)
+            word = "lines" if len(same) > 2 else "line"
+            row["status"] += f"; duplicate id: also on {word} {others}"
     return book
 
 
