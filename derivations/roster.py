@@ -134,7 +134,14 @@ def id_column(header: list[str]) -> int | None:
 
 
 def read_roster(path) -> tuple[list[int], list[str]]:
-    """The distinct ids of a roster, in file order, and one message per line not used."""
+    """The distinct ids of a roster, in file order, and one message per line not used (see
+    the module's example); a file with neither an id column nor an id first is refused.
+
+    >>> read_roster("/nonexistent.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: roster: a readable CSV file is required, got /nonexistent.csv (No such file or directory)
+    """
     _, rows = read_table(path, "roster")
     column = id_column(rows[0][1])
     if column is not None:

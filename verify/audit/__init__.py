@@ -31,7 +31,12 @@ OVERFLOW = float(np.log(np.finfo(np.float64).max))  # ≈ 709.78
 
 
 def applies(impl: Implementation, check: dict) -> bool:
-    """Can ``impl``'s mistake show in ``check``: does the check look at a part it changes?"""
+    """Can ``impl``'s mistake show in ``check``: does the check look at a part it changes?
+
+    >>> missing = LIBRARY[0]
+    >>> applies(missing, {"test": "net_scores"}), applies(missing, {"test": "affine_output"})
+    (True, False)
+    """
     return bool(set(impl.parts) & C.SEES[check["test"]])
 
 
@@ -104,7 +109,14 @@ def audit(spec=None) -> dict:
 
 def report(result: dict) -> str:
     """The audit in words: the checks, what each lets through and why, then per mistake
-    whether any check catches it."""
+    whether any check catches it.
+
+    >>> relu_only = {"data": {"r": ECE288["data"]["relu_forward"]}, "course": "toy",
+    ...              "checks": [{"name": "relu out", "data": "r", "test": "relu_output",
+    ...                          "expected": ECE288["checks"][2]["expected"]}]}
+    >>> print(report(audit(relu_only)).splitlines()[0])
+    Audit of toy: 1 checks, 2 wrong implementations
+    """
     rows, lines = result["rows"], []
     n_impl = len({r["implementation"] for r in rows})
     lines.append(

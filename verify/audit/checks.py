@@ -167,7 +167,13 @@ def build(spec) -> dict[str, dict[str, np.ndarray]]:
 
 
 def load(path) -> dict:
-    """Read and validate a checks file (strict JSON, size-limited)."""
+    """Read and validate a checks file (strict JSON, size-limited).
+
+    >>> load("/nonexistent.json")
+    Traceback (most recent call last):
+    ...
+    ValueError: checks: a readable JSON file is required, got /nonexistent.json: ...
+    """
     return validate(arg.json_file(path, "checks"), "checks")
 
 
@@ -243,7 +249,13 @@ def run(check: dict, data: dict, impl, cache: dict | None = None) -> Result:
     """Run one check on ``impl`` (see :mod:`verify.audit.mutations`); an implementation
     that raises is caught by the check (the notebook cell fails). ``cache`` (a dict kept
     across calls) holds the numerical gradients of implementations whose forward pass is the
-    correct one: differencing it again would give the very same numbers."""
+    correct one: differencing it again would give the very same numbers.
+
+    >>> from verify.audit.ece288 import CHECKS
+    >>> from verify.audit.mutations import CORRECT
+    >>> run(CHECKS["checks"][2], build(CHECKS), CORRECT).passed
+    True
+    """
     d = {k: np.array(v, copy=True) for k, v in data[check["data"]].items()}
     fn = impl.function
     below = float(check.get("below", 1e-7))

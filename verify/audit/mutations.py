@@ -50,7 +50,11 @@ class Implementation:
     parts: tuple = ()
 
     def function(self, name: str):
-        """The implementation's ``name`` (``affine_forward``, …, ``softmax_loss``)."""
+        """The implementation's ``name`` (``affine_forward``, …, ``softmax_loss``).
+
+        >>> CORRECT.function("relu_forward") is L.relu_forward
+        True
+        """
         return self.functions.get(name, getattr(L, name))
 
 

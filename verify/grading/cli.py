@@ -176,7 +176,14 @@ def check_variant(question, label, student_id, text, *, tolerance=None, **option
 
 
 def check_main(argv=None) -> int:
-    """``check-answer``: with ``--student-id`` a per-student question, else the claims'."""
+    """``check-answer``: with ``--student-id`` a per-student question, else the claims'.
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     code = check_main(["--student-id", "3", "ridge.nope", "1"])
+    >>> code, "got 'nope'" in err.getvalue()
+    (2, True)
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["check-answer"]:
         argv = argv[1:]

@@ -351,7 +351,13 @@ def grade(
 
 def write(book: Gradebook, out) -> Path:
     """Write the gradebook CSV: per student its id, line, status, score out of the number of
-    quantities, then per quantity the verdict, how far off and a note; the tolerance last."""
+    quantities, then per quantity the verdict, how far off and a note; the tolerance last.
+
+    >>> write(Gradebook(), "/proc/no/such/gradebook.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: out: cannot write /proc/no/such/gradebook.csv (...)
+    """
     path = Path(os.fspath(out))
     head = ["student_id", "line", "status", "score", "out_of"]
     for q in book.quantities:
