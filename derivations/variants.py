@@ -78,17 +78,24 @@ def register(variant: Variant, *, replace: bool = False) -> Variant:
     return variant
 
 
+#: Questions whose module registers them when imported, loaded on first use only: name ->
+#: ``"module:attribute"`` of a :class:`Variant`. The architecture question (issue 11) joins
+#: with one line here, ``"architecture": "derivations.architectures:VARIANT"``, so that
+#: nothing imports its module until a key, a grade or a check asks for it.
+LAZY: dict[str, str] = {}
+
+
 def names() -> list[str]:
-    """The registered questions, in registration order.
+    """The questions: the registered ones, then the lazy ones not loaded yet.
 
     >>> "initialization" in names()
     True
     """
-    return list(REGISTRY)
+    return [*REGISTRY, *(n for n in LAZY if n not in REGISTRY)]
 
 
 def get(name) -> Variant:
-    """The question ``name``.
+    """The question ``name`` (a lazy one is imported now).
 
     >>> get("ridge").title
     'Bayes risk of ridge regression'
@@ -97,7 +104,21 @@ def get(name) -> Variant:
     ...
     ValueError: question: one of 'mlp', 'ridge', 'initialization' is required, got 'nope'
     """
-    return REGISTRY[arg.choice(name, "question", tuple(REGISTRY))]
+    name = arg.choice(name, "question", tuple(names()))
+    if name not in REGISTRY:
+        import importlib
+
+        module, _, attribute = LAZY[name].partition(":")
+        try:
+            variant = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(
+                f"question: {name!r} cannot be loaded from {LAZY[name]} ({exc})"
+            ) from None
+        if not isinstance(variant, Variant) or variant.name != name:
+            raise TypeError(f"question: {LAZY[name]} must be a Variant named {name!r}")
+        REGISTRY[name] = variant
+    return REGISTRY[name]
 
 
 def student_id(value, name: str = "student_id") -> int:

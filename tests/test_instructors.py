@@ -587,3 +587,27 @@ def test_any_cells_are_graded_or_reported_never_a_crash(tmp_path_factory, rows):
     assert len(book.rows) == len(rows)
     for r in book.rows:
         assert r["status"].startswith(("graded", "bad row")), r["status"]
+
+
+def test_a_lazy_question_is_imported_on_first_use_only(monkeypatch):
+    import types
+
+    module = types.ModuleType("fake_architectures")
+    module.VARIANT = variants.Variant(
+        "fake_arch",
+        "params of a net",
+        lambda sid: {"width": sid + 3},
+        lambda sid: {"params": float(3 * (sid + 3) + (sid + 3))},
+    )
+    monkeypatch.setitem(variants.LAZY, "fake_arch", "fake_architectures:VARIANT")
+    monkeypatch.delitem(variants.REGISTRY, "fake_arch", raising=False)
+    assert "fake_arch" in variants.names() and "fake_arch" not in variants.REGISTRY
+    monkeypatch.setitem(sys.modules, "fake_architectures", module)
+    try:
+        assert variants.key("fake_arch", 2) == {"params": 20.0}
+        assert check_variant("fake_arch", "params", 2, "20").passed
+    finally:
+        variants.REGISTRY.pop("fake_arch", None)
+    monkeypatch.setitem(variants.LAZY, "gone", "no_such_module_here:VARIANT")
+    with pytest.raises(ValueError, match="cannot be loaded"):
+        variants.get("gone")
