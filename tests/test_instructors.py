@@ -611,3 +611,14 @@ def test_a_lazy_question_is_imported_on_first_use_only(monkeypatch):
     monkeypatch.setitem(variants.LAZY, "gone", "no_such_module_here:VARIANT")
     with pytest.raises(ValueError, match="cannot be loaded"):
         variants.get("gone")
+
+
+def test_a_square_matrix_entered_transposed_entry_by_entry_is_diagnosed(tmp_path):
+    # with 3 hidden units W2 is 3×3: labels fit either way, the values give it away
+    key = variants.key("mlp", 12, hidden=(3,))["dl_dW2"]
+    assert not np.allclose(key, key.T)
+    labels = [f"dl_dW2[{i},{j}]" for i in (1, 2, 3) for j in (1, 2, 3)]
+    values = [f"{key[j - 1, i - 1]:.6f}" for i in (1, 2, 3) for j in (1, 2, 3)]
+    (tmp_path / "s.csv").write_text("id;" + ";".join(labels) + "\n12;" + ";".join(values) + "\n")
+    res = grade(tmp_path / "s.csv", hidden=(3,)).rows[0]["results"]["dl_dW2"]
+    assert res["verdict"] == "wrong" and "transpose of the key" in res["note"]
