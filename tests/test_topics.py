@@ -32,6 +32,8 @@ SHARED = {
         "montecarlo",
         "answers",
         "bench",
+        "grading",
+        "audit",
     },
     "figures": {"__init__", "__main__"},
     "derivations": {
@@ -47,6 +49,8 @@ SHARED = {
         "ranges",
         "topics",
         "lazy",
+        "variants",
+        "roster",
     },
 }
 #: Book pages that are not topics.
