@@ -87,9 +87,17 @@ def _ova_instances(seed: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
         ]
     )
     return [
-        ("6×4 logits N(0, 9), labels 0 … 3", 3 * rng.standard_normal((6, 4)), np.array([0, 3, 1, 3, 2, 0])),
+        (
+            "6×4 logits N(0, 9), labels 0 … 3",
+            3 * rng.standard_normal((6, 4)),
+            np.array([0, 3, 1, 3, 2, 0]),
+        ),
         ("5×4 logits at ±1000, ties and zeros", extreme, np.array([0, 3, 1, 2, 0])),
-        ("3×7 logits N(0, 4), labels 6, 0, 6", 2 * rng.standard_normal((3, 7)), np.array([6, 0, 6])),
+        (
+            "3×7 logits N(0, 4), labels 6, 0, 6",
+            2 * rng.standard_normal((3, 7)),
+            np.array([6, 0, 6]),
+        ),
     ]
 
 
@@ -158,7 +166,12 @@ def _ova_loss_check(candidate, seed: int) -> Evidence:
                 point,
                 [
                     ("loss (vs binary_cross_entropy_with_logits)", loss, bce, ATOL * max(1, bce)),
-                    ("loss (vs -logsigmoid(h_y) - Σ logsigmoid(-h_i))", loss, definition, ATOL * max(1, bce)),
+                    (
+                        "loss (vs -logsigmoid(h_y) - Σ logsigmoid(-h_i))",
+                        loss,
+                        definition,
+                        ATOL * max(1, bce),
+                    ),
                     ("gradient (vs autograd)", grad, bce_grad, ATOL),
                 ],
             )
@@ -192,7 +205,9 @@ def _mixup_loss_check(candidate, seed: int) -> Evidence:
             continue
         loss, grad = ref.soft_cross_entropy(h, y1, y2, lam_)
         tol = ATOL * max(1.0, loss)
-        items.append((label, point, [("loss", out[0], loss, tol), ("gradient", out[1], grad, ATOL)]))
+        items.append(
+            (label, point, [("loss", out[0], loss, tol), ("gradient", out[1], grad, ATOL)])
+        )
     return _compare_pairs(items)
 
 
@@ -209,7 +224,13 @@ def _mixup_check(candidate, seed: int) -> Evidence:
             items.append((label, point, raised))
             continue
         x_ref, y_ref = ref.mixup_torch(x1, x2, y1, y2, lam_, 5)
-        items.append((label, point, [("mixed x", out[0], x_ref, 1e-14 * 8), ("mixed y", out[1], y_ref, 1e-15)]))
+        items.append(
+            (
+                label,
+                point,
+                [("mixed x", out[0], x_ref, 1e-14 * 8), ("mixed y", out[1], y_ref, 1e-15)],
+            )
+        )
     return _compare_pairs(items)
 
 
@@ -250,7 +271,10 @@ def _variance_check(candidate, seed: int) -> Evidence:
     worst = None
     for i, a in enumerate(ALPHAS):
         est = mc.estimate(
-            _beta_sampler(a, lambda x: (x - 0.5) ** 2), VARIANCE_DRAWS[a], seed=2 * seed + i, level=SUB_LEVEL
+            _beta_sampler(a, lambda x: (x - 0.5) ** 2),
+            VARIANCE_DRAWS[a],
+            seed=2 * seed + i,
+            level=SUB_LEVEL,
         )
         with np.errstate(all="ignore"):
             value = float(np.asarray(f(a), dtype=np.float64))
@@ -342,7 +366,14 @@ def _procedure_check(candidate, seed: int) -> Evidence:
                     return _compare_pairs([(label, point, raised)])
                 mixed, weight = ref.cutmix_torch(x_a, x_b, lam_, cy, cx)
                 items.append(
-                    (label, point, [("mixed image", out[0], mixed, 1e-300), ("label weight", out[1], weight, 1e-15)])
+                    (
+                        label,
+                        point,
+                        [
+                            ("mixed image", out[0], mixed, 1e-300),
+                            ("label weight", out[1], weight, 1e-15),
+                        ],
+                    )
                 )
     return _compare_pairs(items)
 
@@ -436,7 +467,12 @@ def _adjusted_check(name: str):
 
     def check(candidate, seed: int) -> Evidence:
         est = mc.estimate(ref.weight_sampler(a, H, W), n, seed=seed)
-        return mc.evidence(f"losses.cutmix.adjusted_mean.{name}", est, float(candidate), point={"alpha": a, "H": H, "W": W})
+        return mc.evidence(
+            f"losses.cutmix.adjusted_mean.{name}",
+            est,
+            float(candidate),
+            point={"alpha": a, "H": H, "W": W},
+        )
 
     return check
 
@@ -487,7 +523,9 @@ def _declare():
         variables=("alpha",),
         derived=lambda: 1 / (4 * (2 * alpha + 1)),
         domain={"alpha": (0, math.inf)},
-        near_misses={1 / (4 * (alpha + 1)): "α + 1 is a + b + 1 for Beta(α, 1); for Beta(α, α) it is 2α + 1"},
+        near_misses={
+            1 / (4 * (alpha + 1)): "α + 1 is a + b + 1 for Beta(α, 1); for Beta(α, α) it is 2α + 1"
+        },
     )(_variance_check)
     lam_s = sp.Symbol("lam", positive=True)
     claim(

@@ -89,7 +89,7 @@ def rand_bbox(size, lam: float, cx: int, cy: int):
     """The reference ``rand_bbox`` with its random centre given: ``(bbx1, bby1, bbx2, bby2)``.
 
     >>> rand_bbox((1, 1, 6, 9), 0.3, 0, 8)
-    (0, 2, 5, 9)
+    (0, 5, 2, 9)
     """
     W = size[2]
     H = size[3]

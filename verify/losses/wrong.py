@@ -193,7 +193,8 @@ def _wrong_answers() -> dict:
         "losses.mixup.lambda_law": {
             "uniform for every α": sp.Integer(1),
             "Beta(α, 1 − α)": lam ** (alpha - 1) * (1 - lam) ** (-alpha) / beta(alpha, 1 - alpha),
-            "wrong variance: Beta(2α, 2α)": lam ** (2 * alpha - 1) * (1 - lam) ** (2 * alpha - 1)
+            "wrong variance: Beta(2α, 2α)": lam ** (2 * alpha - 1)
+            * (1 - lam) ** (2 * alpha - 1)
             / beta(2 * alpha, 2 * alpha),
             "not normalized: 1/B(α, α) forgotten": lam ** (alpha - 1) * (1 - lam) ** (alpha - 1),
         },
@@ -235,7 +236,9 @@ def _unclipped_adjusted(a: float, H: int, W: int) -> float:
     from scipy import integrate, stats
 
     dens = stats.beta(a, a).pdf
-    pts = sorted({1 - (m / W) ** 2 for m in range(W + 1)} | {1 - (m / H) ** 2 for m in range(H + 1)})
+    pts = sorted(
+        {1 - (m / W) ** 2 for m in range(W + 1)} | {1 - (m / H) ** 2 for m in range(H + 1)}
+    )
     total = 0.0
     for lo, hi in zip(pts, pts[1:], strict=False):
         mid = (lo + hi) / 2
