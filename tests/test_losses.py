@@ -20,8 +20,8 @@ from scipy import integrate, stats
 from derivations import losses as L
 from derivations.core import FAILED, PROVED
 from verify import claims
-from verify import montecarlo as mc
 from verify import losses as vl
+from verify import montecarlo as mc
 from verify.losses import wrong
 
 SETTINGS = settings(max_examples=25, deadline=None)
