@@ -14,6 +14,7 @@ derives the law and the mean of the recomputed label weight.
 import importlib
 
 from derivations.losses.cutmix import (
+    adjusted_law,
     adjusted_mean,
     axis_law,
     box,
@@ -33,6 +34,7 @@ _mixup = importlib.import_module("derivations.losses.mixup")
 _ova = importlib.import_module("derivations.losses.ova")
 
 __all__ = [
+    "adjusted_law",
     "adjusted_mean",
     "axis_law",
     "box",

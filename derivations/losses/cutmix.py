@@ -82,6 +82,7 @@ def cutmix(x_a, x_b, lam, cy, cx):
     """``x_a`` with the box at ``(cy, cx)`` taken from ``x_b``, and the weight of ``x_a``'s
     label, ``1 − (clipped area)/(H·W)``. Images are arrays ``(…, H, W)`` of equal shape.
 
+    >>> import numpy as np
     >>> mixed, weight = cutmix(np.zeros((4, 5)), np.ones((4, 5)), 0.5, 0, 4)
     >>> mixed.astype(int).tolist(), weight
     ([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]], 0.9)
@@ -176,24 +177,53 @@ def adjusted_mean(alpha, height, width):
     """
     a = _alpha(alpha)
     H, W = _side(height, "height"), _side(width, "width")
+    total = Fraction(0) if a == 1 else 0.0
+    for p, kh, kw in _intervals(a, H, W):
+        inner = 1 - _axis_mean(kh, H) * _axis_mean(kw, W) / (H * W)
+        total += p * (inner if a == 1 else float(inner))
+    return total
+
+
+def adjusted_law(alpha, height, width) -> dict:
+    """The law of ``λ̃`` over ``λ ~ Beta(α, α)`` and the centre: outcome -> probability.
+
+    The mixture over the intervals of ``λ`` on which ``k_h`` and ``k_w`` are constant (see
+    :func:`adjusted_mean`) of the laws :func:`weight_law` gives there; exact ``Fraction``
+    probabilities for ``α = 1``.
+
+    >>> law = adjusted_law(1, 6, 9)
+    >>> sum(law.values()), sum(w * p for w, p in law.items()) == adjusted_mean(1, 6, 9)
+    (Fraction(1, 1), True)
+    """
+    a = _alpha(alpha)
+    H, W = _side(height, "height"), _side(width, "width")
+    law: dict = {}
+    for p, kh, kw in _intervals(a, H, W):
+        rows, cols = axis_law(kh, H), axis_law(kw, W)
+        for ly, py in rows.items():
+            for lx, px in cols.items():
+                w = 1 - Fraction(ly * lx, H * W)
+                q = p * py * px if a == 1 else p * float(py * px)
+                law[w] = law.get(w, 0) + q
+    return dict(sorted(law.items()))
+
+
+def _intervals(a: float, H: int, W: int):
+    """``(probability, k_h, k_w)`` for each interval of ``u = 1 − λ`` between the points
+    ``(m/W)²`` and ``(m/H)²``; ``u ~ Beta(α, α)`` as ``λ`` is (the law is symmetric)."""
     cuts = sorted(
         {Fraction(m * m, W * W) for m in range(W + 1)}
         | {Fraction(m * m, H * H) for m in range(H + 1)}
     )
     if a == 1:
-        cdf = [u for u in cuts]
+        cdf = list(cuts)
     else:
         from scipy.special import betainc
 
         cdf = [float(betainc(a, a, float(u))) for u in cuts]
-    total = Fraction(0) if a == 1 else 0.0
     for i in range(len(cuts) - 1):
-        u0, u1, p0, p1 = cuts[i], cuts[i + 1], cdf[i], cdf[i + 1]
-        mid = (u0 + u1) / 2
-        kh, kw = _half_exact(mid, H), _half_exact(mid, W)
-        inner = 1 - _axis_mean(kh, H) * _axis_mean(kw, W) / (H * W)
-        total += (p1 - p0) * (inner if a == 1 else float(inner))
-    return total
+        mid = (cuts[i] + cuts[i + 1]) / 2
+        yield cdf[i + 1] - cdf[i], _half_exact(mid, H), _half_exact(mid, W)
 
 
 # --- derivations -------------------------------------------------------------------------
