@@ -1,9 +1,9 @@
 """Losses and augmentation: one-versus-all, mixup and CutMix (SPEC §11).
 
 Labels are 0-based, as in torch. :mod:`~derivations.losses.ova` derives the one-versus-all
-loss and its gradient and computes it stably (:func:`ova_loss`); :mod:`~derivations.losses.mixup`
+loss and its gradient and computes it stably (:func:`ova_loss`); :mod:`~derivations.losses.mixing`
 derives the mixup loss identity and the law of ``λ ~ Beta(α, α)``;
-:mod:`~derivations.losses.cutmix` follows the reference CutMix procedure pixel by pixel and
+:mod:`~derivations.losses.boxes` follows the reference CutMix procedure pixel by pixel and
 derives the law and the mean of the recomputed label weight.
 
 >>> loss, grad = ova_loss([[1000.0, -1000.0]], [0])
@@ -11,9 +11,8 @@ derives the law and the mean of the recomputed label weight.
 (0.0, [[0.0, 0.0]])
 """
 
-import importlib
-
-from derivations.losses.cutmix import (
+from derivations.losses import boxes, mixing, ova  # noqa: E402 - the modules, for DERIVATIONS
+from derivations.losses.boxes import (
     adjusted_law,
     adjusted_mean,
     axis_law,
@@ -25,13 +24,8 @@ from derivations.losses.cutmix import (
     mean_weight,
     weight_law,
 )
-from derivations.losses.mixup import mixup, mixup_loss, onehot, sample_lambda
+from derivations.losses.mixing import mixup, mixup_loss, onehot, sample_lambda
 from derivations.losses.ova import ova_loss, sigmoid_array
-
-# The functions mixup and cutmix shadow their modules' names here: reach the modules directly.
-_cutmix = importlib.import_module("derivations.losses.cutmix")
-_mixup = importlib.import_module("derivations.losses.mixup")
-_ova = importlib.import_module("derivations.losses.ova")
 
 __all__ = [
     "adjusted_law",
@@ -55,13 +49,13 @@ __all__ = [
 
 #: Every derivation of the topic: id -> zero-argument builder.
 DERIVATIONS = {
-    "losses.ova.gradient": _ova.gradient,
-    "losses.ova.as_bce": _ova.as_bce,
-    "losses.ova.softmax_gradient": _ova.softmax_gradient,
-    "losses.mixup.identity": _mixup.identity,
-    "losses.mixup.variance": _mixup.moments,
-    "losses.mixup.shape": _mixup.shape,
-    "losses.cutmix.axis_mean": _cutmix.axis_mean,
-    "losses.cutmix.continuous_axis_mean": _cutmix.continuous_axis_mean,
-    "losses.cutmix.continuous_bias": _cutmix.continuous_bias,
+    "losses.ova.gradient": ova.gradient,
+    "losses.ova.as_bce": ova.as_bce,
+    "losses.ova.softmax_gradient": ova.softmax_gradient,
+    "losses.mixup.identity": mixing.identity,
+    "losses.mixup.variance": mixing.moments,
+    "losses.mixup.shape": mixing.shape,
+    "losses.cutmix.axis_mean": boxes.axis_mean,
+    "losses.cutmix.continuous_axis_mean": boxes.continuous_axis_mean,
+    "losses.cutmix.continuous_bias": boxes.continuous_bias,
 }

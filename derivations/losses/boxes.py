@@ -37,7 +37,7 @@ import sympy as sp
 
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
-from derivations.losses.mixup import _alpha, _lam
+from derivations.losses.mixing import _alpha, _lam
 from derivations.render import Reason
 
 #: Largest image side accepted (the exact sums run over every pixel of a side).
