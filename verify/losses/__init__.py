@@ -131,7 +131,7 @@ def _compare_pairs(items) -> Evidence:
                 with np.errstate(invalid="ignore"):
                     diff = np.abs(np.asarray(mine, dtype=np.float64) - theirs)
                 gap = float(np.max(np.where(np.isfinite(diff), diff, np.inf), initial=0.0))
-            score = gap / tol
+            score = gap / tol if tol > 0 else (0.0 if gap == 0 else math.inf)
             if worst is None or score > worst[0]:
                 worst = (score, label, name, gap, tol, w)
     score, label, name, gap, tol, w = worst
@@ -234,7 +234,8 @@ def _mixup_check(candidate, seed: int) -> Evidence:
     return _compare_pairs(items)
 
 
-#: The two α of the λ claims: U-shaped (α < 1, as mixup uses on CIFAR) and peaked (α > 1).
+#: The two α of the λ claims: U-shaped (α < 1) and peaked (α > 1); neither is 1, where every
+#: Beta(α, α) law that is wrong only in how it depends on α would agree with the right one.
 ALPHAS = (0.4, 2.5)
 #: The level of each of the two tests of a λ claim (Bonferroni: the claim's level is 1e-6).
 SUB_LEVEL = 5e-7
@@ -370,7 +371,7 @@ def _procedure_check(candidate, seed: int) -> Evidence:
                         label,
                         point,
                         [
-                            ("mixed image", out[0], mixed, 1e-300),
+                            ("mixed image", out[0], mixed, 0.0),
                             ("label weight", out[1], weight, 1e-15),
                         ],
                     )
