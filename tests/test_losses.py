@@ -295,3 +295,12 @@ def test_every_claim_passes_at_another_seed():
     for c in claims.select("losses."):
         e = c.check(seed=3)
         assert e.passed, e.summary()
+
+
+def test_check_answer_explains_the_common_mistakes():
+    from verify.answers import check_answer
+
+    assert "unadjusted" in check_answer("losses.cutmix.adjusted_mean.cifar", "0.5").message
+    assert "sign" in check_answer("losses.ova.gradient", "t - sigmoid(h)").message
+    assert check_answer("losses.ova.gradient", "sigmoid(h) - t").verdict == "equivalent"
+    assert "2α + 1" in check_answer("losses.mixup.lambda_variance", "1/(4*(alpha + 1))").message

@@ -480,6 +480,7 @@ def _adjusted_check(name: str):
 
 def _declare():
     h, t = sp.symbols("h t", real=True)
+    t_read = sp.Symbol("t", real=True, nonnegative=True)
     from derivations.functions import sigmoid
 
     claim(
@@ -490,7 +491,10 @@ def _declare():
         variables=("h", "t"),
         derived=lambda: sigmoid(h) - t,
         domain={"t": (0, 1)},
-        near_misses={t - sigmoid(h): "the sign is flipped: the gradient of the loss is σ(h) − t"},
+        # a near miss is matched as the answer is read: t in [0, 1] is read as nonnegative
+        near_misses={
+            t_read - sigmoid(h): "the sign is flipped: the gradient of the loss is σ(h) − t"
+        },
     )(_gradient_check)
     claim(
         "losses.ova.loss",
@@ -516,6 +520,7 @@ def _declare():
         derived=lambda: dl.mixup,
     )(_mixup_check)
     alpha = sp.Symbol("alpha", positive=True)
+    alpha_read = sp.Symbol("alpha", real=True, nonnegative=True)
     claim(
         "losses.mixup.lambda_variance",
         "Var λ = 1/(4(2α + 1)) for λ ~ Beta(α, α) (simulated at α = 0.4 and 2.5)",
@@ -525,7 +530,10 @@ def _declare():
         derived=lambda: 1 / (4 * (2 * alpha + 1)),
         domain={"alpha": (0, math.inf)},
         near_misses={
-            1 / (4 * (alpha + 1)): "α + 1 is a + b + 1 for Beta(α, 1); for Beta(α, α) it is 2α + 1"
+            1
+            / (
+                4 * (alpha_read + 1)
+            ): "Var Beta(a, b) = ab/((a + b)²(a + b + 1)): with a = b = α the last factor is 2α + 1, not α + 1"
         },
     )(_variance_check)
     lam_s = sp.Symbol("lam", positive=True)
@@ -571,7 +579,9 @@ def _declare():
             method="monte-carlo",
             answer="number",
             derived=lambda a=a, H=H, W=W: float(dl.adjusted_mean(a, H, W)),
-            near_misses={0.5: "the unadjusted weight: E[λ] = 1/2, but clipping shrinks the box"},
+            near_misses={
+                sp.Rational(1, 2): "the unadjusted weight: E[λ] = 1/2, but clipping shrinks the box"
+            },
         )(_adjusted_check(name))
 
 
