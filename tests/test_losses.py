@@ -304,3 +304,20 @@ def test_check_answer_explains_the_common_mistakes():
     assert "sign" in check_answer("losses.ova.gradient", "t - sigmoid(h)").message
     assert check_answer("losses.ova.gradient", "sigmoid(h) - t").verdict == "equivalent"
     assert "2α + 1" in check_answer("losses.mixup.lambda_variance", "1/(4*(alpha + 1))").message
+
+
+def test_adjusted_law_against_brute_force_over_lambda_intervals():
+    rows, cols = 6, 9
+    breaks = sorted(
+        {1 - (m / cols) ** 2 for m in range(cols + 1)}
+        | {1 - (m / rows) ** 2 for m in range(rows + 1)}
+    )
+    law = {}
+    for lo, hi in zip(breaks, breaks[1:], strict=False):  # λ ~ U(0, 1): probability hi − lo
+        weights = _brute_weights((lo + hi) / 2, rows, cols)
+        for w in weights:
+            law[float(w)] = law.get(float(w), 0.0) + (hi - lo) / len(weights)
+    exact = {float(w): float(p) for w, p in L.adjusted_law(1, rows, cols).items()}
+    assert exact.keys() == law.keys()
+    for w, p in law.items():
+        assert exact[w] == pytest.approx(p, abs=1e-12)
