@@ -87,19 +87,20 @@ def mixup_torch(x1, x2, y1, y2, lam: float, m: int):
 
 def rand_bbox(size, lam: float, cx: int, cy: int):
     """The reference ``rand_bbox`` with its random centre given: ``(bbx1, bby1, bbx2, bby2)``.
+    The centres may be integer arrays (every centre at once), as ``np.clip`` allows.
 
-    >>> rand_bbox((1, 1, 6, 9), 0.3, 0, 8)
-    (0, 5, 2, 9)
+    >>> [int(v) for v in rand_bbox((1, 1, 6, 9), 0.3, 0, 8)]
+    [0, 5, 2, 9]
     """
     W = size[2]
     H = size[3]
     cut_rat = np.sqrt(1.0 - lam)
     cut_w = int(W * cut_rat)
     cut_h = int(H * cut_rat)
-    bbx1 = int(np.clip(cx - cut_w // 2, 0, W))
-    bby1 = int(np.clip(cy - cut_h // 2, 0, H))
-    bbx2 = int(np.clip(cx + cut_w // 2, 0, W))
-    bby2 = int(np.clip(cy + cut_h // 2, 0, H))
+    bbx1 = np.clip(cx - cut_w // 2, 0, W)
+    bby1 = np.clip(cy - cut_h // 2, 0, H)
+    bbx2 = np.clip(cx + cut_w // 2, 0, W)
+    bby2 = np.clip(cy + cut_h // 2, 0, H)
     return bbx1, bby1, bbx2, bby2
 
 
@@ -110,7 +111,7 @@ def cutmix_torch(x_a, x_b, lam: float, row: int, col: int):
     ``lam = 1 − (bbx2 − bbx1)(bby2 − bby1)/(size[-1]·size[-2])``.
     """
     batch = torch.stack([_t(x_a), _t(x_b)])  # (2, C, rows, columns): index 1 is rand_index
-    bbx1, bby1, bbx2, bby2 = rand_bbox(batch.size(), lam, row, col)
+    bbx1, bby1, bbx2, bby2 = (int(v) for v in rand_bbox(batch.size(), lam, row, col))
     batch[0, :, bbx1:bbx2, bby1:bby2] = batch[1, :, bbx1:bbx2, bby1:bby2]
     weight = 1 - ((bbx2 - bbx1) * (bby2 - bby1) / (batch.size()[-1] * batch.size()[-2]))
     return batch[0].numpy(), weight
@@ -122,13 +123,13 @@ def enumerated_law(lam: float, rows: int, cols: int) -> dict[Fraction, Fraction]
     >>> enumerated_law(1.0, 2, 3)
     {Fraction(1, 1): Fraction(1, 1)}
     """
-    law: dict[Fraction, Fraction] = {}
-    step = Fraction(1, rows * cols)
-    for cx in range(rows):
-        for cy in range(cols):
-            bbx1, bby1, bbx2, bby2 = rand_bbox((1, 1, rows, cols), lam, cx, cy)
-            w = 1 - Fraction((bbx2 - bbx1) * (bby2 - bby1), rows * cols)
-            law[w] = law.get(w, Fraction(0)) + step
+    cx, cy = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")  # every centre
+    bbx1, bby1, bbx2, bby2 = rand_bbox((1, 1, rows, cols), lam, cx, cy)
+    areas, counts = np.unique((bbx2 - bbx1) * (bby2 - bby1), return_counts=True)
+    law = {
+        1 - Fraction(int(a), rows * cols): Fraction(int(n), rows * cols)
+        for a, n in zip(areas, counts, strict=True)
+    }
     return dict(sorted(law.items()))
 
 
