@@ -12,8 +12,9 @@ is odd. The box's pixels come from the second image; the first image's label get
 spatial size ``W``; the procedure is the same on each axis, so only the names differ.)
 
 **The law of the weight.** The two axes are independent. On an axis of size ``S`` with
-half-side ``k = ⌊c/2⌋ ≤ S/2`` the clipped length ``L`` is ``2k`` for the ``S − 2k + 1`` centres
-``k … S − k``, ``c + k`` for ``c < k`` and ``S − c + k`` for ``c > S − k``:
+half-side ``k = ⌊c/2⌋ ≤ S/2`` (``c`` the cut) the clipped length ``L`` is ``2k`` for the
+``S − 2k + 1`` centres ``x = k … S − k``, ``x + k`` for ``x < k`` and ``S − x + k`` for
+``x > S − k``:
 ``P(L = 2k) = (S − 2k + 1)/S``, ``P(L = k) = 1/S``, ``P(L = j) = 2/S`` for ``k < j < 2k``
 (:func:`axis_law`), with mean ``E[L] = 2k − k²/S`` (:func:`axis_mean`). Hence, given ``λ``,
 ``E[λ̃ | λ] = 1 − (2k_w − k_w²/W)(2k_h − k_h²/H)/(HW)`` (:func:`mean_weight`); in the continuum
@@ -43,7 +44,7 @@ from derivations.render import Reason
 #: Largest image side accepted (the exact sums run over every pixel of a side).
 MAX_SIDE = 4096
 
-k, S, c = sp.symbols("k S c", positive=True, integer=True)
+k, S, x = sp.symbols("k S x", positive=True, integer=True)
 r, ell = sp.symbols("r ell", positive=True)
 lam = sp.Symbol("lambda", positive=True)
 
@@ -229,17 +230,17 @@ def _intervals(a: float, H: int, W: int):
 # --- derivations -------------------------------------------------------------------------
 @lru_cache
 def axis_mean() -> Derivation:
-    """``Σ_c L(c) = 2Sk − k²`` over the ``S`` centres of one axis, for ``1 ≤ k ≤ S/2``.
+    """``Σ_x L(x) = 2Sk − k²`` over the ``S`` centres ``x`` of one axis, for ``1 ≤ k ≤ S/2``.
 
     >>> axis_mean().result
     2*S*k - k**2
     """
     steps = [
         Step(
-            sp.Sum(c + k, (c, 0, k - 1))
-            + sp.Sum(2 * k, (c, k, S - k))
-            + sp.Sum(S - c + k, (c, S - k + 1, S - 1)),
-            "left border c < k: L = c + k; inside: 2k; right border c > S - k: L = S - c + k",
+            sp.Sum(x + k, (x, 0, k - 1))
+            + sp.Sum(2 * k, (x, k, S - k))
+            + sp.Sum(S - x + k, (x, S - k + 1, S - 1)),
+            "centre x < k: L = x + k; inside: 2k; x > S - k: L = S - x + k",
         ),
         Step(
             (k * (k - 1) / 2 + k**2) + 2 * k * (S - 2 * k + 1) + (k * (k - 1) / 2 + k * (k - 1)),
@@ -252,7 +253,7 @@ def axis_mean() -> Derivation:
         [k, S],
         steps,
         domain={k: (1, 20), S: (40, 80)},
-        lhs=sp.Symbol("Sum_c L(c)"),
+        lhs=sp.Symbol("Sum_x L(x)"),
         notes=("divided by S: E[L] = 2k - k^2/S",),
     )
 
