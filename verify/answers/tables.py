@@ -108,6 +108,11 @@ def compare(names, candidate, reference) -> tuple[str, str, Witness | None]:
     'row 2 (pool1): your answer gives 64×111×111, the derived table gives 64×112×112'
     """
     reference = tuple(tuple(r) if isinstance(r, list | tuple) else int(r) for r in reference)
+    # a one-entry shape may be typed as its number: 4096 for (4096,)
+    candidate = tuple(
+        (c,) if isinstance(r, tuple) and not isinstance(c, tuple) else c
+        for c, r in zip(candidate, reference, strict=False)
+    ) + tuple(candidate[len(reference):])
     if len(candidate) != len(reference):
         return (NOT_EQUIVALENT,
                 f"your answer has {len(candidate)} rows, the table {len(reference)} "
