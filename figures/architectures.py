@@ -26,14 +26,24 @@ def params_per_layer(names=("vgg11",)):
     if not names or unknown:
         raise ValueError(f"names: networks among {', '.join(NETWORKS)} are required, got {names!r}")
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(names), figsize=(6.4 * len(names) ** 0.5 + 1, 4.2),
-                                 layout="constrained", squeeze=False)
+        fig, axes = plt.subplots(
+            1,
+            len(names),
+            figsize=(6.4 * len(names) ** 0.5 + 1, 4.2),
+            layout="constrained",
+            squeeze=False,
+        )
         for ax, name in zip(axes[0], names, strict=True):
             rows = [r for r in table(NETWORKS[name]).rows if r.params > 0]
-            ax.bar(range(len(rows)), [r.params for r in rows],
-                   color=[KIND_COLOURS.get(r.kind, "C7") for r in rows])
+            ax.bar(
+                range(len(rows)),
+                [r.params for r in rows],
+                color=[KIND_COLOURS.get(r.kind, "C7") for r in rows],
+            )
             ax.set_yscale("log")
-            ax.set_xticks(range(len(rows)), [r.name for r in rows], rotation=60, ha="right", fontsize=8)
+            ax.set_xticks(
+                range(len(rows)), [r.name for r in rows], rotation=60, ha="right", fontsize=8
+            )
             ax.set_title(name)
             ax.set_ylabel("parameters")
         handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in KIND_COLOURS.values()]

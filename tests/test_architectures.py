@@ -25,8 +25,14 @@ def torchvision_style_vgg11():
         else:
             layers += [nn.Conv2d(c, v, 3, padding=1, device="meta"), nn.ReLU()]
             c = v
-    layers += [nn.Flatten(), nn.Linear(512 * 7 * 7, 4096, device="meta"), nn.ReLU(),
-               nn.Linear(4096, 4096, device="meta"), nn.ReLU(), nn.Linear(4096, 1000, device="meta")]
+    layers += [
+        nn.Flatten(),
+        nn.Linear(512 * 7 * 7, 4096, device="meta"),
+        nn.ReLU(),
+        nn.Linear(4096, 4096, device="meta"),
+        nn.ReLU(),
+        nn.Linear(4096, 1000, device="meta"),
+    ]
     return nn.Sequential(*layers)
 
 
@@ -42,14 +48,17 @@ def test_from_torch_gives_the_same_table_as_the_spec():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(1, 50), st.integers(1, 7), st.integers(0, 4), st.integers(1, 5), st.integers(1, 3))
+@given(
+    st.integers(1, 50), st.integers(1, 7), st.integers(0, 4), st.integers(1, 5), st.integers(1, 3)
+)
 def test_output_size_is_torchs(n, k, p, s, d):
     if d * (k - 1) + 1 > n + 2 * p:
         with pytest.raises(ValueError, match="kernel"):
             arch.output_size(n, k, stride=s, padding=p, dilation=d)
         return
-    got = torch.nn.functional.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p,
-                                     dilation=d).shape[-1]
+    got = torch.nn.functional.conv1d(
+        torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p, dilation=d
+    ).shape[-1]
     assert arch.output_size(n, k, stride=s, padding=p, dilation=d) == got
 
 
@@ -77,8 +86,10 @@ def test_counts_by_hand():
 
 def test_the_courses_published_counts_drop_the_biases():
     cnn, fcn = arch.table(arch.NETWORKS["gaze_cnn"]), arch.table(arch.NETWORKS["gaze_fcn"])
-    bias = {name: sum(r.output_shape[0] for r in t.rows if r.kind in ("conv", "dense"))
-            for name, t in (("cnn", cnn), ("fcn", fcn))}
+    bias = {
+        name: sum(r.output_shape[0] for r in t.rows if r.kind in ("conv", "dense"))
+        for name, t in (("cnn", cnn), ("fcn", fcn))
+    }
     assert (cnn.total - bias["cnn"], bias["cnn"]) == (667_052, 260)
     assert (fcn.total - bias["fcn"], bias["fcn"]) == (452_400, 304)
     assert (6, 27) in {r.output_shape[1:] for r in cnn.rows}
@@ -118,8 +129,12 @@ def test_parse_both_notations_agree():
 
 @pytest.mark.parametrize(
     ("text", "where"),
-    [("CONV3-64 POOL2 FC4096", "'FC4096' at position 15"), ("conv 8 k=3 q=2", "'q=2' at position 11"),
-     ("conv 8 s=1.5", "'1.5' at position 9"), ("", "no layer")],
+    [
+        ("CONV3-64 POOL2 FC4096", "'FC4096' at position 15"),
+        ("conv 8 k=3 q=2", "'q=2' at position 11"),
+        ("conv 8 s=1.5", "'1.5' at position 9"),
+        ("", "no layer"),
+    ],
 )
 def test_parse_errors_point_at_the_token(text, where):
     with pytest.raises(ValueError, match="text: ") as info:

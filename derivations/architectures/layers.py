@@ -53,7 +53,9 @@ def pair(value, name: str, minimum: int) -> tuple[int, int]:
     """
     if isinstance(value, tuple | list):
         if len(value) != 2:
-            raise ValueError(f"{name}: an integer or a pair (height, width) is required, got {value!r}")
+            raise ValueError(
+                f"{name}: an integer or a pair (height, width) is required, got {value!r}"
+            )
         return (_int(value[0], name, minimum), _int(value[1], name, minimum))
     v = _int(value, name, minimum)
     return (v, v)

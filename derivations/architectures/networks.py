@@ -22,7 +22,9 @@ VGG11 = (
 
 
 def _conv(out, k, *, s=1, p=0, d=1, g=1, bias=True, name=""):
-    return Layer("conv", name, out=out, kernel=k, stride=s, padding=p, dilation=d, groups=g, bias=bias)
+    return Layer(
+        "conv", name, out=out, kernel=k, stride=s, padding=p, dilation=d, groups=g, bias=bias
+    )
 
 
 def _relu():
@@ -47,14 +49,28 @@ def gaze_cnn(batchnorm: bool = False) -> Spec:
     >>> [l.kind for l in gaze_cnn(True).layers[:4]]
     ['conv', 'batchnorm', 'relu', 'maxpool']
     """
+
     def norm():
         return [Layer("batchnorm")] if batchnorm else []
 
     layers = [
-        _conv(12, 5), *norm(), _relu(), _pool(),
-        _conv(36, 4), *norm(), _relu(), _pool(),  # 13×55 → 6×27
-        _conv(32, 3, p=1), *norm(), _relu(),
-        Layer("flatten"), _fc(124), _relu(), _fc(52), _relu(), _fc(4),
+        _conv(12, 5),
+        *norm(),
+        _relu(),
+        _pool(),
+        _conv(36, 4),
+        *norm(),
+        _relu(),
+        _pool(),  # 13×55 → 6×27
+        _conv(32, 3, p=1),
+        *norm(),
+        _relu(),
+        Layer("flatten"),
+        _fc(124),
+        _relu(),
+        _fc(52),
+        _relu(),
+        _fc(4),
     ]
     what = "with" if batchnorm else "without"
     return Spec(
@@ -92,18 +108,37 @@ def fit3181_cnn() -> Spec:
     (3, 32, 32)
     """
     layers = [
-        _conv(32, 3, p=1), _relu(), _conv(32, 3, p=1), _relu(), _pool(),
-        _conv(64, 3, p=1), _relu(), _conv(64, 3, p=1), _relu(), _pool(),
-        Layer("flatten"), _fc(512), _relu(), Layer("dropout"), _fc(10),
+        _conv(32, 3, p=1),
+        _relu(),
+        _conv(32, 3, p=1),
+        _relu(),
+        _pool(),
+        _conv(64, 3, p=1),
+        _relu(),
+        _conv(64, 3, p=1),
+        _relu(),
+        _pool(),
+        Layer("flatten"),
+        _fc(512),
+        _relu(),
+        Layer("dropout"),
+        _fc(10),
     ]
-    return Spec(tuple(layers), (3, 32, 32), "fit3181_cnn",
-                "FIT3181's default CNN: a reconstruction (the course's code is not reproduced)")
+    return Spec(
+        tuple(layers),
+        (3, 32, 32),
+        "fit3181_cnn",
+        "FIT3181's default CNN: a reconstruction (the course's code is not reproduced)",
+    )
 
 
 def _block(channels: int, project: bool) -> Layer:
     body = (
-        _conv(channels, 3, p=1, bias=False), Layer("batchnorm"), _relu(),
-        _conv(channels, 3, p=1, bias=False), Layer("batchnorm"),
+        _conv(channels, 3, p=1, bias=False),
+        Layer("batchnorm"),
+        _relu(),
+        _conv(channels, 3, p=1, bias=False),
+        Layer("batchnorm"),
     )
     shortcut = (_conv(channels, 1, bias=False), Layer("batchnorm")) if project else ()
     return Layer("residual", body=body, shortcut=shortcut)
@@ -121,14 +156,26 @@ def fit5215_resnet() -> Spec:
     ['conv', 'batchnorm', 'relu', 'residual']
     """
     layers = [
-        _conv(32, 3, p=1), Layer("batchnorm"), _relu(),
-        _block(32, False), _relu(), _pool(),
-        _block(64, True), _relu(), _pool(),
-        _block(128, True), _relu(),
-        Layer("gap"), _fc(10),
+        _conv(32, 3, p=1),
+        Layer("batchnorm"),
+        _relu(),
+        _block(32, False),
+        _relu(),
+        _pool(),
+        _block(64, True),
+        _relu(),
+        _pool(),
+        _block(128, True),
+        _relu(),
+        Layer("gap"),
+        _fc(10),
     ]
-    return Spec(tuple(layers), (3, 64, 64), "fit5215_resnet",
-                "FIT5215's CNN of residual blocks: a reconstruction (the course's code is not reproduced)")
+    return Spec(
+        tuple(layers),
+        (3, 64, 64),
+        "fit5215_resnet",
+        "FIT5215's CNN of residual blocks: a reconstruction (the course's code is not reproduced)",
+    )
 
 
 def mnist_mlp() -> Spec:
@@ -138,8 +185,12 @@ def mnist_mlp() -> Spec:
     (1, 28, 28)
     """
     layers = [Layer("flatten"), _fc(256), _relu(), _fc(128), _relu(), _fc(10)]
-    return Spec(tuple(layers), (1, 28, 28), "mnist_mlp",
-                "the MNIST homework's fully connected network: a reconstruction")
+    return Spec(
+        tuple(layers),
+        (1, 28, 28),
+        "mnist_mlp",
+        "the MNIST homework's fully connected network: a reconstruction",
+    )
 
 
 def mnist_cnn() -> Spec:
@@ -150,10 +201,22 @@ def mnist_cnn() -> Spec:
     (2, 2)
     """
     layers = [
-        _conv(6, 5, p=2), _relu(), _pool(), _conv(16, 5), _relu(), _pool(),
-        Layer("flatten"), _fc(120), _relu(), _fc(84), _relu(), _fc(10),
+        _conv(6, 5, p=2),
+        _relu(),
+        _pool(),
+        _conv(16, 5),
+        _relu(),
+        _pool(),
+        Layer("flatten"),
+        _fc(120),
+        _relu(),
+        _fc(84),
+        _relu(),
+        _fc(10),
     ]
-    return Spec(tuple(layers), (1, 28, 28), "mnist_cnn", "the MNIST homework's CNN: a reconstruction")
+    return Spec(
+        tuple(layers), (1, 28, 28), "mnist_cnn", "the MNIST homework's CNN: a reconstruction"
+    )
 
 
 def mnist_volumes() -> Spec:
@@ -171,8 +234,12 @@ def mnist_volumes() -> Spec:
         _pool(3, 2, 1),  # 4 → 2: (4 + 2 − 3)/2 = 1.5 floors
         _fc(10),
     ]
-    return Spec(tuple(layers), (1, 28, 28), "mnist_volumes",
-                "the MNIST homework's output-volume exercises, chained: a reconstruction")
+    return Spec(
+        tuple(layers),
+        (1, 28, 28),
+        "mnist_volumes",
+        "the MNIST homework's output-volume exercises, chained: a reconstruction",
+    )
 
 
 #: name -> spec (each with its input shape).

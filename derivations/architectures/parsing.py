@@ -37,7 +37,13 @@ _VGG = {
     "pool": re.compile(r"(max|avg)?pool(\d{1,3})", re.IGNORECASE),
     "fc": re.compile(r"fc-(\d{1,7})", re.IGNORECASE),
 }
-_WORDS = {"bn": "batchnorm", "relu": "relu", "dropout": "dropout", "flatten": "flatten", "gap": "gap"}
+_WORDS = {
+    "bn": "batchnorm",
+    "relu": "relu",
+    "dropout": "dropout",
+    "flatten": "flatten",
+    "gap": "gap",
+}
 _LINE_KINDS = {
     "conv": "conv",
     "fc": "dense",
@@ -53,9 +59,19 @@ _LINE_KINDS = {
     "flatten": "flatten",
     "gap": "gap",
 }
-_KEYS = {"k": "kernel", "kernel": "kernel", "s": "stride", "stride": "stride", "p": "padding",
-         "padding": "padding", "d": "dilation", "dilation": "dilation", "g": "groups",
-         "groups": "groups", "bias": "bias"}
+_KEYS = {
+    "k": "kernel",
+    "kernel": "kernel",
+    "s": "stride",
+    "stride": "stride",
+    "p": "padding",
+    "padding": "padding",
+    "d": "dilation",
+    "dilation": "dilation",
+    "g": "groups",
+    "groups": "groups",
+    "bias": "bias",
+}
 _EXPECTED_VGG = "CONV<k>-<filters>, POOL<k>, FC-<units>, BN, RELU, DROPOUT, FLATTEN or GAP"
 
 
@@ -116,7 +132,11 @@ def _line(words: list[tuple[str, int]]) -> Layer:
         else:
             settings[field] = _size(value, value_pos, key)
     if kind in ("conv", "dense") and "out" not in settings:
-        _fail(head, head_pos, f"{head} <count>: the number of {'filters' if kind == 'conv' else 'units'}")
+        _fail(
+            head,
+            head_pos,
+            f"{head} <count>: the number of {'filters' if kind == 'conv' else 'units'}",
+        )
     if kind in ("maxpool", "avgpool"):
         settings.setdefault("kernel", 2)
         settings.setdefault("stride", settings["kernel"])
@@ -128,9 +148,17 @@ def _line(words: list[tuple[str, int]]) -> Layer:
     }.get(kind, set())
     extra = set(settings) - allowed
     if extra:
-        bad = next(t for t in words[1:] if _KEYS.get(t[0].partition("=")[0].lower(), "out") in extra
-                   or (t[0].isdigit() and "out" in extra))
-        _fail(bad[0], bad[1], f"settings a {kind} layer takes ({', '.join(sorted(allowed)) or 'none'})")
+        bad = next(
+            t
+            for t in words[1:]
+            if _KEYS.get(t[0].partition("=")[0].lower(), "out") in extra
+            or (t[0].isdigit() and "out" in extra)
+        )
+        _fail(
+            bad[0],
+            bad[1],
+            f"settings a {kind} layer takes ({', '.join(sorted(allowed)) or 'none'})",
+        )
     try:
         return Layer(kind, **settings)
     except ValueError as exc:

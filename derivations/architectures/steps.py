@@ -47,12 +47,18 @@ def output_size_steps() -> Derivation:
     steps = [
         Step(
             sp.Sum(1, (i, 0, last)),
-            Reason("count positions {} with {}", (i, sp.Le(s * i + delta * (k - 1), n + 2 * p - 1))),
+            Reason(
+                "count positions {} with {}", (i, sp.Le(s * i + delta * (k - 1), n + 2 * p - 1))
+            ),
         ),
         Step(last + 1, "a sum of ones from 0 to m has m + 1 terms; the floor makes i an integer"),
     ]
-    return Derivation("output size of a window sliding over n + 2p entries", [n, k, p, s, delta],
-                      steps, domain=_SIZES)
+    return Derivation(
+        "output size of a window sliding over n + 2p entries",
+        [n, k, p, s, delta],
+        steps,
+        domain=_SIZES,
+    )
 
 
 @lru_cache
@@ -79,8 +85,10 @@ def conv_steps() -> Derivation:
     """
     per_filter = k_h * k_w * c_in / g + 1
     steps = [
-        Step(sp.Sum(sp.Sum(per_filter, (o, 1, c_out / g)), (j, 1, g)),
-             "groups j, their filters o: weights k_h·k_w·C_in/g and a bias each"),
+        Step(
+            sp.Sum(sp.Sum(per_filter, (o, 1, c_out / g)), (j, 1, g)),
+            "groups j, their filters o: weights k_h·k_w·C_in/g and a bias each",
+        ),
         Step(g * (c_out / g) * per_filter, "sums of a constant"),
         Step(k_h * k_w * c_in / g * c_out + c_out, "expand"),
     ]
@@ -114,8 +122,12 @@ def batchnorm_steps() -> Derivation:
         Step(sp.Sum(2, (c, 1, C)), "channels c: γ_c and β_c"),
         Step(2 * C, "a sum of a constant"),
     ]
-    return Derivation("parameters of batch norm", [C], steps,
-                      notes=("running mean and variance: 2C buffers, not parameters",))
+    return Derivation(
+        "parameters of batch norm",
+        [C],
+        steps,
+        notes=("running mean and variance: 2C buffers, not parameters",),
+    )
 
 
 @lru_cache
@@ -143,13 +155,16 @@ def conv_macs_steps() -> Derivation:
     """
     taps = k_h * k_w * c_in / g
     steps = [
-        Step(sp.Sum(sp.Sum(1, (t, 1, taps)), (o, 1, c_out * h_out * w_out)),
-             "outputs o, their taps t: one multiply–accumulate each"),
+        Step(
+            sp.Sum(sp.Sum(1, (t, 1, taps)), (o, 1, c_out * h_out * w_out)),
+            "outputs o, their taps t: one multiply–accumulate each",
+        ),
         Step(sp.Sum(taps, (o, 1, c_out * h_out * w_out)), "a sum of ones"),
         Step(c_out * h_out * w_out * taps, "a sum of a constant"),
     ]
-    return Derivation("multiply–accumulates of a convolution", [k_h, k_w, c_in, c_out, g, h_out, w_out],
-                      steps)
+    return Derivation(
+        "multiply–accumulates of a convolution", [k_h, k_w, c_in, c_out, g, h_out, w_out], steps
+    )
 
 
 @lru_cache
@@ -159,8 +174,10 @@ def dense_macs_steps() -> Derivation:
     >>> dense_macs_steps().result
     n_in*n_out
     """
-    steps = [Step(sp.Sum(n_in, (o, 1, n_out)), "units o: a dot product of length in"),
-             Step(n_in * n_out, "a sum of a constant")]
+    steps = [
+        Step(sp.Sum(n_in, (o, 1, n_out)), "units o: a dot product of length in"),
+        Step(n_in * n_out, "a sum of a constant"),
+    ]
     return Derivation("multiply–accumulates of a dense layer", [n_in, n_out], steps)
 
 

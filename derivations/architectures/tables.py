@@ -122,21 +122,32 @@ class Table:
         if fmt not in ("text", "markdown"):
             raise ValueError(f"format: {fmt!r} is not one of text, markdown, json")
         lines = [("input", shape_text(self.input_shape), "0", "0")]
-        lines += [(r.name, shape_text(r.output_shape), f"{r.params:,}", f"{r.macs:,}") for r in self.rows]
+        lines += [
+            (r.name, shape_text(r.output_shape), f"{r.params:,}", f"{r.macs:,}") for r in self.rows
+        ]
         shares = ", ".join(f"{k} {100 * self.share(k):.2f}%" for k in SHARE_KINDS)
         tail = f"\nshares of the parameters: {shares}"
         if fmt == "markdown":
             out = ["| layer | output | parameters | MACs |", "|---|---|---:|---:|"]
-            out += [f"| {a} | {b} | {c.replace(',', '')} | {d.replace(',', '')} |" for a, b, c, d in lines]
+            out += [
+                f"| {a} | {b} | {c.replace(',', '')} | {d.replace(',', '')} |"
+                for a, b, c, d in lines
+            ]
             out.append(f"| **total** |  | **{self.total}** | **{self.total_macs}** |")
             return "\n".join(out) + "\n" + tail
         lines.append(("total", "", f"{self.total:,}", f"{self.total_macs:,}"))
         widths = [max(len(x[i]) for x in lines) for i in range(4)]
-        head = ("layer".ljust(widths[0]), "output".ljust(widths[1]),
-                "parameters".rjust(widths[2]), "MACs".rjust(widths[3]))
+        head = (
+            "layer".ljust(widths[0]),
+            "output".ljust(widths[1]),
+            "parameters".rjust(widths[2]),
+            "MACs".rjust(widths[3]),
+        )
         out = ["  ".join(head)]
         out += [
-            "  ".join((a.ljust(widths[0]), b.ljust(widths[1]), c.rjust(widths[2]), d.rjust(widths[3])))
+            "  ".join(
+                (a.ljust(widths[0]), b.ljust(widths[1]), c.rjust(widths[2]), d.rjust(widths[3]))
+            )
             for a, b, c, d in lines
         ]
         return "\n".join(out) + tail
@@ -162,7 +173,9 @@ def input_shape(value, name: str = "input_shape") -> tuple:
     ...
     ValueError: input_shape: positive integers such as 3x224x224 (C×H×W) or 784 are required, got '3x-4x4'
     """
-    wanted = f"{name}: positive integers such as 3x224x224 (C×H×W) or 784 are required, got {value!r}"
+    wanted = (
+        f"{name}: positive integers such as 3x224x224 (C×H×W) or 784 are required, got {value!r}"
+    )
     if isinstance(value, str):
         parts = re.split(r"\s*[x×,]\s*", value.strip().strip("()[]"))
         if not all(p.isdigit() and p.isascii() and len(p) <= 7 for p in parts):
@@ -177,8 +190,15 @@ def input_shape(value, name: str = "input_shape") -> tuple:
     return tuple(int(v) for v in value)
 
 
-_ROW_PREFIX = {"conv": "conv", "dense": "fc", "batchnorm": "bn", "maxpool": "pool",
-               "avgpool": "pool", "gap": "gap", "residual": "block"}
+_ROW_PREFIX = {
+    "conv": "conv",
+    "dense": "fc",
+    "batchnorm": "bn",
+    "maxpool": "pool",
+    "avgpool": "pool",
+    "gap": "gap",
+    "residual": "block",
+}
 
 
 class _Walker:
@@ -208,8 +228,13 @@ class _Walker:
             )
         size = self.rules.output_size
         return tuple(
-            size(shape[1 + a], layer.kernel[a], stride=layer.stride[a],
-                 padding=layer.padding[a], dilation=layer.dilation[a])
+            size(
+                shape[1 + a],
+                layer.kernel[a],
+                stride=layer.stride[a],
+                padding=layer.padding[a],
+                dilation=layer.dilation[a],
+            )
             for a in (0, 1)
         )
 
@@ -230,10 +255,18 @@ class _Walker:
         name = self.name(layer, prefix)
         if kind == "conv":
             h, w = self._spatial(layer, shape, "convolution")
-            params = self.rules.conv_params(layer.kernel[0], layer.kernel[1], shape[0], layer.out,
-                                            groups=layer.groups, bias=layer.bias)
+            params = self.rules.conv_params(
+                layer.kernel[0],
+                layer.kernel[1],
+                shape[0],
+                layer.out,
+                groups=layer.groups,
+                bias=layer.bias,
+            )
             out = (layer.out, h, w)
-            macs = layer.out * h * w * (shape[0] // layer.groups) * layer.kernel[0] * layer.kernel[1]
+            macs = (
+                layer.out * h * w * (shape[0] // layer.groups) * layer.kernel[0] * layer.kernel[1]
+            )
         elif kind == "dense":
             n_in = math.prod(shape)
             params = self.rules.dense_params(n_in, layer.out, bias=layer.bias)
@@ -242,7 +275,9 @@ class _Walker:
             params, out, macs = self.rules.batchnorm_params(shape[0]), shape, 0
         elif kind == "gap":
             if len(shape) != 3:
-                raise ValueError(f"spec: global pooling needs a C×H×W input, got {shape_text(shape)}")
+                raise ValueError(
+                    f"spec: global pooling needs a C×H×W input, got {shape_text(shape)}"
+                )
             params, out, macs = 0, (shape[0], 1, 1), 0
         else:  # max or average pooling
             h, w = self._spatial(layer, shape, "pooling")
@@ -266,7 +301,9 @@ def table(spec: Spec, input_shape_=None, *, rules: Rules | None = None) -> Table
     ValueError: kernel: the window δ(k − 1) + 1 = 2 is larger than the padded input n + 2p = 1
     """
     if not isinstance(spec, Spec):
-        raise TypeError(f"spec: a Spec (from parse or NETWORKS) is required, got {type(spec).__name__}")
+        raise TypeError(
+            f"spec: a Spec (from parse or NETWORKS) is required, got {type(spec).__name__}"
+        )
     if input_shape_ is None:
         if spec.input_shape is None:
             raise ValueError("input_shape: the spec declares none; give one, e.g. 3x224x224")

@@ -112,20 +112,28 @@ def compare(names, candidate, reference) -> tuple[str, str, Witness | None]:
     candidate = tuple(
         (c,) if isinstance(r, tuple) and not isinstance(c, tuple) else c
         for c, r in zip(candidate, reference, strict=False)
-    ) + tuple(candidate[len(reference):])
+    ) + tuple(candidate[len(reference) :])
     if len(candidate) != len(reference):
-        return (NOT_EQUIVALENT,
-                f"your answer has {len(candidate)} rows, the table {len(reference)} "
-                f"({', '.join(names[:6])}{', …' if len(names) > 6 else ''})",
-                Witness({"rows": None}, len(candidate), len(reference)))
+        return (
+            NOT_EQUIVALENT,
+            f"your answer has {len(candidate)} rows, the table {len(reference)} "
+            f"({', '.join(names[:6])}{', …' if len(names) > 6 else ''})",
+            Witness({"rows": None}, len(candidate), len(reference)),
+        )
     if _channels_last(candidate, reference):
-        return EQUIVALENT, f"all {len(reference)} rows agree, read as H×W×C (the table is C×H×W)", None
+        return (
+            EQUIVALENT,
+            f"all {len(reference)} rows agree, read as H×W×C (the table is C×H×W)",
+            None,
+        )
     for i, (c, r) in enumerate(zip(candidate, reference, strict=True)):
         if c != r:
             name = names[i] if i < len(names) else str(i + 1)
-            return (NOT_EQUIVALENT,
-                    f"row {i + 1} ({name}): your answer gives {_text(c)}, the derived table gives {_text(r)}",
-                    Witness({"row": i + 1, "layer": name}, _text(c), _text(r)))
+            return (
+                NOT_EQUIVALENT,
+                f"row {i + 1} ({name}): your answer gives {_text(c)}, the derived table gives {_text(r)}",
+                Witness({"row": i + 1, "layer": name}, _text(c), _text(r)),
+            )
     return EQUIVALENT, f"all {len(reference)} rows agree exactly", None
 
 
@@ -137,15 +145,23 @@ def check_table(claim, text: str, *, seed: int = 0, thorough: bool = False) -> E
     """
     start = time.perf_counter()
     candidate = parse_rows(text)
-    base = {"claim_id": claim.id, "seed": seed,
-            "details": {"answer": text[:200], "parsed": [_text(v) for v in candidate][:50]}}
+    base = {
+        "claim_id": claim.id,
+        "seed": seed,
+        "details": {"answer": text[:200], "parsed": [_text(v) for v in candidate][:50]},
+    }
     names = ROWS[claim.id]
     if thorough:
         try:
             ev = claim.check(candidate, seed=seed)
         except Exception as exc:  # noqa: BLE001 - a broken check is "cannot check", not "wrong"
-            return Evidence(method=claim.method, passed=False, verdict=CANNOT_CHECK,
-                            message=f"cannot check: the claim's own check raised {type(exc).__name__}", **base)
+            return Evidence(
+                method=claim.method,
+                passed=False,
+                verdict=CANNOT_CHECK,
+                message=f"cannot check: the claim's own check raised {type(exc).__name__}",
+                **base,
+            )
         verdict = EQUIVALENT if ev.passed else NOT_EQUIVALENT
         ev.verdict, ev.message = verdict, f"{verdict}: {ev.message}"
         return ev
@@ -154,5 +170,13 @@ def check_table(claim, text: str, *, seed: int = 0, thorough: bool = False) -> E
     why = claim.near_miss(candidate) if verdict == NOT_EQUIVALENT else None
     if why:
         message += f" — {why}"
-    return Evidence(method="exact", passed=verdict == EQUIVALENT, verdict=verdict, n=len(candidate),
-                    message=message, witness=witness, seconds=time.perf_counter() - start, **base)
+    return Evidence(
+        method="exact",
+        passed=verdict == EQUIVALENT,
+        verdict=verdict,
+        n=len(candidate),
+        message=message,
+        witness=witness,
+        seconds=time.perf_counter() - start,
+        **base,
+    )

@@ -88,14 +88,21 @@ def _size_check(candidate, seed: int) -> Evidence:
         if not (isinstance(mine, int | float) and math.isfinite(mine) and mine == theirs):
             point = dict(zip(SIZE_VARIABLES, case, strict=True))
             return Evidence(
-                passed=False, expected=theirs, measured=mine, n=len(cases),
+                passed=False,
+                expected=theirs,
+                measured=mine,
+                n=len(cases),
                 message=f"at n, k, p, s, δ = {case} torch gives {theirs}, the answer {mine}",
                 witness=Witness(point, mine, theirs),
             )
     return Evidence(
-        passed=True, n=len(cases), error=0.0,
+        passed=True,
+        n=len(cases),
+        error=0.0,
         message=f"equal to torch's conv1d (and max_pool1d) output length in all {len(cases)} cases",
-        witness=Witness(dict(zip(SIZE_VARIABLES, cases[0], strict=True)), fn(*cases[0]), torch_size(*cases[0])),
+        witness=Witness(
+            dict(zip(SIZE_VARIABLES, cases[0], strict=True)), fn(*cases[0]), torch_size(*cases[0])
+        ),
     )
 
 
@@ -133,28 +140,42 @@ def _rows_check(network: str, what: str):
         reference = getattr(ref, what)
         names = ref.names
         if what == "macs" and not nets.count_check(sum(reference), ref.flops):
-            return Evidence(passed=False, message=f"hooks count {sum(reference)} MACs but "
-                            f"FlopCounterMode {ref.flops} FLOPs (not twice as many)",
-                            witness=Witness({}, sum(reference), ref.flops / 2))
-        got = tuple(tuple(_as_int(v) for v in c) if isinstance(c, tuple | list) else _as_int(c)
-                    for c in candidate)
+            return Evidence(
+                passed=False,
+                message=f"hooks count {sum(reference)} MACs but "
+                f"FlopCounterMode {ref.flops} FLOPs (not twice as many)",
+                witness=Witness({}, sum(reference), ref.flops / 2),
+            )
+        got = tuple(
+            tuple(_as_int(v) for v in c) if isinstance(c, tuple | list) else _as_int(c)
+            for c in candidate
+        )
         if len(got) != len(reference):
             return Evidence(
-                passed=False, expected=len(reference), measured=len(got),
+                passed=False,
+                expected=len(reference),
+                measured=len(got),
                 message=f"the answer has {len(got)} rows, torch's network {len(reference)}",
                 witness=Witness({"rows": None}, len(got), len(reference)),
             )
         for i, (mine, theirs) in enumerate(zip(got, reference, strict=True)):
             if mine != theirs:
                 return Evidence(
-                    passed=False, expected=_text(theirs), measured=_text(mine), n=len(reference),
+                    passed=False,
+                    expected=_text(theirs),
+                    measured=_text(mine),
+                    n=len(reference),
                     message=f"row {i + 1} (torch module {names[i]}): the answer gives "
                     f"{_text(mine)}, torch {_text(theirs)}",
                     witness=Witness({"row": i + 1}, _text(mine), _text(theirs)),
                 )
-        return Evidence(passed=True, n=len(reference), error=0.0,
-                        message=f"all {len(reference)} rows equal torch's",
-                        witness=Witness({"rows": len(reference)}, _text(got[-1]), _text(reference[-1])))
+        return Evidence(
+            passed=True,
+            n=len(reference),
+            error=0.0,
+            message=f"all {len(reference)} rows equal torch's",
+            witness=Witness({"rows": len(reference)}, _text(got[-1]), _text(reference[-1])),
+        )
 
     return check
 
@@ -165,9 +186,16 @@ def _total_check(network: str):
         mine = _as_int(candidate)
         passed = mine == ref.total
         return Evidence(
-            passed=passed, expected=ref.total, measured=mine, error=abs(float(mine) - ref.total),
+            passed=passed,
+            expected=ref.total,
+            measured=mine,
+            error=abs(float(mine) - ref.total),
             message=f"numel over model.parameters(): {ref.total:,}; the answer {_text(mine)}"
-            + (f" (batch norm's {ref.buffers:,} buffer entries are not parameters)" if ref.buffers else ""),
+            + (
+                f" (batch norm's {ref.buffers:,} buffer entries are not parameters)"
+                if ref.buffers
+                else ""
+            ),
             witness=Witness({"network": network}, mine, ref.total),
         )
 
@@ -206,7 +234,9 @@ def _declare():
         no_bias = _without_biases(name)
         if no_bias != rows.total:
             biases = rows.total - no_bias
-            near[no_bias] = f"that leaves out the {biases:,} biases of the convolutions and dense layers"
+            near[no_bias] = (
+                f"that leaves out the {biases:,} biases of the convolutions and dense layers"
+            )
         claim(
             f"architectures.{name}.total",
             f"{name} on {shape} has {rows.total:,} parameters (numel over torch's parameters)",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from verify.lazy import torch
 
@@ -44,8 +44,13 @@ def _vgg11():
             layers += [nn.Conv2d(c, v, 3, padding=1, device=META), nn.ReLU()]
             c = v
     layers += [
-        nn.Flatten(), nn.LazyLinear(4096, device=META), nn.ReLU(), nn.Dropout(),
-        nn.Linear(4096, 4096, device=META), nn.ReLU(), nn.Dropout(),
+        nn.Flatten(),
+        nn.LazyLinear(4096, device=META),
+        nn.ReLU(),
+        nn.Dropout(),
+        nn.Linear(4096, 4096, device=META),
+        nn.ReLU(),
+        nn.Dropout(),
         nn.Linear(4096, 1000, device=META),
     ]
     return nn.Sequential(*layers)
@@ -59,19 +64,30 @@ def _gaze_cnn(batchnorm: bool):
         return [nn.Conv2d(c_in, c_out, k, device=META, **kw), *norm, nn.ReLU()]
 
     return nn.Sequential(
-        *conv(1, 12, 5), nn.MaxPool2d(2, 2),
-        *conv(12, 36, 4), nn.MaxPool2d(2, 2),
+        *conv(1, 12, 5),
+        nn.MaxPool2d(2, 2),
+        *conv(12, 36, 4),
+        nn.MaxPool2d(2, 2),
         *conv(36, 32, 3, padding=1),
-        nn.Flatten(), nn.LazyLinear(124, device=META), nn.ReLU(),
-        nn.Linear(124, 52, device=META), nn.ReLU(), nn.Linear(52, 4, device=META),
+        nn.Flatten(),
+        nn.LazyLinear(124, device=META),
+        nn.ReLU(),
+        nn.Linear(124, 52, device=META),
+        nn.ReLU(),
+        nn.Linear(52, 4, device=META),
     )
 
 
 def _gaze_fcn():
     nn = torch.nn
     return nn.Sequential(
-        nn.Flatten(), nn.Linear(36 * 120, 100, device=META), nn.ReLU(),
-        nn.Linear(100, 100, device=META), nn.ReLU(), nn.Linear(100, 100, device=META), nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(36 * 120, 100, device=META),
+        nn.ReLU(),
+        nn.Linear(100, 100, device=META),
+        nn.ReLU(),
+        nn.Linear(100, 100, device=META),
+        nn.ReLU(),
         nn.Linear(100, 4, device=META),
     )
 
@@ -79,11 +95,20 @@ def _gaze_fcn():
 def _fit3181():
     nn = torch.nn
     return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding=1, device=META), nn.ReLU(),
-        nn.Conv2d(32, 32, 3, padding=1, device=META), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1, device=META), nn.ReLU(),
-        nn.Conv2d(64, 64, 3, padding=1, device=META), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.LazyLinear(512, device=META), nn.ReLU(), nn.Dropout(0.5),
+        nn.Conv2d(3, 32, 3, padding=1, device=META),
+        nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1, device=META),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, device=META),
+        nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1, device=META),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.LazyLinear(512, device=META),
+        nn.ReLU(),
+        nn.Dropout(0.5),
         nn.Linear(512, 10, device=META),
     )
 
@@ -100,9 +125,12 @@ def _residual_block(c_in: int, c_out: int):
             self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False, device=META)
             self.bn2 = nn.BatchNorm2d(c_out, device=META)
             self.shortcut = (
-                nn.Sequential(nn.Conv2d(c_in, c_out, 1, bias=False, device=META),
-                              nn.BatchNorm2d(c_out, device=META))
-                if c_in != c_out else nn.Identity()
+                nn.Sequential(
+                    nn.Conv2d(c_in, c_out, 1, bias=False, device=META),
+                    nn.BatchNorm2d(c_out, device=META),
+                )
+                if c_in != c_out
+                else nn.Identity()
             )
 
         def forward(self, x):
@@ -115,29 +143,50 @@ def _residual_block(c_in: int, c_out: int):
 def _fit5215():
     nn = torch.nn
     return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding=1, device=META), nn.BatchNorm2d(32, device=META), nn.ReLU(),
-        _residual_block(32, 32), nn.ReLU(), nn.MaxPool2d(2),
-        _residual_block(32, 64), nn.ReLU(), nn.MaxPool2d(2),
-        _residual_block(64, 128), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10, device=META),
+        nn.Conv2d(3, 32, 3, padding=1, device=META),
+        nn.BatchNorm2d(32, device=META),
+        nn.ReLU(),
+        _residual_block(32, 32),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        _residual_block(32, 64),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        _residual_block(64, 128),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(128, 10, device=META),
     )
 
 
 def _mnist_mlp():
     nn = torch.nn
     return nn.Sequential(
-        nn.Flatten(), nn.Linear(784, 256, device=META), nn.ReLU(),
-        nn.Linear(256, 128, device=META), nn.ReLU(), nn.Linear(128, 10, device=META),
+        nn.Flatten(),
+        nn.Linear(784, 256, device=META),
+        nn.ReLU(),
+        nn.Linear(256, 128, device=META),
+        nn.ReLU(),
+        nn.Linear(128, 10, device=META),
     )
 
 
 def _mnist_cnn():
     nn = torch.nn
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2, device=META), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5, device=META), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.LazyLinear(120, device=META), nn.ReLU(),
-        nn.Linear(120, 84, device=META), nn.ReLU(), nn.Linear(84, 10, device=META),
+        nn.Conv2d(1, 6, 5, padding=2, device=META),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5, device=META),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.LazyLinear(120, device=META),
+        nn.ReLU(),
+        nn.Linear(120, 84, device=META),
+        nn.ReLU(),
+        nn.Linear(84, 10, device=META),
     )
 
 
@@ -148,7 +197,8 @@ def _mnist_volumes():
         nn.Conv2d(8, 16, 3, dilation=2, device=META),
         nn.Conv2d(16, 32, 3, stride=2, groups=4, device=META),
         nn.MaxPool2d(3, stride=2, padding=1),
-        nn.Flatten(), nn.LazyLinear(10, device=META),
+        nn.Flatten(),
+        nn.LazyLinear(10, device=META),
     )
 
 
@@ -179,7 +229,7 @@ class Reference:
     flops: int  # FlopCounterMode's count of the same forward pass
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference(name: str) -> Reference:
     """Build network ``name`` in torch on the meta device, run it once, read it off.
 
@@ -217,7 +267,10 @@ def reference(name: str) -> Reference:
         h.remove()
     names, shapes, params, macs = zip(*rows, strict=True)
     return Reference(
-        names, shapes, params, macs,
+        names,
+        shapes,
+        params,
+        macs,
         total=int(sum(p.numel() for p in model.parameters())),
         buffers=int(sum(b.numel() for b in model.buffers())),
         flops=int(counter.get_total_flops()),

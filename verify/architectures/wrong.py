@@ -42,7 +42,9 @@ def _conv_ungrouped(k_h, k_w, c_in, c_out, *, groups=1, bias=True):
 
 #: label -> the rules with that slip
 RULES = {
-    "conv without bias": Rules(conv_params=lambda *a, groups=1, bias=True: conv_params(*a, groups=groups, bias=False)),
+    "conv without bias": Rules(
+        conv_params=lambda *a, groups=1, bias=True: conv_params(*a, groups=groups, bias=False)
+    ),
     "dense without bias": Rules(dense_params=lambda *a, bias=True: dense_params(*a, bias=False)),
     "conv and dense without bias": Rules(
         conv_params=lambda *a, groups=1, bias=True: conv_params(*a, groups=groups, bias=False),
@@ -60,7 +62,8 @@ _SHAPE_SLIPS = ("ceil for floor", "padding on one side only", "dilation ignored"
 def _ungrouped(layers) -> tuple:
     return tuple(
         dataclasses.replace(x, groups=1, body=_ungrouped(x.body), shortcut=_ungrouped(x.shortcut))
-        if isinstance(x, Layer) else x
+        if isinstance(x, Layer)
+        else x
         for x in layers
     )
 
@@ -92,9 +95,13 @@ def _for(name: str) -> dict:
     out[f"architectures.{name}.shapes"]["the last row left out"] = right.shapes[:-1]
     out[f"architectures.{name}.params"]["the last row left out"] = right.params[:-1]
     out[f"architectures.{name}.total"]["dense counted as in·out + in"] = right.total + sum(
-        math.prod(i) - r.output_shape[0] for i, r in zip(inputs, right.rows, strict=True) if r.kind == "dense"
+        math.prod(i) - r.output_shape[0]
+        for i, r in zip(inputs, right.rows, strict=True)
+        if r.kind == "dense"
     )
-    out[f"architectures.{name}.macs"]["FLOPs for MACs (twice as many)"] = tuple(2 * m for m in right.macs)
+    out[f"architectures.{name}.macs"]["FLOPs for MACs (twice as many)"] = tuple(
+        2 * m for m in right.macs
+    )
     out[f"architectures.{name}.macs"]["the bias add counted as a MAC"] = tuple(
         m + (math.prod(r.output_shape) if r.kind in ("conv", "dense") else 0)
         for m, r in zip(right.macs, right.rows, strict=True)
