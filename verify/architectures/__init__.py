@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import math
 import random
+from functools import cache
 
 import sympy as sp
 
-from derivations.architectures import NETWORKS, table
+from derivations.architectures import NETWORKS, receptive_field, table
 from derivations.architectures.steps import OUTPUT_SIZE, delta
 from verify.answers import tables as typed_tables
 from verify.claims import Evidence, Witness, as_function, claim, get
@@ -248,5 +249,78 @@ def _declare():
 
 
 _declare()
+
+
+# --- receptive fields, measured by a gradient -----------------------------------------------
+#: Networks whose receptive field (before the first dense layer) is claimed.
+FIELD_NETWORKS = ("vgg11", "gaze_cnn", "mnist_volumes")
+
+
+@cache
+def measured_field(network: str) -> int:
+    """The receptive field (rows) of the convolutions and poolings of torch's ``network``:
+    the extent of the input rows on which a centre output depends.
+
+    The torch network's window layers are copied with one channel, weights 1, no bias, and
+    max pooling replaced by average pooling of the same window (a max passes the gradient to
+    one entry only; the window is what matters); on an input of ones, twice the
+    network's own size so that the centre output's field is not cut by the border, every
+    input entry in the field gets a positive gradient and every other entry none.
+
+    >>> measured_field("mnist_volumes")
+    23
+    """
+    nn = torch.nn
+    build, shape = nets.BUILDERS[network]
+    copies = []
+    for module in build().modules():
+        if isinstance(module, nn.Linear | nn.Flatten | nn.AdaptiveAvgPool2d):
+            break
+        if isinstance(module, nn.Conv2d):
+            conv = nn.Conv2d(
+                1,
+                1,
+                module.kernel_size,
+                stride=module.stride,
+                padding=module.padding,
+                dilation=module.dilation,
+                bias=False,
+            ).double()
+            nn.init.ones_(conv.weight)
+            copies.append(conv)
+        elif isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
+            copies.append(nn.AvgPool2d(module.kernel_size, module.stride, module.padding))
+    x = torch.ones(1, 1, 2 * shape[1], 2 * shape[2], dtype=torch.float64, requires_grad=True)
+    y = nn.Sequential(*copies)(x)
+    y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()
+    rows = torch.nonzero(x.grad[0, 0].sum(dim=1) > 0).flatten()
+    return int(rows.max() - rows.min() + 1)
+
+
+def _field_check(network: str):
+    def check(candidate, seed: int) -> Evidence:
+        theirs, mine = measured_field(network), _as_int(candidate)
+        return Evidence(
+            passed=mine == theirs,
+            expected=theirs,
+            measured=mine,
+            error=abs(float(mine) - theirs),
+            message=f"the centre output of torch's {network} depends on {theirs} input rows; "
+            f"the answer {mine}",
+            witness=Witness({"network": network}, mine, theirs),
+        )
+
+    return check
+
+
+for _name in FIELD_NETWORKS:
+    claim(
+        f"architectures.{_name}.receptive_field",
+        f"{_name}: the receptive field of its convolutions and poolings (rows) is "
+        f"{receptive_field(NETWORKS[_name])[0]}, as a gradient through torch's network finds it",
+        method="torch-reference",
+        answer="number",
+        derived=lambda spec=NETWORKS[_name]: receptive_field(spec)[0],
+    )(_field_check(_name))
 
 __all__ = ["SIZE_CASES", "get", "size_cases", "torch_size"]

@@ -112,6 +112,34 @@ def _for(name: str) -> dict:
     return out
 
 
+def _field(spec: Spec, *, own_stride=False, pools=True, dilation=True, strides=True) -> int:
+    """The receptive field (rows) under a slip in the recursion."""
+    field, jump = 1, 1
+    for x in spec.layers:
+        if x.kind in ("dense", "gap", "flatten", "residual"):
+            break
+        if x.kind not in ("conv", "maxpool", "avgpool") or (x.kind != "conv" and not pools):
+            continue
+        if own_stride and strides:
+            jump *= x.stride[0]
+        field += (x.dilation[0] if dilation else 1) * (x.kernel[0] - 1) * (jump if strides else 1)
+        if not own_stride and strides:
+            jump *= x.stride[0]
+    return field
+
+
+def _fields(name: str) -> dict:
+    spec = NETWORKS[name]
+    right = _field(spec)
+    slips = {
+        "strides not multiplied: 1 + Σ δ(k − 1)": _field(spec, strides=False),
+        "each layer's own stride in its jump": _field(spec, own_stride=True),
+        "poolings left out": _field(spec, pools=False),
+        "dilation ignored": _field(spec, dilation=False),
+    }
+    return {label: v for label, v in slips.items() if v != right}
+
+
 def _wrong_answers() -> dict:
     d = sp.Symbol("d")
     n, k, p, s = sp.symbols("n k p s")
@@ -126,6 +154,8 @@ def _wrong_answers() -> dict:
     }
     for name in NETWORKS:
         out.update(_for(name))
+    for name in ("vgg11", "gaze_cnn", "mnist_volumes"):
+        out[f"architectures.{name}.receptive_field"] = _fields(name)
     return out
 
 
