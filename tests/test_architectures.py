@@ -186,3 +186,23 @@ def test_cli_prints_vgg11(capsys):
     assert out["total"] == sum(p.numel() for p in torchvision_style_vgg11().parameters())
     assert math.isclose(sum(out["shares"].values()), 1.0)
     assert derivations_main(["architecture", "--spec", "CONV3-8 POOL FC-2"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "verdict"),
+    [
+        ("⌊(n + 2p − δ(k − 1) − 1)/s⌋ + 1", "equivalent"),
+        ("(n + 2p - d(k - 1) - 1)//s + 1", "equivalent"),
+        ("floor((n + 2p - k)/s) + 1", "not equivalent"),  # dilation ignored
+        ("ceil((n + 2p - d(k - 1) - 1)/s) + 1", "not equivalent"),
+        ("floor((n + p - d(k - 1) - 1)/s) + 1", "not equivalent"),  # padding on one side
+    ],
+)
+def test_typed_output_size_formulas(typed, verdict):
+    assert check_answer("architectures.output_size", typed).verdict == verdict
+
+
+@pytest.mark.parametrize("typed", ["__import__('os')", "n.real", "[n for n in k]", "lambda: 1"])
+def test_typed_formulas_run_nothing(typed):
+    with pytest.raises(ValueError, match="^text: "):
+        check_answer("architectures.output_size", typed)

@@ -23,6 +23,7 @@ import sympy as sp
 
 from derivations.architectures import NETWORKS, receptive_field, table
 from derivations.architectures.steps import OUTPUT_SIZE, delta
+from verify.answers import formulas as typed_formulas
 from verify.answers import tables as typed_tables
 from verify.claims import Evidence, Witness, as_function, claim, get
 from verify.lazy import lazy, torch
@@ -117,6 +118,13 @@ claim(
     derived=lambda: OUTPUT_SIZE.xreplace({delta: sp.Symbol("d", positive=True, integer=True)}),
     domain=SIZE_DOMAIN,
 )(_size_check)
+# typed answers may use floor and ceil: exact comparison on every fitting point of a grid
+typed_formulas.register(
+    "architectures.output_size",
+    SIZE_VARIABLES,
+    {"n": (1, 24), "k": (1, 6), "p": (0, 3), "s": (1, 4), "d": (1, 3)},
+    lambda q: q["d"] * (q["k"] - 1) + 1 <= q["n"] + 2 * q["p"],
+)
 
 
 # --- the per-network claims ----------------------------------------------------------------
