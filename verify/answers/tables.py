@@ -27,9 +27,26 @@ ROWS: dict[str, tuple] = {}
 #: Most rows read from a typed table.
 MAX_ROWS = 500
 _NUMBER = r"\d{1,15}"
-_ITEM = re.compile(
-    rf"\s*(?:(?P<plain>{_NUMBER}(?:\s*[x×*]\s*{_NUMBER})*)|[(\[]\s*(?P<tuple>{_NUMBER}(?:\s*,\s*{_NUMBER})*)\s*,?\s*[)\]])\s*"
-)
+_ITEM = rf"\s*(?:(?P<plain>{_NUMBER}(?:\s*[x×*]\s*{_NUMBER})*)|[(\[]\s*(?P<tuple>{_NUMBER}(?:\s*,\s*{_NUMBER})*)\s*,?\s*[)\]])\s*"
+
+
+def _match(body: str, pos: int):
+    """The item at ``pos``, as a match whose offsets are in ``body``."""
+    m = re.match(_ITEM, body[pos:])
+    return None if m is None else _At(m, pos)
+
+
+class _At:
+    """A match of ``body[pos:]`` shifted back to offsets in ``body``."""
+
+    def __init__(self, m, pos: int):
+        self.m, self.pos = m, pos
+
+    def end(self) -> int:
+        return self.m.end() + self.pos
+
+    def __getitem__(self, group):
+        return self.m[group]
 
 
 def register(claim_ids, names) -> None:
@@ -62,7 +79,7 @@ def parse_rows(text: str) -> tuple:
         body, start = body[1:-1], start + 1
     items, pos = [], 0
     while pos <= len(body):
-        m = _ITEM.match(body, pos)
+        m = _match(body, pos)
         end = body.find(",", m.end()) if m else -1
         stop = len(body) if (m is None or end == -1) else end
         if m is None or m.end() != stop:

@@ -135,12 +135,15 @@ def _text(value) -> str:
 
 
 def _as_int(value):
-    """A typed or computed count as an int when it is a whole number; otherwise as given."""
-    try:
-        number = sp.sympify(value)
-    except (sp.SympifyError, TypeError):
+    """A count as an int when it is a whole number (a SymPy integer from a parsed answer, an
+    integral float); anything else as given, to be compared and rejected."""
+    if isinstance(value, bool):
         return value
-    return int(number) if number.is_Integer else (float(number) if number.is_number else value)
+    if isinstance(value, sp.Basic) and value.is_number:
+        return int(value) if value.is_Integer else float(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _rows_check(network: str, what: str):
