@@ -32,6 +32,7 @@ def params_per_layer(names=("vgg11",)):
             figsize=(6.4 * len(names) ** 0.5 + 1, 4.2),
             layout="constrained",
             squeeze=False,
+            sharey=True,
         )
         for ax, name in zip(axes[0], names, strict=True):
             rows = [r for r in table(NETWORKS[name]).rows if r.params > 0]
