@@ -211,7 +211,6 @@ class _Walker:
 
     def name(self, layer: Layer, prefix: str) -> str:
         key = _ROW_PREFIX[layer.kind]
-        key = "pool" if key == "pool" else key
         self.counts[prefix + key] = self.counts.get(prefix + key, 0) + 1
         return prefix + (layer.name or f"{key}{self.counts[prefix + key]}")
 
