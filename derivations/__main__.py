@@ -1,6 +1,8 @@
 """``python -m derivations show ID [--format text|markdown|latex]`` and
 ``python -m derivations answer-key (--student-id N | --params FILE) [--activation
-relu|leaky_relu] [--slope A] [--hidden W1,W2,…] [--label-smoothing A] [--format …]``.
+relu|leaky_relu] [--slope A] [--hidden W1,W2,…] [--label-smoothing A] [--format …]`` and
+``python -m derivations architecture NAME|--spec TEXT [--input CxHxW] [--format
+text|markdown|json]``.
 
 An ID names a derivation of some topic: each topic module ``derivations.<topic>`` lists its
 own in ``DERIVATIONS`` (id -> zero-argument builder), and ``ids()`` lists them all. ``answer-key`` prints a worked solution of the
@@ -109,6 +111,31 @@ def _hidden(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+def _architecture(name, spec, shape, fmt: str) -> str:
+    """The table of a named network or of a spec typed in VGG notation.
+
+    >>> print(_architecture(None, "CONV3-8 POOL2 FC-10", "1x8x8", "markdown"))
+    | layer | output | parameters | MACs |
+    |---|---|---:|---:|
+    | input | 1×8×8 | 0 | 0 |
+    | conv1 | 8×8×8 | 80 | 4608 |
+    | pool1 | 8×4×4 | 0 | 0 |
+    | fc1 | 10 | 1290 | 1280 |
+    | **total** |  | **1370** | **5888** |
+    <BLANKLINE>
+    shares of the parameters: conv 5.84%, dense 94.16%, batchnorm 0.00%
+    """
+    from derivations import architectures as arch
+
+    if name is not None:
+        if name not in arch.NETWORKS:
+            raise ValueError(f"name: one of {', '.join(arch.NETWORKS)} is required, got {name!r}")
+        network = arch.NETWORKS[name]
+    else:
+        network = arch.parse(spec)
+    return arch.table(network, shape).render(fmt)
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """Bad arguments get one line naming the argument (and exit code 2), not the usage text."""
 
@@ -175,10 +202,21 @@ def main(argv=None) -> int:
     )
     key.add_argument("--format", choices=KEY_FORMATS, default="markdown")
     key.add_argument("--digits", type=int, default=5, help="decimals shown (json: all)")
+    arch = sub.add_parser(
+        "architecture", help="per-layer output shapes, parameters and MACs of a network"
+    )
+    which = arch.add_mutually_exclusive_group(required=True)
+    which.add_argument("name", nargs="?", help="a named network, e.g. vgg11")
+    which.add_argument("--spec", help='a network in VGG notation, e.g. "CONV3-64 POOL2 FC-10"')
+    arch.add_argument("--input", help="input shape C×H×W, e.g. 3x224x224 (default: the network's)")
+    arch.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     args = parser.parse_args(argv)
     try:
         if args.command == "answer-key" and (args.roster or args.question != "mlp"):
             return _instructors(args)
+        if args.command == "architecture":
+            print(_architecture(args.name, args.spec, args.input, args.format))
+            return 0
         if args.command == "answer-key":
             print(
                 worked_solution(

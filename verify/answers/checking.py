@@ -151,6 +151,12 @@ def check_answer(claim_id: str, text: str, *, seed: int = 0, thorough: bool = Fa
         raise TypeError(f"thorough: True or False is required, got {thorough!r}")
     check_text(text)
     claim = claims.get(claim_id)
+    from verify.answers import formulas, tables
+
+    if tables.takes(claim):  # a per-layer table: counts or shapes, the wrong row named
+        return tables.check_table(claim, text, seed=seed, thorough=thorough)
+    if formulas.takes(claim):  # an integer formula with floors: exact, on a grid
+        return formulas.check_formula(claim, text, seed=seed, thorough=thorough)
     start = time.perf_counter()
     base = {"claim_id": claim.id, "seed": seed, "details": {"answer": printable(text)}}
     if claim.answer not in claims.TYPED_KINDS:
