@@ -5,6 +5,9 @@ weight arrays, decides functional equality pair by pair on the pair's own critic
 directions (:mod:`verify.guess_and_check.networks`), draws students with NumPy and runs them
 on Gaussian inputs, and solves the finite-class equations ``T e^(−εN) = δ`` numerically:
 
+* ``match_probability`` (enumeration): the derivation's exact ``p*`` against every student
+  enumerated and compared pair by pair, for teachers chosen so that the shortcuts fail (one
+  direction per cone, equality off a null set);
 * ``exact_match`` and ``lower_bound`` (enumeration): the probability of the teacher's weights,
   and ``p* ≥ q^−(d0·d1* + d1)`` for every teacher of five tiny architectures, the bound being
   the exact share of the students that copy the teacher and silence the other units;
@@ -161,6 +164,38 @@ def teachers(d0, d1, d1_star, q):
     return out
 
 
+@lru_cache(maxsize=16)
+def _enumerated(d0, d1, q):
+    W1s, w2s = nw.all_students(d0, d1, q)
+    screen = _SCREEN if d0 == 2 else np.array([[1.0], [-1.0]])
+    signs = nw.labels(W1s.astype(float), w2s.astype(float), screen)
+    keys = [nw.canonical(a, b) for a, b in zip(W1s, w2s, strict=True)] if d0 == 2 else None
+    return W1s, w2s, screen, signs, keys
+
+
+def equal_students(W1, w2, q) -> np.ndarray:
+    """Which rows of :func:`networks.all_students` compute the function of the teacher
+    ``(W1, w2)`` at every point: a vectorized screen (the signs at fixed directions, a
+    necessary condition), then the exact pair-by-pair test on the students that pass it
+    (once per distinct set of contributing units).
+
+    >>> int(equal_students(np.array([[1]]), np.array([1]), 3).sum())
+    1
+    """
+    W1, w2 = np.asarray(W1), np.asarray(w2)
+    d1, d0 = W1.shape
+    W1s, w2s, screen, signs, keys = _enumerated(d0, d1, q)
+    equal = np.all(signs == nw.labels(W1.astype(float), w2.astype(float), screen), axis=1)
+    if d0 == 2:
+        verdicts = {}
+        for i in np.flatnonzero(equal):
+            if keys[i] not in verdicts:
+                verdicts[keys[i]] = nw.same_function((W1, w2), (W1s[i], w2s[i]))
+            equal[i] = verdicts[keys[i]]
+    # for d0 = 1 the signs at 1 and -1 decide: g is linear on each half-line
+    return equal
+
+
 @lru_cache(maxsize=8)
 def exact_shares(d0, d1, d1_star, q):
     """Per teacher of :func:`teachers`: ``(p*, share of the copies)`` as exact fractions,
@@ -173,21 +208,9 @@ def exact_shares(d0, d1, d1_star, q):
     """
     W1s, w2s = nw.all_students(d0, d1, q)
     total = len(w2s)
-    screen = _SCREEN if d0 == 2 else np.array([[1.0], [-1.0]])
-    student_signs = nw.labels(W1s.astype(float), w2s.astype(float), screen)
-    keys = [nw.canonical(a, b) for a, b in zip(W1s, w2s, strict=True)] if d0 == 2 else None
     out = []
     for W1, w2 in teachers(d0, d1, d1_star, q):
-        t_signs = nw.labels(W1.astype(float), w2.astype(float), screen)
-        equal = np.all(student_signs == t_signs, axis=1)
-        if d0 == 2:  # the screen is necessary only: decide the students that pass it exactly
-            verdicts = {}
-            for i in np.flatnonzero(equal):
-                key = keys[i]
-                if key not in verdicts:
-                    verdicts[key] = nw.same_function((W1, w2), (W1s[i], w2s[i]))
-                equal[i] = verdicts[key]
-        # for d0 = 1 the signs at 1 and -1 decide: g is linear on each half-line
+        equal = equal_students(W1, w2, q)
         copy = (
             np.all(W1s[:, :d1_star] == W1[:d1_star], axis=(1, 2))
             & np.all(w2s[:, :d1_star] == w2[:d1_star], axis=1)
@@ -197,6 +220,56 @@ def exact_shares(d0, d1, d1_star, q):
             raise AssertionError(f"a copy of the teacher {W1.tolist()}, {w2.tolist()} differs")
         out.append((Fraction(int(equal.sum()), total), Fraction(int(copy.sum()), total)))
     return tuple(out)
+
+
+#: Teachers for the exact computation itself, (W1, w2, q): sign changes inside a sector of
+#: the universal rays ([x1]₊ − 2[x2]₊ changes sign on the ray (2, 1)), a label 0 on a line
+#: only (−|x1 + x2|), a zero teacher, d0 = 1, q = 5, units that are never active, and one
+#: whose sign changes inside a sector away from the sector's middle direction (a test with
+#: one direction per cone counts 8 students for its 6).
+MATCH_TEACHERS = (
+    (((1, 0), (0, 1), (0, 1)), (1, -1, -1), 3),
+    (((-1, -1), (1, 1)), (-1, -1), 3),
+    (((1, 1), (1, -1), (0, 1)), (1, 1, -1), 3),
+    (((0, 0), (0, 0)), (0, 0), 3),
+    (((1, -1), (-1, 0)), (1, 1), 3),
+    (((2,), (-1,), (1,)), (1, 2, -2), 5),
+    (((2, -1), (1, 1)), (1, -2), 5),
+    (((-1, -1), (1, 2)), (2, -1), 5),
+)
+
+
+def _match_check(candidate, seed):
+    checked = 0
+    for W1, w2, q in MATCH_TEACHERS:
+        W1a, w2a = np.array(W1), np.array(w2)
+        measured = Fraction(int(equal_students(W1a, w2a, q).sum()), q**w2a.size * q**W1a.size)
+        try:
+            got = candidate(W1a, w2a, q)
+        except Exception as exc:  # noqa: BLE001 - a candidate that raises is refuted
+            got = f"raised {type(exc).__name__}: {exc}"
+        checked += 1
+        if isinstance(got, str) or not _same(
+            got if isinstance(got, Fraction) else float(got), measured
+        ):
+            return Evidence(
+                passed=False,
+                n=checked,
+                witness=Witness({"W1": list(W1), "w2": list(w2), "q": q}, str(got), str(measured)),
+                message=(
+                    f"teacher W1 = {list(W1)}, w2 = {list(w2)}, q = {q}: the candidate gives "
+                    f"{got}, enumeration with the pair-by-pair test {measured}"
+                ),
+            )
+    return Evidence(
+        passed=True,
+        n=checked,
+        message=(
+            f"exact p* of {checked} teachers (sign changes inside sectors, a label 0 on a line "
+            f"only, d0 = 1, q = 5) equal to enumeration of every student with the pair-by-pair "
+            f"test"
+        ),
+    )
 
 
 def _same(got, exact: Fraction) -> bool:
@@ -675,7 +748,21 @@ def _tail():
     return (gc.u**gc.n).xreplace({gc.u: 1 - p, gc.n: sp.floor(T)})
 
 
+def _match_function():
+    from derivations.guess_and_check import match_probability
+
+    return match_probability
+
+
 def _declare():
+    claim(
+        "guess_and_check.match_probability",
+        "derivations.guess_and_check.match_probability(W1, w2, q) is the exact share of the "
+        "students that compute the teacher's function at every x (enumeration)",
+        method="enumeration",
+        answer="implementation",
+        derived=_match_function,
+    )(_match_check)
     claim(
         "guess_and_check.exact_match",
         "P(w = w*) = q^-(d0·d1 + d1) for a uniform student: every weight, incoming and outgoing",

@@ -73,7 +73,23 @@ def _wrong_answers() -> dict:
     k_star = d0 * ds + d1
     rest = sp.log(1 / delta) + sp.log(sp.log(1 / eta))
     p_fun = float(functional_share())
+    from derivations.guess_and_check import match_probability
+
+    def copies_only(W1, w2, q_):
+        W1, w2 = np.asarray(W1), np.asarray(w2)
+        live = int(np.sum(np.any(W1 != 0, axis=1) | (w2 != 0)))
+        return Fraction(1, q_ ** (W1.shape[1] * live + len(w2)))
+
     return {
+        "guess_and_check.match_probability": {
+            "one direction per cone: the signs on the rays and at each sector's middle": (
+                one_direction_per_cone
+            ),
+            "off a null set, not at every point": lambda W1, w2, q_: match_probability(
+                W1, w2, q_, everywhere=False
+            ),
+            "the copies only: q^-(d0·d1* + d1)": copies_only,
+        },
         "guess_and_check.exact_match": {
             "the output weights left out: q^-(d0·d1)": q ** (-d0 * d1),
             "one weight per unit: q^-(d0 + d1)": q ** (-(d0 + d1)),
@@ -134,6 +150,34 @@ def _wrong_answers() -> dict:
             / N,
         },
     }
+
+
+def _universal_directions(q: int) -> np.ndarray:
+    m = (q - 1) // 2
+    found = set()
+    for a in range(-m, m + 1):
+        for b in range(-m, m + 1):
+            if (a, b) != (0, 0):
+                g = np.gcd(a, b)
+                found |= {(-b // g, a // g), (b // g, -a // g)}
+    return np.array(sorted(found, key=lambda v: np.arctan2(v[1], v[0]) % (2 * np.pi)))
+
+
+def one_direction_per_cone(W1, w2, q) -> Fraction:
+    """The naive test: the signs on the universal rays and at one direction inside each
+    sector between them (the sum of its two rays). It misses a sign change inside a sector
+    at another ray than that one."""
+    W1, w2 = np.asarray(W1), np.asarray(w2)
+    d1, d0 = W1.shape
+    if d0 == 1:
+        D = np.array([[1.0], [-1.0]])
+    else:
+        R = _universal_directions(q)
+        D = np.concatenate([R, R + np.roll(R, -1, axis=0)]).astype(float)
+    W1s, w2s = nw.all_students(d0, d1, q)
+    student = nw.labels(W1s.astype(float), w2s.astype(float), D)
+    teacher = nw.labels(W1.astype(float), w2.astype(float), D)
+    return Fraction(int(np.sum(np.all(student == teacher, axis=1))), len(w2s))
 
 
 #: claim id -> {label: wrong answer}
