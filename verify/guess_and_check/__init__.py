@@ -61,15 +61,25 @@ DOMAIN = {
     "d1": _INT,
     "d1_star": (0, math.inf, "integer"),
     "q": (3, math.inf, "integer"),
-    "delta": (0, 1),
-    "eta": (0, 1),
+    # δ, η ∈ (0, 1): the answer checker includes a domain's ends, so they stop short of them
+    "delta": (1e-6, 0.99),
+    "eta": (1e-6, 0.99),
     "p": (0, 1),
     "T": (0, math.inf),
 }
 
 
-def _symbols(names):
-    return {n: sp.Symbol(n) for n in names}
+def typed(name: str) -> sp.Symbol:
+    """The symbol a typed answer's parser makes for ``name``: integer, positive or
+    non-negative as its :data:`DOMAIN` says (so a near miss compares equal to it).
+
+    >>> typed("d1_star").is_nonnegative, typed("q").is_integer
+    (True, True)
+    """
+    low, _, *kind = DOMAIN[name]
+    a = {"integer": True} if kind == ["integer"] else {}
+    a["positive" if low > 0 else "nonnegative"] = True
+    return sp.Symbol(name, **a)
 
 
 def value(candidate, names, point):
@@ -772,8 +782,7 @@ def _declare():
         derived=_derived("exact_match"),
         domain={n: DOMAIN[n] for n in SHAPE},
         near_misses={
-            sp.Symbol("q")
-            ** (-sp.Symbol("d0") * sp.Symbol("d1")): "the d1 output weights are parameters too"
+            typed("q") ** (-typed("d0") * typed("d1")): "the d1 output weights are parameters too"
         },
     )(_exact_match_check)
     claim(
@@ -832,7 +841,7 @@ def _declare():
         derived=_derived("plain_bound"),
         domain={n: DOMAIN[n] for n in PLAIN_VARIABLES},
     )(_plain_check)
-    d0, d1, ds, q, N = sp.symbols("d0 d1 d1_star q N")
+    d0, d1, ds, q, N = (typed(n) for n in ("d0", "d1", "d1_star", "q", "N"))
     claim(
         "guess_and_check.saving",
         "the plain bound minus Theorem 1: (d0(d1 - d1*) log q - log log(1/eta))/N",
