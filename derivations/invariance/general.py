@@ -93,10 +93,10 @@ def loss_invariance() -> GroupDerivation:
         [
             (_loss(G * w), "definition of L1 at Gw", None),
             (GroupSum(r_g.T * r_g, H) / 2, Reason("{}", (_eq(H.T * G, (G.T * H).T),)), None),
-            (_loss(w), Reason("reindex {}: a bijection of the group", (_eq(H, G * H),)),
+            (_loss(w), Reason("reindex: H replaced by {}: a bijection of the group", (G * H,)),
              Reindex(H, G * H)),
         ],
-        lhs=sp.Symbol("L_1(Gw)"),
+        lhs=sp.Symbol(r"L_{1}(G w)"),
     )
 
 
@@ -115,11 +115,11 @@ def normal_equations() -> GroupDerivation:
             (GroupSum(Grad((r.T * r) / 2, w), H), "a finite sum: the gradient of each term", None),
             (GroupSum(H * X.T * X * H.T * w - H * X.T * y, H), "SymPy's matrix derivative", None),
             (K * w - R * X.T * y,
-             Reason("reindex {} in the first sum; definitions of K, R", (_eq(H, H.T),)),
+             Reason("reindex: H replaced by {} in the first sum; definitions of K, R", (H.T,)),
              Reindex(H, H.T)),
         ],
         notes=("∇L1 = 0 gives K w = R Xᵀy, so w1* = K⁻¹ R Xᵀ y when K is invertible",),
-        lhs=sp.Symbol(r"\nabla L_1(w)"),
+        lhs=sp.Symbol(r"\nabla_{w} L_{1}"),
     )
 
 
@@ -136,7 +136,7 @@ def group_average() -> GroupDerivation:
             (G * R, "start", None),
             (G * GroupSum(H, H), "definition of R", None),
             (GroupSum(G * H, H), "linearity of the finite sum", None),
-            (GroupSum(H, H), Reason("reindex {}", (_eq(H, G.T * H),)), Reindex(H, G.T * H)),
+            (GroupSum(H, H), Reason("reindex: H replaced by {}", (G.T * H,)), Reindex(H, G.T * H)),
             (R, "definition of R", None),
         ],
     )
@@ -154,7 +154,7 @@ def symmetric_average() -> GroupDerivation:
         [
             (R.T, "start", None),
             (GroupSum(H.T, H), "definition; transpose of a sum", None),
-            (GroupSum(H, H), Reason("reindex {}", (_eq(H, H.T),)), Reindex(H, H.T)),
+            (GroupSum(H, H), Reason("reindex: H replaced by {}", (H.T,)), Reindex(H, H.T)),
             (R, "definition of R", None),
         ],
     )
@@ -173,7 +173,7 @@ def sandwich() -> GroupDerivation:
             (G.T * K * G, "start", None),
             (GroupSum(G.T * H.T * X.T * X * H * G, H), "definition of K; linearity", None),
             (GroupSum((H * G).T * X.T * X * (H * G), H), "transpose of a product", None),
-            (GroupSum(H.T * X.T * X * H, H), Reason("reindex {}", (_eq(H, H * G.T),)),
+            (GroupSum(H.T * X.T * X * H, H), Reason("reindex: H replaced by {}", (H * G.T,)),
              Reindex(H, H * G.T)),
             (K, "definition of K", None),
         ],
@@ -306,11 +306,11 @@ def equivariant_gradient() -> GroupDerivation:
             (GroupSum(Grad(sp.Trace(E.T * E) / 2, W), H),
              "L2 = ½ Σ_H ‖H Yᵀ − W H Xᵀ‖²_F; the gradient of each term", None),
             (GroupSum(W * H * X.T * X * H.T - H * Y.T * X * H.T, H), "SymPy's matrix derivative", None),
-            (W * K - C, Reason("reindex {} in the first sum; definitions of K, C", (_eq(H, H.T),)),
+            (W * K - C, Reason("reindex: H replaced by {} in the first sum; definitions of K, C", (H.T,)),
              Reindex(H, H.T)),
         ],
         notes=("∇L2 = 0 gives W K = C, so W* = C K⁻¹",),
-        lhs=sp.Symbol(r"\nabla L_2(W)"),
+        lhs=sp.Symbol(r"\nabla_{W} L_{2}"),
     )
 
 
@@ -326,7 +326,7 @@ def equivariant_commutes() -> tuple[GroupDerivation, GroupDerivation]:
         [
             (G * C * G.T, "start", None),
             (GroupSum((G * H) * Y.T * X * (G * H).T, H), "definition of C; linearity; transpose", None),
-            (GroupSum(H * Y.T * X * H.T, H), Reason("reindex {}", (_eq(H, G.T * H),)), Reindex(H, G.T * H)),
+            (GroupSum(H * Y.T * X * H.T, H), Reason("reindex: H replaced by {}", (G.T * H,)), Reindex(H, G.T * H)),
             (C, "definition of C", None),
         ],
     )
