@@ -269,7 +269,7 @@ def _reynolds_check(candidate, seed):
     "invariance.loss",
     "L1(w) = ½ Σ_G ‖y − X Gᵀ w‖² is the stacked augmented loss, and L1(Gw) = L1(w) for every G "
     "(relative error ≤ 1e-9)",
-    method="exact",
+    method="enumeration",
     answer="implementation",
     derived=lambda: inv.augmented_loss,
 )
@@ -301,7 +301,7 @@ def _loss_check(candidate, seed):
     "invariance.solution",
     "w1* = K⁻¹ R Xᵀ y is the least-squares solution of the stacked augmented problem "
     "(numpy.linalg.lstsq) and G w1* = w1* for every G",
-    method="exact",
+    method="enumeration",
     answer="implementation",
     derived=lambda: inv.invariant_solution,
 )
@@ -330,7 +330,7 @@ def _solution_check(candidate, seed):
     "invariance.predictor",
     "the predictor x ↦ xᵀw1* is invariant: max |f(Gx) − f(x)| / max |f(x)| ≤ 1e-9 over test "
     "inputs, for every group",
-    method="exact",
+    method="enumeration",
     answer="implementation",
     derived=lambda: inv.invariant_solution,
 )
@@ -438,7 +438,7 @@ def _identities_float(candidate, seed):
     "invariance.equivariant",
     "W* = (Σ G YᵀX Gᵀ)(Σ G XᵀX Gᵀ)⁻¹ is the least-squares solution of the stacked problem "
     "G y ≈ W G x (numpy.linalg.lstsq) and is equivariant: W G x = G W x (relative ≤ 1e-9)",
-    method="exact",
+    method="enumeration",
     answer="implementation",
     derived=lambda: inv.equivariant_solution,
 )
@@ -477,7 +477,7 @@ WEIGHTS = {"c4": (0.4, 0.3, 0.2, 0.1), "shifts": (5.0, 4.0, 3.0, 2.0, 1.0)}
     "invariance.weighted",
     "with weights p_G (p_G ≠ p_{Gᵀ}), the minimizer of ½ Σ p_G ‖y − X Gᵀ w‖² is "
     "(Σ p_G G XᵀX Gᵀ)⁻¹ (Σ p_G G) Xᵀ y: numpy.linalg.lstsq of the weighted stacked problem",
-    method="exact",
+    method="enumeration",
     answer="implementation",
     derived=lambda: inv.invariant_solution,
 )
