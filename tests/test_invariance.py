@@ -2,7 +2,6 @@
 claims' power. References are independent of the code under test: torch autograd, hand
 computations, NumPy's image operations and least squares."""
 
-import math
 from statistics import NormalDist
 
 import numpy as np
@@ -31,8 +30,10 @@ def test_quarter_turn_matches_rot90_and_mirror_matches_fliplr():
     assert np.array_equal(inv.mirror(4) @ img.ravel(), np.fliplr(img).ravel())
 
 
-@pytest.mark.parametrize(("name", "order", "d_G"), [
-    ("c4", 4, 3), ("d4", 8, 3), ("shifts", 5, 1), ("flips", 4, 2), ("c3_plane", 3, 1)])
+@pytest.mark.parametrize(
+    ("name", "order", "d_G"),
+    [("c4", 4, 3), ("d4", 8, 3), ("shifts", 5, 1), ("flips", 4, 2), ("c3_plane", 3, 1)],
+)
 def test_orders_and_invariant_dimensions(name, order, d_G):
     # d_G by hand: C4/D4 on 3×3 have the orbits centre, corners, edges; a shift fixes only
     # constants; flipping 2 of 4 coordinates fixes the other 2; a plane turn fixes its axis
@@ -148,7 +149,10 @@ def test_transposed_R_differs_only_with_unequal_weights():
         assert np.allclose(sum(m.T for m in g), sum(g.elements), atol=1e-12)
     c4 = GROUPS["c4"]
     p = np.array([0.4, 0.3, 0.2, 0.1])
-    assert not np.allclose(sum(q * m.T for q, m in zip(p, c4)), sum(q * m for q, m in zip(p, c4)))
+    assert not np.allclose(
+        sum(q * m.T for q, m in zip(p, c4, strict=True)),
+        sum(q * m for q, m in zip(p, c4, strict=True)),
+    )
 
 
 def test_risks_by_hand():
@@ -170,19 +174,30 @@ def test_every_general_derivation_is_proved():
 
 
 def _two_steps(a, b, how):
-    return GroupDerivation("t", list(general.DATA), [Step(a, "a"), Step(b, "b", str(how or ""))],
-                           elements=(general.G,), definitions=general.DEFINITIONS,
-                           justify=[None, how])
+    return GroupDerivation(
+        "t",
+        list(general.DATA),
+        [Step(a, "a"), Step(b, "b", str(how or ""))],
+        elements=(general.G,),
+        definitions=general.DEFINITIONS,
+        justify=[None, how],
+    )
 
 
-@pytest.mark.parametrize(("a", "b", "how"), [
-    # false statements: the spot check finds them and the rules do not prove them
-    (general.G * general.K * general.G, general.K, Reindex(general.H, general.H * general.G)),
-    (general.G * general.K.I * general.G, general.K.I, general.SANDWICH),
-    (GroupSum(general.H * general.X.T * general.X * general.H, general.H), general.K,
-     Reindex(general.H, general.H.T)),
-    (general.G * general.X.T * general.y, general.X.T * general.y, None),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "how"),
+    [
+        # false statements: the spot check finds them and the rules do not prove them
+        (general.G * general.K * general.G, general.K, Reindex(general.H, general.H * general.G)),
+        (general.G * general.K.I * general.G, general.K.I, general.SANDWICH),
+        (
+            GroupSum(general.H * general.X.T * general.X * general.H, general.H),
+            general.K,
+            Reindex(general.H, general.H.T),
+        ),
+        (general.G * general.X.T * general.y, general.X.T * general.y, None),
+    ],
+)
 def test_false_steps_fail(a, b, how):
     dv = _two_steps(a, b, how)
     assert not dv.prove_step(1)
@@ -209,7 +224,9 @@ Z_REJECT = mc.critical_z(1e-6) + NormalDist().inv_cdf(1 - 1e-6)
 def test_monte_carlo_power_against_every_wrong_answer(kind):
     est = vr.simulated(kind, 0)
     point = (vr.SIGMA2, vr.N_SAMPLES, vr.D, vr.D_G)
-    truth = float(claims.as_function(claims.get(f"invariance.risk.{kind}").reference(), vr.VARIABLES)(*point))
+    truth = float(
+        claims.as_function(claims.get(f"invariance.risk.{kind}").reference(), vr.VARIABLES)(*point)
+    )
     for label, expr in wrong.WRONG_ANSWERS[f"invariance.risk.{kind}"].items():
         value = float(claims.as_function(expr, vr.VARIABLES)(*point))
         # distance in standard errors from the truth: beyond z_c + z_miss, rejected with

@@ -99,7 +99,9 @@ class Grad(sp.MatrixExpr):
         return self.args[1].shape
 
     def _latex(self, printer):
-        return rf"\nabla_{{{printer._print(self.args[1])}}}\left({printer._print(self.args[0])}\right)"
+        return (
+            rf"\nabla_{{{printer._print(self.args[1])}}}\left({printer._print(self.args[0])}\right)"
+        )
 
 
 def _factors(term):
@@ -161,7 +163,9 @@ def _norm(expr, orthogonal):
         for term in _terms(inner):
             coeff, mats = _factors(term)
             mats = _cancel(mats, orthogonal | {var})
-            if any(var in m.free_symbols for m in mats) or (coeff != 0 and var in sp.sympify(coeff).free_symbols):
+            if any(var in m.free_symbols for m in mats) or (
+                coeff != 0 and var in sp.sympify(coeff).free_symbols
+            ):
                 lo = 0
                 while lo < len(mats) and var not in mats[lo].free_symbols:
                     lo += 1
@@ -169,7 +173,9 @@ def _norm(expr, orthogonal):
                 while hi > lo and var not in mats[hi - 1].free_symbols:
                     hi -= 1
                 middle = _product(sp.Integer(1), mats[lo:hi], term.shape)
-                pieces.append(_product(coeff, [*mats[:lo], GroupSum(middle, var), *mats[hi:]], term.shape))
+                pieces.append(
+                    _product(coeff, [*mats[:lo], GroupSum(middle, var), *mats[hi:]], term.shape)
+                )
             else:  # a constant: |𝒢| copies of it
                 pieces.append(_product(coeff * ORDER, mats, term.shape))
         return MatAdd(*pieces).doit() if len(pieces) > 1 else pieces[0]
@@ -210,7 +216,11 @@ def _rename(expr, depth: int = 0):
         new = _bound(depth, expr.var.shape)
         body = expr.summand.xreplace({expr.var: new})
         return GroupSum(_rename(body, depth + 1), new)
-    if isinstance(expr, sp.Basic) and expr.args and not isinstance(expr, sp.MatrixSymbol | sp.Symbol):
+    if (
+        isinstance(expr, sp.Basic)
+        and expr.args
+        and not isinstance(expr, sp.MatrixSymbol | sp.Symbol)
+    ):
         args = [_rename(a, depth) if isinstance(a, sp.Basic) else a for a in expr.args]
         return expr.func(*args) if args != list(expr.args) else expr
     return expr
@@ -335,7 +345,9 @@ class GroupDerivation(Derivation):
     integer data and compares both sides exactly.
     """
 
-    def __init__(self, title, symbols, steps, *, elements, definitions, justify, notes=(), points=4):
+    def __init__(
+        self, title, symbols, steps, *, elements, definitions, justify, notes=(), points=4
+    ):
         super().__init__(title, symbols, steps, notes=notes, points=points)
         self.elements = tuple(elements)
         self.definitions = dict(definitions)
@@ -412,11 +424,23 @@ class GroupDerivation(Derivation):
                 continue
             checked += 1
             if va.shape != vb.shape or (va - vb).applyfunc(sp.expand) != sp.zeros(*va.shape):
-                point = {"group": name, **{str(s): str(v.tolist()) for s, v in env.items() if s in self.elements}}
-                return StepCheck(index, FAILED, **shown, point=point, lhs_value=str(va.tolist())[:80],
-                                 rhs_value=str(vb.tolist())[:80], points_checked=checked)
+                point = {
+                    "group": name,
+                    **{str(s): str(v.tolist()) for s, v in env.items() if s in self.elements},
+                }
+                return StepCheck(
+                    index,
+                    FAILED,
+                    **shown,
+                    point=point,
+                    lhs_value=str(va.tolist())[:80],
+                    rhs_value=str(vb.tolist())[:80],
+                    points_checked=checked,
+                )
         if checked == 0:
-            return StepCheck(index, FAILED, **shown, point={}, lhs_value="no point", rhs_value="no point")
+            return StepCheck(
+                index, FAILED, **shown, point={}, lhs_value="no point", rhs_value="no point"
+            )
         status = PROVED if self.prove_step(index) else NUMERIC_ONLY
         return StepCheck(index, status, **shown, points_checked=checked)
 

@@ -52,7 +52,6 @@ DATA = (G, X, y, w, Y, W, x, v)
 
 
 def _chain(title, steps, *, symbols=DATA, notes=(), lhs=None):
-    exprs = [e for e, _, _ in steps]
     justify = [j for _, _, j in steps]
     from derivations.core import Step
 
@@ -93,8 +92,11 @@ def loss_invariance() -> GroupDerivation:
         [
             (_loss(G * w), "definition of L1 at Gw", None),
             (GroupSum(r_g.T * r_g, H) / 2, Reason("{}", (_eq(H.T * G, (G.T * H).T),)), None),
-            (_loss(w), Reason("reindex: H replaced by {}: a bijection of the group", (G * H,)),
-             Reindex(H, G * H)),
+            (
+                _loss(w),
+                Reason("reindex: H replaced by {}: a bijection of the group", (G * H,)),
+                Reindex(H, G * H),
+            ),
         ],
         lhs=sp.Symbol(r"L_{1}(G w)"),
     )
@@ -114,9 +116,11 @@ def normal_equations() -> GroupDerivation:
             (Grad(_loss(w), w), "definition", None),
             (GroupSum(Grad((r.T * r) / 2, w), H), "a finite sum: the gradient of each term", None),
             (GroupSum(H * X.T * X * H.T * w - H * X.T * y, H), "SymPy's matrix derivative", None),
-            (K * w - R * X.T * y,
-             Reason("reindex: H replaced by {} in the first sum; definitions of K, R", (H.T,)),
-             Reindex(H, H.T)),
+            (
+                K * w - R * X.T * y,
+                Reason("reindex: H replaced by {} in the first sum; definitions of K, R", (H.T,)),
+                Reindex(H, H.T),
+            ),
         ],
         notes=("∇L1 = 0 gives K w = R Xᵀy, so w1* = K⁻¹ R Xᵀ y when K is invertible",),
         lhs=sp.Symbol(r"\nabla_{w} L_{1}"),
@@ -173,8 +177,11 @@ def sandwich() -> GroupDerivation:
             (G.T * K * G, "start", None),
             (GroupSum(G.T * H.T * X.T * X * H * G, H), "definition of K; linearity", None),
             (GroupSum((H * G).T * X.T * X * (H * G), H), "transpose of a product", None),
-            (GroupSum(H.T * X.T * X * H, H), Reason("reindex: H replaced by {}", (H * G.T,)),
-             Reindex(H, H * G.T)),
+            (
+                GroupSum(H.T * X.T * X * H, H),
+                Reason("reindex: H replaced by {}", (H * G.T,)),
+                Reindex(H, H * G.T),
+            ),
             (K, "definition of K", None),
         ],
     )
@@ -241,8 +248,11 @@ def predictor_invariant() -> GroupDerivation:
         [
             ((G * x).T * w_star, "start", None),
             (x.T * G.T * w_star, "transpose of a product", None),
-            (x.T * w_star, Reason("{} for every element, here {}", (_eq(G * w_star, w_star), G.T)),
-             Lemma("G w1* = w1*", G * w_star, w_star, element=G)),
+            (
+                x.T * w_star,
+                Reason("{} for every element, here {}", (_eq(G * w_star, w_star), G.T)),
+                Lemma("G w1* = w1*", G * w_star, w_star, element=G),
+            ),
         ],
     )
 
@@ -279,8 +289,11 @@ def projector() -> tuple[GroupDerivation, GroupDerivation, GroupDerivation]:
         [
             (P * v, Reason("{} for every element", (_eq(G * v, v),)), None),
             (GroupSum(H * v, H) / ORDER, "definitions of P, R; linearity", None),
-            (GroupSum(v, H) / ORDER, Reason("{} with {}", (_eq(G * v, v), sp.Eq(G, H))),
-             Lemma("v invariant", G * v, v, element=G)),
+            (
+                GroupSum(v, H) / ORDER,
+                Reason("{} with {}", (_eq(G * v, v), sp.Eq(G, H))),
+                Lemma("v invariant", G * v, v, element=G),
+            ),
             (v, "a sum of |G| equal terms", None),
         ],
         notes=(
@@ -303,11 +316,21 @@ def equivariant_gradient() -> GroupDerivation:
     return _chain(
         "the gradient of the equivariant loss",
         [
-            (GroupSum(Grad(sp.Trace(E.T * E) / 2, W), H),
-             "L2 = ½ Σ_H ‖H Yᵀ − W H Xᵀ‖²_F; the gradient of each term", None),
-            (GroupSum(W * H * X.T * X * H.T - H * Y.T * X * H.T, H), "SymPy's matrix derivative", None),
-            (W * K - C, Reason("reindex: H replaced by {} in the first sum; definitions of K, C", (H.T,)),
-             Reindex(H, H.T)),
+            (
+                GroupSum(Grad(sp.Trace(E.T * E) / 2, W), H),
+                "L2 = ½ Σ_H ‖H Yᵀ − W H Xᵀ‖²_F; the gradient of each term",
+                None,
+            ),
+            (
+                GroupSum(W * H * X.T * X * H.T - H * Y.T * X * H.T, H),
+                "SymPy's matrix derivative",
+                None,
+            ),
+            (
+                W * K - C,
+                Reason("reindex: H replaced by {} in the first sum; definitions of K, C", (H.T,)),
+                Reindex(H, H.T),
+            ),
         ],
         notes=("∇L2 = 0 gives W K = C, so W* = C K⁻¹",),
         lhs=sp.Symbol(r"\nabla_{W} L_{2}"),
@@ -325,8 +348,16 @@ def equivariant_commutes() -> tuple[GroupDerivation, GroupDerivation]:
         "G C Gᵀ = C",
         [
             (G * C * G.T, "start", None),
-            (GroupSum((G * H) * Y.T * X * (G * H).T, H), "definition of C; linearity; transpose", None),
-            (GroupSum(H * Y.T * X * H.T, H), Reason("reindex: H replaced by {}", (G.T * H,)), Reindex(H, G.T * H)),
+            (
+                GroupSum((G * H) * Y.T * X * (G * H).T, H),
+                "definition of C; linearity; transpose",
+                None,
+            ),
+            (
+                GroupSum(H * Y.T * X * H.T, H),
+                Reason("reindex: H replaced by {}", (G.T * H,)),
+                Reindex(H, G.T * H),
+            ),
             (C, "definition of C", None),
         ],
     )
@@ -336,7 +367,11 @@ def equivariant_commutes() -> tuple[GroupDerivation, GroupDerivation]:
             (G * W_star, "start", None),
             (G * C * K.I, "definition of W*", None),
             (G * C * G.T * G * K.I, Reason("{}", (_eq(G.T * G, sp.Identity(d)),)), None),
-            (C * G * K.I, Reason("{}", (_eq(G * C * G.T, C),)), Lemma("G C Gᵀ = C", G * C * G.T, C, element=G)),
+            (
+                C * G * K.I,
+                Reason("{}", (_eq(G * C * G.T, C),)),
+                Lemma("G C Gᵀ = C", G * C * G.T, C, element=G),
+            ),
             (C * G * K.I * G.T * G, Reason("{}", (_eq(G.T * G, sp.Identity(d)),)), None),
             (C * K.I * G, Reason("{}", (_eq(G * K.I * G.T, K.I),)), INVERSE_SANDWICH),
             (W_star * G, "definition of W*", None),

@@ -155,9 +155,7 @@ def dihedral(n: int) -> Group:
     """
     n = arg.count(n, "n", minimum=2, maximum=64)
     turns = _powers(quarter_turn(n), 4)
-    return as_group(
-        turns + [t @ mirror(n) for t in turns], "group", label=f"D4 on {n}×{n} images"
-    )
+    return as_group(turns + [t @ mirror(n) for t in turns], "group", label=f"D4 on {n}×{n} images")
 
 
 def cyclic_shifts(d: int) -> Group:
@@ -235,7 +233,7 @@ def as_group(group, name: str = "group", *, label: str | None = None) -> Group:
     >>> as_group([[1.0, 0.0]], "group")
     Traceback (most recent call last):
     ...
-    ValueError: group: a sequence of square d × d matrices is required, got shape (1, 2)
+    ValueError: group: a sequence of square d × d matrices is required, got an array of shape (1, 2)
     """
     if isinstance(group, Group):
         return group
@@ -256,7 +254,8 @@ def as_group(group, name: str = "group", *, label: str | None = None) -> Group:
         )
     if mats.ndim != 3 or mats.shape[1] != mats.shape[2] or mats.shape[1] == 0:
         raise ValueError(
-            f"{name}: a sequence of square d × d matrices is required, got shape {mats.shape[1:]}"
+            f"{name}: a sequence of square d × d matrices is required, got an array of shape "
+            f"{mats.shape}"
         )
     m, d, _ = mats.shape
     eye = np.eye(d)

@@ -99,7 +99,10 @@ def risk_chains() -> dict[str, Derivation]:
             Step(sigma2 * (P * inv_wishart * sp.eye(dim) * P.T).trace(), facts),
             Step(sigma2 * inv_wishart * (P * P.T).trace(), "linearity of the trace"),
             Step(sigma2 * inv_wishart * P.trace(), "P symmetric and idempotent"),
-            Step(sigma2 * k / (n - dim - 1), Reason("{}", (Equation(sp.Symbol(r"\operatorname{tr}P"), d_G),))),
+            Step(
+                sigma2 * k / (n - dim - 1),
+                Reason("{}", (Equation(sp.Symbol(r"\operatorname{tr}P"), d_G),)),
+            ),
         ],
         domain={n: (11, 200)},
     )
@@ -109,7 +112,10 @@ def risk_chains() -> dict[str, Derivation]:
         [
             Step(sigma2 * (U * inv_wishart_G * sp.eye(k) * U.T).trace(), facts),
             Step(sigma2 * inv_wishart_G * (U.T * U).trace(), "cyclic trace"),
-            Step(sigma2 * k / (n - k - 1), Reason("{}", (Equation(sp.Symbol(r"U^\top U"), sp.Symbol("I_{d_G}")),))),
+            Step(
+                sigma2 * k / (n - k - 1),
+                Reason("{}", (Equation(sp.Symbol(r"U^\top U"), sp.Symbol("I_{d_G}")),)),
+            ),
         ],
         domain={n: (5, 200)},
     )

@@ -75,7 +75,9 @@ def rel_error(a, b) -> float:
 def _data(group: inv.Group, seed: int, rows: int = 12, integer: bool = False):
     rng = np.random.default_rng([seed, group.d, group.order, 14])
     if integer:
-        return rng.integers(-3, 4, size=(rows, group.d)).astype(float), rng.integers(-3, 4, size=rows).astype(float)
+        return rng.integers(-3, 4, size=(rows, group.d)).astype(float), rng.integers(
+            -3, 4, size=rows
+        ).astype(float)
     return rng.standard_normal((rows, group.d)), rng.standard_normal(rows)
 
 
@@ -142,7 +144,9 @@ def _group_failure(name, elements) -> Evidence | None:
     except (TypeError, ValueError):
         return _fail(name, "not a sequence of matrices", str(elements)[:60], "matrices")
     if len(mats) != ORDERS[name]:
-        return _fail(name, f"{len(mats)} elements, the group has {ORDERS[name]}", len(mats), ORDERS[name])
+        return _fail(
+            name, f"{len(mats)} elements, the group has {ORDERS[name]}", len(mats), ORDERS[name]
+        )
     d = mats[0].shape[0]
 
     def key(m):
@@ -153,21 +157,37 @@ def _group_failure(name, elements) -> Evidence | None:
         return _fail(name, "an element appears twice", len(keys), len(mats))
     for i, g in enumerate(mats):
         if rel_error(g.T @ g, np.eye(d)) > RTOL:
-            return _fail(name, f"element {i} is not orthogonal", rel_error(g.T @ g, np.eye(d)), 0.0, element=i)
+            return _fail(
+                name,
+                f"element {i} is not orthogonal",
+                rel_error(g.T @ g, np.eye(d)),
+                0.0,
+                element=i,
+            )
     if key(np.eye(d)) not in keys:
         return _fail(name, "no identity", "missing", "I")
     for i, a in enumerate(mats):
         for j, b in enumerate(mats):
             if key(a @ b) not in keys:
-                return _fail(name, f"not closed: element {i} times element {j} is not in the set",
-                             "not in the set", "in the set", product=(i, j))
+                return _fail(
+                    name,
+                    f"not closed: element {i} times element {j} is not in the set",
+                    "not in the set",
+                    "in the set",
+                    product=(i, j),
+                )
         if key(a.T) not in keys:
             return _fail(name, f"the inverse of element {i} is missing", "missing", "Gᵀ", element=i)
     probe, wanted = _expected_action(name)
     got = {tuple(np.round(g @ probe, 9)) for g in mats}
     if got != wanted:
         odd = sorted(got - wanted)
-        return _fail(name, "the elements do not act as NumPy's operations do", str(odd[:1]), "np.rot90/np.fliplr/np.roll")
+        return _fail(
+            name,
+            "the elements do not act as NumPy's operations do",
+            str(odd[:1]),
+            "np.rot90/np.fliplr/np.roll",
+        )
     return None
 
 
@@ -188,7 +208,11 @@ def _groups_check(candidate, seed):
         bad = _group_failure(name, elements)
         if bad is not None:
             return bad
-    return Evidence(passed=True, n=len(inv.GROUPS), message=f"{len(inv.GROUPS)} groups, every axiom exact or to 1e-9")
+    return Evidence(
+        passed=True,
+        n=len(inv.GROUPS),
+        message=f"{len(inv.GROUPS)} groups, every axiom exact or to 1e-9",
+    )
 
 
 # --- the Reynolds operator ---------------------------------------------------------------
@@ -197,7 +221,11 @@ def _fixed_dimension(elements, exact: bool) -> int:
     entries are integers)."""
     d = elements[0].shape[0]
     if exact:
-        stacked_ = sp.Matrix(np.concatenate([np.round(g).astype(int) - np.eye(d, dtype=int) for g in elements]).tolist())
+        stacked_ = sp.Matrix(
+            np.concatenate(
+                [np.round(g).astype(int) - np.eye(d, dtype=int) for g in elements]
+            ).tolist()
+        )
         return d - stacked_.rank()
     stacked_ = np.concatenate([g - np.eye(d) for g in elements])
     return d - int(np.linalg.matrix_rank(stacked_, tol=1e-9))
@@ -235,7 +263,9 @@ def _reynolds_check(candidate, seed):
             # properties below say what fails
             Pq = _rational(P, math.lcm(*range(1, group.order + 1)))
             if Pq is None:
-                return _fail(name, "entries are not fractions k/m with m ≤ |G|", float(P.ravel()[0]), "k/|G|")
+                return _fail(
+                    name, "entries are not fractions k/m with m ≤ |G|", float(P.ravel()[0]), "k/|G|"
+                )
             Gs = group.rational()
             checks = {
                 "symmetric": Pq.T == Pq,
@@ -256,12 +286,16 @@ def _reynolds_check(candidate, seed):
         # every fixed vector is kept (range ⊇ fixed space): a basis of the null space
         stacked_ = np.concatenate([g - np.eye(d) for g in group])
         _, s, vt = np.linalg.svd(stacked_)
-        basis = vt[int(np.sum(s > 1e-9)):].T
-        checks["P v = v on the fixed space"] = rel_error(P @ basis, basis) <= RTOL if basis.size else True
+        basis = vt[int(np.sum(s > 1e-9)) :].T
+        checks["P v = v on the fixed space"] = (
+            rel_error(P @ basis, basis) <= RTOL if basis.size else True
+        )
         failed = [k for k, ok in checks.items() if not ok]
         if failed:
             return _fail(name, f"fails: {', '.join(failed)}", values["trace"], d_G)
-    return Evidence(passed=True, n=len(all_groups()), message="projector onto the fixed space for every group")
+    return Evidence(
+        passed=True, n=len(all_groups()), message="projector onto the fixed space for every group"
+    )
 
 
 # --- the loss ----------------------------------------------------------------------------
@@ -285,15 +319,32 @@ def _loss_check(candidate, seed):
             return Evidence(passed=False, message=f"{name}: {raised}")
         err = rel_error(value, reference)
         if err > RTOL:
-            return _fail(name, f"L1(w) is not the stacked loss (relative error {err:.3g})", float(value), reference, err)
+            return _fail(
+                name,
+                f"L1(w) is not the stacked loss (relative error {err:.3g})",
+                float(value),
+                reference,
+                err,
+            )
         for i, g in enumerate(group):
             moved, raised = _call(candidate, g @ w, X, y, group)
             err = rel_error(moved, value) if raised is None else float("inf")
             worst = max(worst, err)
             if err > RTOL:
-                return _fail(name, f"L1(Gw) ≠ L1(w) for element {i} (relative {err:.3g})",
-                             None if moved is None else float(moved), float(value), err, element=i)
-    return Evidence(passed=True, error=worst, tolerance=RTOL, message=f"largest relative |L1(Gw) − L1(w)|: {worst:.2g}")
+                return _fail(
+                    name,
+                    f"L1(Gw) ≠ L1(w) for element {i} (relative {err:.3g})",
+                    None if moved is None else float(moved),
+                    float(value),
+                    err,
+                    element=i,
+                )
+    return Evidence(
+        passed=True,
+        error=worst,
+        tolerance=RTOL,
+        message=f"largest relative |L1(Gw) − L1(w)|: {worst:.2g}",
+    )
 
 
 # --- the invariant solution --------------------------------------------------------------
@@ -316,14 +367,24 @@ def _solution_check(candidate, seed):
             return Evidence(passed=False, message=f"{name}: {raised}")
         err = rel_error(w, reference)
         if err > RTOL:
-            ev = _fail(name, f"not the stacked least-squares solution (relative error {err:.3g})", None, None, err)
+            ev = _fail(
+                name,
+                f"not the stacked least-squares solution (relative error {err:.3g})",
+                None,
+                None,
+                err,
+            )
             ev.witness = worst_entry(w, reference, {"group": name})
             return ev
         inv_err = max(rel_error(g @ w, w) for g in group)
         worst = max(worst, err, inv_err)
         if inv_err > RTOL:
-            return _fail(name, f"not invariant: max ‖Gw − w‖/‖w‖ = {inv_err:.3g}", inv_err, 0.0, inv_err)
-    return Evidence(passed=True, error=worst, tolerance=RTOL, message=f"largest relative error: {worst:.2g}")
+            return _fail(
+                name, f"not invariant: max ‖Gw − w‖/‖w‖ = {inv_err:.3g}", inv_err, 0.0, inv_err
+            )
+    return Evidence(
+        passed=True, error=worst, tolerance=RTOL, message=f"largest relative error: {worst:.2g}"
+    )
 
 
 @claim(
@@ -350,8 +411,20 @@ def _predictor_check(candidate, seed):
             err = float(np.max(np.abs(tests @ g.T @ w - f)) / scale)
             worst = max(worst, err)
             if err > RTOL:
-                return _fail(name, f"f(Gx) ≠ f(x) for element {i} (relative {err:.3g})", err, 0.0, err, element=i)
-    return Evidence(passed=True, error=worst, tolerance=RTOL, message=f"largest relative invariance error: {worst:.2g}")
+                return _fail(
+                    name,
+                    f"f(Gx) ≠ f(x) for element {i} (relative {err:.3g})",
+                    err,
+                    0.0,
+                    err,
+                    element=i,
+                )
+    return Evidence(
+        passed=True,
+        error=worst,
+        tolerance=RTOL,
+        message=f"largest relative invariance error: {worst:.2g}",
+    )
 
 
 # --- the identities, exactly and in float64 ----------------------------------------------
@@ -381,13 +454,17 @@ def _identities_exact(candidate, seed):
             return Evidence(passed=False, message=f"{name}: the candidate raised {exc}")
         Kq, Rq = _rational(K, 1), _rational(R, 1)
         if Kq is None or Rq is None:
-            return _fail(name, "K or R has entries that are not integers (integer data)", None, "integers")
+            return _fail(
+                name, "K or R has entries that are not integers (integer data)", None, "integers"
+            )
         Gs = group.rational()
         Xq, yq = sp.Matrix(X.astype(int).tolist()), sp.Matrix(y.astype(int).tolist())
         for i, g in enumerate(Gs):
             if g * Rq != Rq:
                 diff = g * Rq - Rq
-                return _fail(name, f"G R ≠ R for element {i}", str(diff.tolist())[:60], 0, element=i)
+                return _fail(
+                    name, f"G R ≠ R for element {i}", str(diff.tolist())[:60], 0, element=i
+                )
         if Kq.det() == 0:
             return _fail(name, "K is singular", 0, "det ≠ 0")
         Ki = Kq.inv()
@@ -398,8 +475,19 @@ def _identities_exact(candidate, seed):
         reference = _exact_solution(X, y, group.elements)
         if w != reference:
             k = next(i for i in range(len(w)) if w[i] != reference[i])
-            return _fail(name, "K⁻¹ R Xᵀ y is not the stacked least-squares solution", str(w[k]), str(reference[k]), index=k)
-    return Evidence(passed=True, error=0.0, n=len(EXACT), message="every identity holds exactly for the 4 integer groups")
+            return _fail(
+                name,
+                "K⁻¹ R Xᵀ y is not the stacked least-squares solution",
+                str(w[k]),
+                str(reference[k]),
+                index=k,
+            )
+    return Evidence(
+        passed=True,
+        error=0.0,
+        n=len(EXACT),
+        message="every identity holds exactly for the 4 integer groups",
+    )
 
 
 @claim(
@@ -424,13 +512,24 @@ def _identities_float(candidate, seed):
             for what, err in errs.items():
                 worst = max(worst, err)
                 if err > RTOL:
-                    return _fail(name, f"{what} fails for element {i} (relative {err:.3g})", err, 0.0, err, element=i)
+                    return _fail(
+                        name,
+                        f"{what} fails for element {i} (relative {err:.3g})",
+                        err,
+                        0.0,
+                        err,
+                        element=i,
+                    )
         A, b = stacked(X, y, group.elements)
         err = rel_error(Ki @ R @ X.T @ y, np.linalg.lstsq(A, b, rcond=None)[0])
         worst = max(worst, err)
         if err > RTOL:
-            return _fail(name, f"K⁻¹ R Xᵀ y is not the lstsq solution (relative {err:.3g})", err, 0.0, err)
-    return Evidence(passed=True, error=worst, tolerance=RTOL, message=f"largest relative error: {worst:.2g}")
+            return _fail(
+                name, f"K⁻¹ R Xᵀ y is not the lstsq solution (relative {err:.3g})", err, 0.0, err
+            )
+    return Evidence(
+        passed=True, error=worst, tolerance=RTOL, message=f"largest relative error: {worst:.2g}"
+    )
 
 
 # --- the equivariant solution ------------------------------------------------------------
@@ -455,7 +554,13 @@ def _equivariant_check(candidate, seed):
             return Evidence(passed=False, message=f"{name}: {raised}")
         err = rel_error(W, reference)
         if err > RTOL:
-            ev = _fail(name, f"not the stacked least-squares solution (relative {err:.3g})", None, None, err)
+            ev = _fail(
+                name,
+                f"not the stacked least-squares solution (relative {err:.3g})",
+                None,
+                None,
+                err,
+            )
             ev.witness = worst_entry(W, reference, {"group": name})
             return ev
         tests = np.random.default_rng([seed, 13]).standard_normal((20, group.d))
@@ -464,8 +569,12 @@ def _equivariant_check(candidate, seed):
             e = float(np.max(np.linalg.norm(tests @ g.T @ W.T - tests @ W.T @ g.T, axis=1)) / scale)
             worst = max(worst, e)
             if e > RTOL:
-                return _fail(name, f"W(Gx) ≠ G(Wx) for element {i} (relative {e:.3g})", e, 0.0, e, element=i)
-    return Evidence(passed=True, error=worst, tolerance=RTOL, message=f"largest relative error: {worst:.2g}")
+                return _fail(
+                    name, f"W(Gx) ≠ G(Wx) for element {i} (relative {e:.3g})", e, 0.0, e, element=i
+                )
+    return Evidence(
+        passed=True, error=worst, tolerance=RTOL, message=f"largest relative error: {worst:.2g}"
+    )
 
 
 # --- weighted augmentation: where Σ Gᵀ and Σ G differ -------------------------------------
@@ -494,7 +603,15 @@ def _weighted_check(candidate, seed):
         err = rel_error(w, reference)
         worst = max(worst, err)
         if err > RTOL:
-            ev = _fail(name, f"not the weighted least-squares solution (relative {err:.3g})", None, None, err)
+            ev = _fail(
+                name,
+                f"not the weighted least-squares solution (relative {err:.3g})",
+                None,
+                None,
+                err,
+            )
             ev.witness = worst_entry(w, reference, {"group": name, "weights": weights})
             return ev
-    return Evidence(passed=True, error=worst, tolerance=RTOL, message=f"largest relative error: {worst:.2g}")
+    return Evidence(
+        passed=True, error=worst, tolerance=RTOL, message=f"largest relative error: {worst:.2g}"
+    )

@@ -99,10 +99,18 @@ NEAR_MISSES = {
     "ols": {_s * _d / (_n - _d): "E[(XᵀX)⁻¹] = I/(n − d − 1), not I/(n − d)"},
     "projected": {
         _s * _d / (_n - _d - 1): "that is plain OLS: the projection keeps d_G of the d directions",
-        _s * _dG / (_n - _dG - 1): "that is augmentation: projecting after OLS still pays the inverse-Wishart price of all d coordinates",
+        _s
+        * _dG
+        / (
+            _n - _dG - 1
+        ): "that is augmentation: projecting after OLS still pays the inverse-Wishart price of all d coordinates",
     },
     "augmented": {
-        _s * _dG / (_n - _d - 1): "that is projected OLS: augmented least squares fits only d_G invariant coordinates, so the inverse Wishart is d_G × d_G",
+        _s
+        * _dG
+        / (
+            _n - _d - 1
+        ): "that is projected OLS: augmented least squares fits only d_G invariant coordinates, so the inverse Wishart is d_G × d_G",
         _s * _dG / (_n - _dG): "E[(ZᵀZ)⁻¹] = I/(n − d_G − 1), not I/(n − d_G)",
     },
 }

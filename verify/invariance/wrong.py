@@ -49,9 +49,6 @@ def _flips_together(name):
     return [np.eye(4), np.diag([-1.0, -1.0, 1.0, 1.0])] if name == "flips" else out
 
 
-
-
-
 # --- Reynolds ----------------------------------------------------------------------------
 def _reynolds_unnormalized(group):
     return sum(_elements(group))
