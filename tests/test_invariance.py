@@ -6,7 +6,6 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-import sympy as sp
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -236,9 +235,13 @@ def test_monte_carlo_power_against_every_wrong_answer(kind):
 
 
 def test_near_misses_explain_the_denominators():
-    c = claims.get("invariance.risk.augmented")
-    n, dG, s2 = sp.symbols("n dG sigma2")
-    assert "d_G" in c.near_miss(s2 * dG / (n - dG))
+    from verify.answers import check_answer
+
+    ev = check_answer("invariance.risk.augmented", "sigma2*dG/(n - dG)")
+    assert ev.verdict == "not equivalent"
+    assert "n − d_G − 1" in ev.details["near_miss"]
+    ev = check_answer("invariance.risk.augmented", "sigma2*dG/(n - dG - 1)")
+    assert ev.verdict == "equivalent"
 
 
 def test_every_claim_passes_and_rejects_its_wrong_answers_quickly():

@@ -36,11 +36,13 @@ VARIABLES = ("sigma2", "n", "d", "dG")
 N_SAMPLES, SIGMA2, D, D_G = 30, 0.5, 9, 3
 #: Draws per claim (see Power above).
 DRAWS = 65_536
+#: What a typed answer is compared over: a box inside the region n > d + 1 ≥ d_G + 1 where
+#: the risks are finite (a box cannot state n > d + 1 itself), holding the simulated setting.
 DOMAIN = {
     "sigma2": (0, math.inf),
-    "n": (1, math.inf, "integer"),
-    "d": (1, math.inf, "integer"),
-    "dG": (1, math.inf, "integer"),
+    "n": (12, math.inf, "integer"),
+    "d": (1, 10, "integer"),
+    "dG": (1, 10, "integer"),
 }
 _NAMES = {dr.sigma2: "sigma2", dr.n: "n", dr.d: "d", dr.d_G: "dG"}
 
@@ -94,7 +96,10 @@ _STATEMENTS = {
     "projected": ("E‖P ŵ_OLS − β‖² = σ² d_G/(n − d − 1)", dr.RISK_PROJECTED),
     "augmented": ("E‖w1* − β‖² = σ² d_G/(n − d_G − 1)", dr.RISK_AUGMENTED),
 }
-_n, _d, _dG, _s = (sp.Symbol(k) for k in ("n", "d", "dG", "sigma2"))
+# the symbols a typed answer is parsed into (assumptions from DOMAIN, as the answer checker
+# derives them), so that a near miss compares equal to the typed expression
+_n, _d, _dG = (sp.Symbol(k, integer=True, positive=True) for k in ("n", "d", "dG"))
+_s = sp.Symbol("sigma2", nonnegative=True)
 NEAR_MISSES = {
     "ols": {_s * _d / (_n - _d): "E[(XᵀX)⁻¹] = I/(n − d − 1), not I/(n − d)"},
     "projected": {
