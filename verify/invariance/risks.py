@@ -9,9 +9,10 @@ z-test at level 1e-6 assumes (each estimate records its Edgeworth tail error).
 **Power.** :data:`DRAWS` = 65,536 draws per claim. The nearest wrong answers are the
 off-by-ones in the inverse-Wishart denominator: ``n − d`` for ``n − d − 1`` (4.8% off) and
 ``n − d_G`` for ``n − d_G − 1`` (3.7% off). With the measured coefficients of variation (0.60,
-0.92, 0.90) those lie at least 10 standard errors from the truth; the test rejects beyond
-``z_c = 4.89``, so each is rejected with probability above ``1 − 10⁻⁶`` (``z_c + 4.75``
-standard errors suffice); ``tests/test_invariance.py`` recomputes this for every wrong answer.
+0.92, 0.90 at seed 0) the nearest lies about 10.5 standard errors from the truth; the test
+rejects beyond ``z_c = 4.89``, and ``z_c + 4.75 = 9.64`` standard errors make a rejection at
+least ``1 − 10⁻⁶`` likely; ``tests/test_invariance.py`` checks that margin for every wrong
+answer, and the page shows it.
 
 >>> from verify.claims import get
 >>> get("invariance.risk.ols").reference()
