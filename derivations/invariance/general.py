@@ -224,14 +224,14 @@ def solution_invariant() -> GroupDerivation:
     True
     """
     return _chain(
-        "the solution is invariant: G w1* = w1*",
+        "the solution is invariant (G fixes it)",
         [
             (G * w_star, "start", None),
-            (G * K.I * R * X.T * y, "definition of w1*", None),
+            (G * K.I * R * X.T * y, "definition of the solution", None),
             (G * K.I * G.T * G * R * X.T * y, Reason("{}", (_eq(G.T * G, sp.Identity(d)),)), None),
             (K.I * G * R * X.T * y, Reason("{}", (_eq(G * K.I * G.T, K.I),)), INVERSE_SANDWICH),
             (K.I * R * X.T * y, Reason("{}", (_eq(G * R, R),)), ABSORB),
-            (w_star, "definition of w1*", None),
+            (w_star, "definition of the solution", None),
         ],
     )
 
@@ -251,7 +251,7 @@ def predictor_invariant() -> GroupDerivation:
             (
                 x.T * w_star,
                 Reason("{} for every element, here {}", (_eq(G * w_star, w_star), G.T)),
-                Lemma("G w1* = w1*", G * w_star, w_star, element=G),
+                Lemma("the solution is invariant", G * w_star, w_star, element=G),
             ),
         ],
     )
@@ -362,10 +362,10 @@ def equivariant_commutes() -> tuple[GroupDerivation, GroupDerivation]:
         ],
     )
     comm = _chain(
-        "the equivariant solution commutes: G W* = W* G",
+        "the equivariant solution commutes with every element",
         [
             (G * W_star, "start", None),
-            (G * C * K.I, "definition of W*", None),
+            (G * C * K.I, "definition of the solution", None),
             (G * C * G.T * G * K.I, Reason("{}", (_eq(G.T * G, sp.Identity(d)),)), None),
             (
                 C * G * K.I,
@@ -374,7 +374,7 @@ def equivariant_commutes() -> tuple[GroupDerivation, GroupDerivation]:
             ),
             (C * G * K.I * G.T * G, Reason("{}", (_eq(G.T * G, sp.Identity(d)),)), None),
             (C * K.I * G, Reason("{}", (_eq(G * K.I * G.T, K.I),)), INVERSE_SANDWICH),
-            (W_star * G, "definition of W*", None),
+            (W_star * G, "definition of the solution", None),
         ],
     )
     return conj, comm
