@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from derivations import invariance as inv
 from derivations.core import NUMERIC_ONLY, Step
 from derivations.invariance import general
-from derivations.invariance.algebra import GroupDerivation, GroupSum, Lemma, Reindex
+from derivations.invariance.algebra import GroupSum, Lemma, Reindex
+from derivations.invariance.chains import GroupDerivation
 from verify import claims
 from verify import montecarlo as mc
 from verify.invariance import risks as vr

@@ -18,7 +18,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivations.invariance.algebra import ORDER, Grad, GroupDerivation, GroupSum, Lemma, Reindex
+from derivations.invariance.algebra import ORDER, Grad, GroupSum, Lemma, Reindex
+from derivations.invariance.chains import GroupDerivation
 from derivations.render import Reason
 
 d, N = sp.symbols("d N", positive=True, integer=True)
