@@ -1204,3 +1204,32 @@ def test_numbers_compare_relatively_at_every_scale():
         numbers([sp.Float("1.000000000000e-16")], [sp.Float(1e-16)], "item").verdict == EQUIVALENT
     )
     assert numbers([sp.Float(1e16 + 1e4)], [sp.Float(1e16)], "item").verdict == NOT_EQUIVALENT
+
+
+@pytest.mark.parametrize(
+    "text, verdict",
+    [
+        ("(1-p)^floor(T)", EQUIVALENT),
+        ("(1-p)^(-ceil(-T))", EQUIVALENT),  # floor through ceiling: exact at integer T
+        ("(1-p)^ceiling(T)", NOT_EQUIVALENT),
+        ("(1-p)^T", NOT_EQUIVALENT),
+    ],
+)
+def test_floor_and_ceiling_are_read_and_compared(text, verdict):
+    # guess and check's tail P(t > T) = (1 - p)^floor(T) needs the floor typed
+    result = answers.check_answer("guess_and_check.stopping_time", text)
+    assert result.verdict == verdict, result.message
+    if verdict == NOT_EQUIVALENT:
+        assert result.witness is not None and result.witness.candidate != result.witness.reference
+
+
+def test_floor_is_uncertain_only_next_to_an_integer():
+    import numpy as np
+
+    T = sp.Symbol("T", real=True)
+    value, bound, unsure = evaluate(sp.floor(T / 3), {"T": np.array([3.0, 4.5, 6.0])})
+    assert list(value) == [1.0, 1.0, 2.0]
+    # 3/3 and 6/3 are rounded quotients that land on an integer: float64 cannot know the side
+    assert list(unsure) == [True, False, True]
+    value, _, unsure = evaluate(sp.floor(-T), {"T": np.array([3.0, 2.5])})
+    assert list(value) == [-3.0, -3.0] and not unsure.any()

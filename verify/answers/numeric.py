@@ -7,13 +7,14 @@ carries a first-order bound ``k`` on the absolute rounding error, in units of th
 roundoff ``u`` (Higham, *Accuracy and Stability of Numerical Algorithms*, ch. 3):
 
 - inputs are exact (the points are floats); a constant is exact or off by ``|v|``;
-- ``a + b``: ``k_a + k_b + |v|``; ``a·b``: ``k_a|b| + k_b|a| + |v|``;
+- ``a + b``: ``k_a + k_b + |v|``; ``a·b``: ``k_a|b| + k_b|a| + |v|`` (``-a``: ``k_a``);
 - ``f(a)`` for a library function: ``|f'(a)|·k_a + 2|v|`` (the libraries are within an ulp
   or two; the second ``|v|`` pays for it);
 - ``max``/``min``/``abs`` pass the largest ``k`` on (they are 1-Lipschitz, so a near tie
   costs nothing); a comparison, ``sign``, ``Heaviside`` and ``where`` add no error but are
   *uncertain* where the compared values lie within their bounds of each other: there
-  float64 cannot tell the branch, and mpmath decides.
+  float64 cannot tell the branch, and mpmath decides; ``floor`` and ``ceiling`` likewise are
+  exact but uncertain where their argument lies within its bound of an integer.
 
 Two values of mathematically equal expressions then differ by at most ``u·(k_1 + k_2)``
 (first order); :data:`SAFETY` covers the neglected second-order terms.
@@ -70,6 +71,9 @@ class _Float64:
         return np.float64(v), np.float64(0.0 if exact else abs(v))  # NumPy broadcasts them
 
     abs = staticmethod(np.abs)
+    floor = staticmethod(np.floor)
+    ceil = staticmethod(np.ceil)
+    nearest = staticmethod(np.rint)
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
     tanh = staticmethod(np.tanh)
@@ -127,6 +131,9 @@ class _Mp:
         return v, abs(v) * max(1.0, rel / self.u)
 
     abs = staticmethod(abs)
+    floor = staticmethod(mpmath.floor)
+    ceil = staticmethod(mpmath.ceil)
+    nearest = staticmethod(mpmath.nint)
 
     def exp(self, a):
         if abs(a) > _MP_EXP_LIMIT:
@@ -267,6 +274,10 @@ class _Evaluation:
             vals = [self.run(a) for a in node.args]
             v = sum(val for val, _ in vals)
             return v, sum(k for _, k in vals) + B.abs(v)
+        if isinstance(node, sp.Mul) and node.args[0] == -1:
+            # negation is exact: -ceiling(-T) at an integer T stays an exact integer
+            v, k = self.run(sp.Mul(*node.args[1:], evaluate=False))
+            return -v, k
         if isinstance(node, sp.Mul):
             vals = [self.run(a) for a in node.args]
             v, k = vals[0]
@@ -297,6 +308,13 @@ class _Evaluation:
             if f is sp.Heaviside and len(node.args) > 1:
                 at_zero = self.run(node.args[1])[0]
             v = B.where(a > 0, 1.0, B.where(a < 0, -1.0 if f is sp.sign else 0.0, at_zero))
+            return v * 1.0, ka * 0
+        if f in (sp.floor, sp.ceiling):
+            a, ka = self.run(node.args[0])
+            # a step: exact where the argument is known to lie strictly between integers
+            with np.errstate(invalid="ignore"):
+                self.flag(self.close(a - B.nearest(a), ka))
+            v = B.floor(a) if f is sp.floor else B.ceil(a)
             return v * 1.0, ka * 0
         if f in (sp.Max, sp.Min):
             vals = [self.run(a) for a in node.args]
