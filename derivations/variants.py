@@ -82,7 +82,7 @@ def register(variant: Variant, *, replace: bool = False) -> Variant:
 #: ``"module:attribute"`` of a :class:`Variant`. The architecture question (issue 11) joins
 #: with one line here, ``"architecture": "derivations.architectures:VARIANT"``, so that
 #: nothing imports its module until a key, a grade or a check asks for it.
-LAZY: dict[str, str] = {}
+LAZY: dict[str, str] = {"architecture": "derivations.architectures:VARIANT"}
 
 
 def names() -> list[str]:
@@ -102,7 +102,7 @@ def get(name) -> Variant:
     >>> get("nope")
     Traceback (most recent call last):
     ...
-    ValueError: question: one of 'mlp', 'ridge', 'initialization' is required, got 'nope'
+    ValueError: question: one of 'mlp', 'ridge', 'initialization', 'architecture' is required, got 'nope'
     """
     name = arg.choice(name, "question", tuple(names()))
     if name not in REGISTRY:
