@@ -178,7 +178,7 @@ def main(argv=None) -> int:
     key.add_argument(
         "--question",
         default="mlp",
-        help="the question: mlp (default), ridge, initialization (derivations.variants)",
+        help="the question: mlp (default), ridge, initialization, architecture (derivations.variants)",
     )
     key.add_argument(
         "--x", type=float, nargs="+", default=list(mlp_key.X), help="the input, e.g. --x 1 -1 1.5"

@@ -5,7 +5,7 @@ its parameters from a student id (deterministically: the same id gives the same 
 every machine), computes its answer key (quantity -> number or array, in the order a solution
 computes them), and writes the key out worked. Answer keys, the grader and ``check-answer
 --student-id`` all read this one registry, so a question that registers here (the
-architecture question of issue 11 will, from its own module, with :func:`register`) gets
+architecture question registers from its own module, through :data:`LAZY`) gets
 keys, grading and checking without any change here.
 
 Each question draws from its own stream, ``numpy.random.default_rng([student_id, salt])``
@@ -56,6 +56,7 @@ class Variant:
     formulas: dict = field(default_factory=dict)
     options: tuple = ()
     worked: Callable | None = None
+    exact: tuple = ()
 
 
 REGISTRY: dict[str, Variant] = {}

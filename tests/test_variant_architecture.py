@@ -353,3 +353,15 @@ def test_the_worked_keys(tmp_path):
         "0.5",
     )
     assert code == 2 and "mlp" in err
+
+
+@pytest.mark.parametrize("sid", [80, 4711])
+def test_counts_and_shapes_are_graded_exactly(sid):
+    # a count one off (a single bias forgotten) is wrong, though within 0.1% of the key
+    t = _torch_key(sid)
+    assert check_variant("architecture", "total", sid, str(t["total"])).passed
+    assert not check_variant("architecture", "total", sid, str(t["total"] + 1)).passed
+    assert not check_variant("architecture", "fc1_params", sid, str(t["params"]["fc1"] - 1)).passed
+    # the share of the dense layers is a ratio: read to the usual tolerance
+    share = (t["params"]["fc1"] + t["params"]["fc2"]) / t["total"]
+    assert check_variant("architecture", "dense_share", sid, f"{share:.5f}").passed

@@ -488,4 +488,11 @@ VARIANT = variants.Variant(
         "dense_share": FORMULAS["dense_share"],
     },
     worked=_worked,
+    # counts and shapes are whole numbers: one bias too few is wrong, not "within 0.1%"
+    exact=(
+        *(f"{n}_shape" for n in (*CONVS, "pool1")),
+        *(f"{n}_params" for n in (*CONVS, *DENSE)),
+        "fc1_inputs",
+        "total",
+    ),
 )

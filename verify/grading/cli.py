@@ -19,6 +19,7 @@ right, 1 wrong, 2 bad input. Without ``--student-id``, ``check-answer`` is the c
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -38,7 +39,9 @@ class _Parser(argparse.ArgumentParser):
 def _key_options(p: argparse.ArgumentParser) -> None:
     from derivations.mlp import key as mlp_key
 
-    p.add_argument("--question", default="mlp", help="mlp (default), ridge, initialization")
+    p.add_argument(
+        "--question", default="mlp", help="mlp (default), ridge, initialization, architecture"
+    )
     p.add_argument("--hidden", metavar="W1,W2,…", help="mlp: hidden widths (default 4)")
     p.add_argument("--activation", choices=mlp_key.ACTIVATIONS, help="mlp: default leaky_relu")
     p.add_argument("--slope", type=float, help="mlp: LeakyReLU's slope (default 0.01)")
@@ -122,7 +125,7 @@ def check_variant(question, label, student_id, text, *, tolerance=None, **option
     >>> print(check_variant("mlp", "dl_dW2[1,3]", 80, "0.1").message)
     not equivalent: for student 80, dl_dW2[1,3]: your answer gives 0.1, the key gives ...
     """
-    tol = tolerance or Tolerance()
+    tol = dataclasses.replace(tolerance or Tolerance(), exact=variants.get(question).exact)
     sid = variants.student_id(student_id)
     key = variants.key(question, sid, **options)
     name, idx = parse_label(label)

@@ -23,6 +23,7 @@ duplicate ids (each graded, each flagged): nothing is lost.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import os
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ class Tolerance:
 
     rtol: float = 1e-3
     atol: float = 1e-4
+    #: quantities graded exactly besides :data:`EXACT` (a question's counts and shapes)
+    exact: tuple = ()
 
     def __post_init__(self):
         arg.non_negative(self.rtol, "rtol")
@@ -57,7 +60,7 @@ class Tolerance:
         >>> Tolerance().ok("loss", 0.69635, 0.696302), Tolerance().ok("y_hat", 2.0, 3.0)
         (True, False)
         """
-        if quantity in EXACT:
+        if quantity in EXACT or quantity in self.exact:
             return answer == key
         return abs(answer - key) <= self.atol + self.rtol * abs(key)
 
@@ -67,7 +70,7 @@ class Tolerance:
         >>> Tolerance().text(["loss"])
         '|answer − key| ≤ 0.0001 + 0.001·|key| per entry'
         """
-        exact = [q for q in EXACT if quantities is None or q in quantities]
+        exact = [q for q in (*EXACT, *self.exact) if quantities is None or q in quantities]
         rule = f"|answer − key| ≤ {self.atol:g} + {self.rtol:g}·|key| per entry"
         return rule + (f" ({', '.join(exact)}: exact)" if exact else "")
 
@@ -283,8 +286,8 @@ def grade(
     >>> book.rows[0]["results"]["bayes_risk"]["verdict"]
     'wrong'
     """
-    tol = tolerance or Tolerance()
     variant = variants.get(question)
+    tol = dataclasses.replace(tolerance or Tolerance(), exact=variant.exact)
     unknown = sorted(set(options) - set(variant.options))
     if unknown:
         raise ValueError(f"options: {', '.join(unknown)} do not apply to the {question} question")
