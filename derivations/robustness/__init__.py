@@ -175,7 +175,9 @@ def _pixels(x, name: str, like: np.ndarray) -> np.ndarray:
     pixels = arg.array(x, name)
     arg.same_shape("delta", like, name, pixels)
     if pixels.size and (pixels.min() < 0 or pixels.max() > 1):
-        raise ValueError(f"{name}: pixel values in [0, 1] are required, got {pixels.min():g} to {pixels.max():g}")
+        raise ValueError(
+            f"{name}: pixel values in [0, 1] are required, got {pixels.min():g} to {pixels.max():g}"
+        )
     return pixels
 
 
@@ -235,7 +237,9 @@ def linear_robust_accuracy(w, mu, s, eps, p) -> float:
     mu = arg.array(mu, "mu", ndim=1)
     arg.same_shape("w", w, "mu", mu)
     if not np.any(w):
-        raise ValueError("w: a nonzero weight vector is required (w = 0 classifies nothing), got all zeros")
+        raise ValueError(
+            "w: a nonzero weight vector is required (w = 0 classifies nothing), got all zeros"
+        )
     s, eps = arg.positive(s, "s"), arg.non_negative(eps, "eps")
     q = dual_exponent(p)
     t = (float(w @ mu) - eps * _norm(w, q)) / (s * _norm(w, 2))

@@ -26,11 +26,15 @@ from derivations.robustness import EPSILON, STEP, STEPS, norm_order
 
 def _inputs(model, x, y, clip):
     if not callable(model):
-        raise TypeError(f"model: a callable (a torch.nn.Module) is required, got {arg.shown(model)}")
+        raise TypeError(
+            f"model: a callable (a torch.nn.Module) is required, got {arg.shown(model)}"
+        )
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         raise TypeError(f"x: a floating-point torch tensor is required, got {arg.shown(x)}")
     if x.ndim < 2:
-        raise ValueError(f"x: a batch of shape (batch, ...) is required, got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"x: a batch of shape (batch, ...) is required, got shape {tuple(x.shape)}"
+        )
     if not isinstance(y, torch.Tensor):
         raise TypeError(f"y: a torch tensor of labels is required, got {arg.shown(y)}")
     if y.shape[:1] != x.shape[:1] or y.ndim != 1:
@@ -163,7 +167,9 @@ def pgd(
     if random_start:
         x_adv = _project(x + _random_start(x, eps, p, generator), x, eps, p, clip)
     for _ in range(steps):
-        x_adv = _project(x_adv + _step(input_gradient(model, x_adv, y, loss), alpha, p), x, eps, p, clip)
+        x_adv = _project(
+            x_adv + _step(input_gradient(model, x_adv, y, loss), alpha, p), x, eps, p, clip
+        )
     return x_adv
 
 

@@ -18,7 +18,6 @@ import sympy as sp
 
 from derivations.core import Derivation, Step
 from derivations.functions import GaussianMean, Phi
-from derivations.printing import Equation
 from derivations.render import Reason
 
 r = sp.Symbol("r", positive=True)  # q − 1
@@ -108,7 +107,10 @@ def holder() -> Derivation:
     """
     U, V = _norm(u, p), _norm(a, q)
     steps = [
-        Step(sum((ui / U) ** p / p + (ai / V) ** q / q for ui, ai in zip(u, a, strict=True)), "a_i, b_i"),
+        Step(
+            sum((ui / U) ** p / p + (ai / V) ** q / q for ui, ai in zip(u, a, strict=True)),
+            "a_i, b_i",
+        ),
         Step(
             sum(ui**p for ui in u) / (p * U**p) + sum(ai**q for ai in a) / (q * V**q),
             "collect",
@@ -199,7 +201,10 @@ def fgsm_value() -> Derivation:
     steps = [
         Step(sum(gi * eps * sp.sign(gi) for gi in g), "δ = ε sign g"),
         Step(eps * sum(gi * sp.sign(gi) for gi in g), "factor ε"),
-        Step(eps * sum(sp.Abs(gi) for gi in g), Reason("{}", (sp.Eq(g[0] * sp.sign(g[0]), sp.Abs(g[0])),))),
+        Step(
+            eps * sum(sp.Abs(gi) for gi in g),
+            Reason("{}", (sp.Eq(g[0] * sp.sign(g[0]), sp.Abs(g[0])),)),
+        ),
     ]
     return Derivation(
         "FGSM attains the L-infinity bound",
@@ -331,7 +336,10 @@ def mim_to_bim() -> Derivation:
     mu, m = sp.Symbol("mu", nonnegative=True), sp.symbols("m_1:4", real=True)
     l1 = sum(sp.Abs(gi) for gi in g)
     steps = [
-        Step(sp.Matrix([sp.sign(0 * mi + gi / l1) for mi, gi in zip(m, g, strict=True)]), Reason("{}", (sp.Eq(mu, 0),))),
+        Step(
+            sp.Matrix([sp.sign(0 * mi + gi / l1) for mi, gi in zip(m, g, strict=True)]),
+            Reason("{}", (sp.Eq(mu, 0),)),
+        ),
         Step(sp.Matrix([sp.sign(gi / l1) for gi in g]), "the momentum term vanishes"),
         Step(sp.Matrix([sp.sign(gi) for gi in g]), Reason("{} > 0", (sp.Symbol("||g||_1"),))),
     ]
@@ -362,7 +370,10 @@ def sam_dropped_term() -> Derivation:
     J = e_hat.jacobian(w)
     steps = [
         Step(J.T * grad, "∂ε̂/∂w for ε̂ = ρ∇L/‖∇L‖₂"),
-        Step(rho * A * (sp.eye(2) - grad * grad.T / n**2) * grad / n, "∂ε̂/∂w = ρ(I − ĝĝᵀ)A/‖g‖, A symmetric"),
+        Step(
+            rho * A * (sp.eye(2) - grad * grad.T / n**2) * grad / n,
+            "∂ε̂/∂w = ρ(I − ĝĝᵀ)A/‖g‖, A symmetric",
+        ),
         Step(sp.zeros(2, 1), "(I − ĝĝᵀ)g = 0"),
     ]
     return Derivation(
@@ -426,11 +437,15 @@ def linear_margin(label: int = 1) -> Derivation:
     f_x = sum(wi * xi for wi, xi in zip(w, x, strict=True)) + bias
     steps = [
         Step(
-            y * (sum(wi * (xi - y * eps * ui) for wi, xi, ui in zip(w, x, unit, strict=True)) + bias),
+            y
+            * (sum(wi * (xi - y * eps * ui) for wi, xi, ui in zip(w, x, unit, strict=True)) + bias),
             Reason("{}", (sp.Eq(sp.Symbol("delta"), -y * eps * sp.Symbol("u(w)")),)),
         ),
         Step(y * f_x - y**2 * eps * sum(wi * ui for wi, ui in zip(w, unit, strict=True)), "expand"),
-        Step(y * f_x - eps * sum(ai**q for ai in a) / _norm(a, q) ** r, Reason("{}, signs agree", (sp.Eq(y**2, 1),))),
+        Step(
+            y * f_x - eps * sum(ai**q for ai in a) / _norm(a, q) ** r,
+            Reason("{}, signs agree", (sp.Eq(y**2, 1),)),
+        ),
         Step(y * f_x - eps * _norm(a, q), "as in the maximizer's value"),
     ]
     return Derivation(
@@ -461,7 +476,10 @@ def margin_law() -> Derivation:
     margin = sum(wi * (mi + s * zi) for wi, mi, zi in zip(w, mus, z, strict=True))
     mean = sum(wi * mi for wi, mi in zip(w, mus, strict=True))
     steps = [
-        Step(sp.Matrix([GaussianMean(margin, laws), GaussianMean((margin - mean) ** 2, laws)]), "x = μ + s z"),
+        Step(
+            sp.Matrix([GaussianMean(margin, laws), GaussianMean((margin - mean) ** 2, laws)]),
+            "x = μ + s z",
+        ),
         Step(sp.Matrix([mean, s**2 * sum(wi**2 for wi in w)]), "E z = 0, E z zᵀ = I"),
     ]
     return Derivation(
