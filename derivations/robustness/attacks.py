@@ -69,13 +69,15 @@ def input_gradient(model, x, y, loss=None) -> torch.Tensor:
     """``∇_x`` of the summed loss (cross-entropy by default) at ``x``, by autograd.
 
     >>> model = torch.nn.Linear(2, 2, bias=False).double()
-    >>> input_gradient(model, torch.zeros(1, 2, dtype=torch.float64), torch.tensor([0])).shape
+    >>> with torch.no_grad():
+    ...     input_gradient(model, torch.zeros(1, 2, dtype=torch.float64), torch.tensor([0])).shape
     torch.Size([1, 2])
     """
-    x = x.detach().requires_grad_(True)
-    logits = model(x)
-    value = (loss or _cross_entropy)(logits, y)
-    (grad,) = torch.autograd.grad(value, x)
+    # an evaluation loop often runs under torch.no_grad(); the attack needs its gradient anyway
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        value = (loss or _cross_entropy)(model(x), y)
+        (grad,) = torch.autograd.grad(value, x)
     return grad
 
 
