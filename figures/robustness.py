@@ -12,6 +12,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from derivations import arguments as arg
 from derivations import robustness as rb
 from figures import STYLE
 from verify import montecarlo as mc
@@ -32,7 +33,13 @@ def accuracy_curve(*, draws: int = 20_000, epsilons=EPSILONS):
     >>> fig.axes[0].get_xlabel(), plt.close(fig)
     ('attack radius ε', None)
     """
-    grid = np.linspace(0, max(epsilons), 200)
+    draws = arg.count(draws, "draws", minimum=2)
+    epsilons = arg.array(epsilons, "epsilons", ndim=1)
+    if epsilons.size == 0 or epsilons.min() < 0:
+        raise ValueError(
+            f"epsilons: a non-empty list of radii >= 0 is required, got {epsilons.tolist()}"
+        )
+    grid = np.linspace(0, epsilons.max(), 200)
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
         for label, (p, colour) in ORDERS.items():
@@ -77,7 +84,10 @@ def balls(g=G, eps: float = 1.0):
     >>> len(fig.axes[0].lines) >= 6, plt.close(fig)
     (True, None)
     """
-    g = np.asarray(g, dtype=np.float64)
+    g = arg.array(g, "g", shape=(2,))
+    eps = arg.positive(eps, "eps")
+    if not np.any(g):
+        raise ValueError("g: a nonzero gradient is required (for g = 0 every point is a maximizer)")
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(5.2, 5.2), layout="constrained")
         span = np.linspace(-2, 2, 2)

@@ -27,7 +27,6 @@ from verify.robustness.wrong import WRONG_ANSWERS
 #: Steps SymPy cannot close (min/max cases, sign of a quotient, a power of a power); each
 #: still agrees numerically at every point drawn.
 NUMERIC_ONLY_OK = {
-    "robustness.maximizer_norm",
     "robustness.project_linf",
     "robustness.pixel_box",
     "robustness.mim_to_bim",

@@ -73,6 +73,7 @@ def input_gradient(model, x, y, loss=None) -> torch.Tensor:
     ...     input_gradient(model, torch.zeros(1, 2, dtype=torch.float64), torch.tensor([0])).shape
     torch.Size([1, 2])
     """
+    x = _inputs(model, x, y, None)
     # an evaluation loop often runs under torch.no_grad(); the attack needs its gradient anyway
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)

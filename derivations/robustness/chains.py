@@ -115,7 +115,7 @@ def holder() -> Derivation:
             sum(ui**p for ui in u) / (p * U**p) + sum(ai**q for ai in a) / (q * V**q),
             "collect",
         ),
-        Step(1 / p + 1 / q, Reason("{}", (sp.Eq(sp.Symbol("U") ** p_, sp.Symbol("S")),))),
+        Step(1 / p + 1 / q, "‖δ‖_p^p = Σ|δ_i|^p, ‖g‖_q^q = Σ|g_i|^q"),
         Step(sp.Integer(1), Reason("{}", (sp.Eq(1 / p_ + 1 / q_, 1),))),
     ]
     return Derivation(
@@ -166,27 +166,24 @@ def maximizer_value() -> Derivation:
 
 @lru_cache
 def maximizer_norm() -> Derivation:
-    """``‖δ*‖_p = ε``: the maximizer lies on the sphere, so it is feasible.
+    """``‖δ*‖_p^p = ε^p``: the maximizer lies on the sphere, so it is feasible.
 
     >>> maximizer_norm().result
-    epsilon
+    epsilon**((r + 1)/r)
     """
     S = sum(ai**q for ai in a)
-    N = _norm(a, q)
     m = _maximizer_magnitudes(a)
     steps = [
-        Step(_norm(m, p), "definition of the p-norm"),
-        Step(eps * sum(ai ** (r * p) for ai in a) ** (1 / p) / N**r, "factor ε/‖g‖_q^{q−1}"),
-        Step(eps * S ** (1 / p) / N**r, Reason("{}", (sp.Eq((q_ - 1) * p_, q_),))),
-        Step(eps * S ** (1 / p - r / q), "powers of a positive base"),
-        Step(eps, Reason("{}", (sp.Eq(1 / p_, (q_ - 1) / q_),))),
+        Step(sum(mi**p for mi in m), "definition of the p-norm"),
+        Step(eps**p * sum(ai**q / S for ai in a), Reason("{}", (sp.Eq((q_ - 1) * p_, q_),))),
+        Step(eps**p, "the fractions sum to 1"),
     ]
     return Derivation(
         "the maximizer has p-norm eps",
         [r, eps, *a],
         steps,
         domain={r: R_RANGE},
-        lhs=sp.Symbol("||delta^*||_p"),
+        lhs=sp.Symbol("||delta^*||_p^p"),
         display=DISPLAY,
     )
 
@@ -439,12 +436,12 @@ def linear_margin(label: int = 1) -> Derivation:
         Step(
             y
             * (sum(wi * (xi - y * eps * ui) for wi, xi, ui in zip(w, x, unit, strict=True)) + bias),
-            Reason("{}", (sp.Eq(sp.Symbol("delta"), -y * eps * sp.Symbol("u(w)")),)),
+            Reason("{}", (sp.Eq(sp.Symbol("delta"), -sp.Symbol("y") * eps * sp.Symbol("u(w)")),)),
         ),
         Step(y * f_x - y**2 * eps * sum(wi * ui for wi, ui in zip(w, unit, strict=True)), "expand"),
         Step(
             y * f_x - eps * sum(ai**q for ai in a) / _norm(a, q) ** r,
-            Reason("{}, signs agree", (sp.Eq(y**2, 1),)),
+            Reason("{}, signs agree", (sp.Eq(sp.Symbol("y") ** 2, 1),)),
         ),
         Step(y * f_x - eps * _norm(a, q), "as in the maximizer's value"),
     ]

@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from derivations import arguments as arg
 from derivations import robustness as rb
 from derivations.functions import Phi
 from verify.claims import Evidence, Witness, as_function, claim, get
@@ -559,13 +560,25 @@ ACCURACY_SETTINGS = {
 ACCURACY_DRAWS = 480_000
 
 
+def _setting(name: str) -> tuple[float, float]:
+    if name not in ACCURACY_SETTINGS:
+        raise ValueError(
+            f"name: one of {', '.join(map(repr, ACCURACY_SETTINGS))} is required, got {name!r}"
+        )
+    return ACCURACY_SETTINGS[name]
+
+
 def accuracy_point(name: str) -> dict:
     """The numbers a candidate formula is evaluated at for one setting.
 
     >>> accuracy_point("l2")["n2"] == accuracy_point("l2")["nq"]
     True
+    >>> accuracy_point("l4")
+    Traceback (most recent call last):
+    ...
+    ValueError: name: one of 'linf', 'l2', 'l3', 'l1' is required, got 'l4'
     """
-    p, eps = ACCURACY_SETTINGS[name]
+    p, eps = _setting(name)
     q = 1.0 if math.isinf(p) else (math.inf if p == 1 else p / (p - 1))
     w, mu = np.array(W), np.array(MU)
     return {
@@ -585,6 +598,7 @@ def worst_direction(p: float, eps: float) -> np.ndarray:
     >>> round(float(np.dot(W, worst_direction(math.inf, 0.15))), 12)  # 0.15 ‖w‖₁
     0.5325
     """
+    p, eps = rb.norm_order(p), arg.non_negative(eps, "eps")
     if eps == 0:
         return np.zeros(len(W))
     solver = _lp_maximum if p in P_LP else _slsqp_maximum
@@ -621,7 +635,7 @@ def simulated_accuracy(name: str, seed: int):
     >>> 0.5 < simulated_accuracy("linf", 0).mean < 0.9
     True
     """
-    return mc.estimate(robust_correct_sampler(*ACCURACY_SETTINGS[name]), ACCURACY_DRAWS, seed=seed)
+    return mc.estimate(robust_correct_sampler(*_setting(name)), ACCURACY_DRAWS, seed=seed)
 
 
 def _accuracy_check(name):
