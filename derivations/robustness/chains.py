@@ -275,11 +275,13 @@ def project_linf() -> Derivation:
     True
     """
     d = sp.Symbol("delta", real=True)
-    c = sp.Min(sp.Max(d, -eps), eps)
-    lam = sp.Max(sp.Abs(d) - eps, 0)
+    # c = clip(δ, −ε, ε), its multiplier λ = max(|δ| − ε, 0) and sign(c), case by case
+    c = sp.Piecewise((-eps, d < -eps), (d, d <= eps), (eps, True))
+    lam = sp.Piecewise((-d - eps, d < -eps), (0, d <= eps), (d - eps, True))
+    sign_c = sp.Piecewise((-1, d < -eps), (sp.sign(d), d <= eps), (1, True))
     steps = [
-        Step((c - d) + lam * sp.sign(c), "∂/∂c of ½(c − δ)² + λ(|c| − ε)"),
-        Step(sp.Integer(0), "cases |δ| ≤ ε, δ > ε, δ < −ε"),
+        Step((c - d) + lam * sign_c, "∂/∂c of ½(c − δ)² + λ(|c| − ε)"),
+        Step(sp.Integer(0), "cases δ < −ε, |δ| ≤ ε, δ > ε"),
     ]
     return Derivation(
         "projection onto the L-infinity ball: clip each coordinate",
