@@ -758,7 +758,9 @@ def _declare():
         answer="implementation",
         derived=lambda: rb.sam_perturbation,
     )(_sam_check)
-    m, nq, np_, n2, s, eps = sp.symbols(ACCURACY_VARIABLES)
+    # the assumptions check-answer gives a typed answer (from the domain), so near misses match
+    m = sp.Symbol("m", real=True)
+    nq, np_, n2, s, eps = sp.symbols(ACCURACY_VARIABLES[1:], nonnegative=True)
     derived = Phi((m - eps * nq) / (s * n2))
     near = {
         Phi(
@@ -788,8 +790,11 @@ def _declare():
         answer="number",
         derived=lambda: rb.pixel_budget(rb.EPSILON, 0.5),
         near_misses={
-            rb.EPSILON: "ε in [−1, 1] is not ε in pixels: that range is twice as wide as [0, 1]",
-            2 * rb.EPSILON: "the factor goes the other way: x_n = (x − 0.5)/0.5, so Δx = 0.5 Δx_n",
+            # typed numbers are read as exact rationals
+            sp.Rational(str(rb.EPSILON)): "ε in [−1, 1] is not ε in pixels: that range is twice as "
+            "wide as [0, 1]",
+            2 * sp.Rational(str(rb.EPSILON)): "the factor goes the other way: x_n = (x − 0.5)/0.5, "
+            "so Δx = 0.5 Δx_n",
         },
     )(_budget_check)
 
