@@ -80,40 +80,64 @@ def _over(noise):
 # overparameterized risk, σ² half of the test risk, N − d for N − d − 1 is 1/(|N − d|)).
 SETTINGS: dict[str, Setting] = {
     "inverse_wishart.tall": Setting(
-        "inverse", {"N": 26, "d": 12}, 6000, 1 / (N - d - 1), ("N", "d"),
+        "inverse",
+        {"N": 26, "d": 12},
+        6000,
+        1 / (N - d - 1),
+        ("N", "d"),
         "E[(XᵀX)⁻¹] = I/(N − d − 1) for X with i.i.d. N(0, 1) entries, N = 26, d = 12",
     ),
     "inverse_wishart.wide": Setting(
-        "inverse", {"N": 12, "d": 26}, 6000, 1 / (d - N - 1), ("N", "d"),
+        "inverse",
+        {"N": 12, "d": 26},
+        6000,
+        1 / (d - N - 1),
+        ("N", "d"),
         "E[(XXᵀ)⁻¹] = I/(d − N − 1), N = 12, d = 26",
     ),
     "projection": Setting(
-        "projection", {"N": 12, "d": 30, "w2": 2.5}, 3000, N / d * w2, ("N", "d", "w2"),
+        "projection",
+        {"N": 12, "d": 30, "w2": 2.5},
+        3000,
+        N / d * w2,
+        ("N", "d", "w2"),
         "E‖X⁺Xw‖² = (N/d)‖w‖², N = 12, d = 30, ‖w‖² = 2.5",
     ),
     "min_norm_risk.under": Setting(
-        "parameter", {"N": 24, "d": 12, "sigma2": 0.6, "w2": 2.5}, 12_000,
-        sigma2 * d / (N - d - 1), RISK_VARIABLES,
+        "parameter",
+        {"N": 24, "d": 12, "sigma2": 0.6, "w2": 2.5},
+        12_000,
+        sigma2 * d / (N - d - 1),
+        RISK_VARIABLES,
         "E‖X⁺y − w*‖² = σ²d/(N − d − 1), N = 24, d = 12, σ² = 0.6, ‖w*‖² = 2.5",
     ),
     "min_norm_risk.over": Setting(
-        "parameter", {"N": 10, "d": 22, "sigma2": 1.5, "w2": 0.8}, 12_000,
-        _over(sigma2), RISK_VARIABLES,
-        "E‖X⁺y − w*‖² = ‖w*‖²(1 − N/d) + σ²N/(d − N − 1), N = 10, d = 22, σ² = 1.5, "
-        "‖w*‖² = 0.8",
+        "parameter",
+        {"N": 10, "d": 22, "sigma2": 1.5, "w2": 0.8},
+        19_000,
+        _over(sigma2),
+        RISK_VARIABLES,
+        "E‖X⁺y − w*‖² = ‖w*‖²(1 − N/d) + σ²N/(d − N − 1), N = 10, d = 22, σ² = 1.5, ‖w*‖² = 0.8",
     ),
     "test_risk.under": Setting(
-        "test", {"N": 24, "d": 12, "sigma2": 0.6, "w2": 2.5}, 8000,
-        sigma2 + sigma2 * d / (N - d - 1), RISK_VARIABLES,
+        "test",
+        {"N": 24, "d": 12, "sigma2": 0.6, "w2": 2.5},
+        12_000,
+        sigma2 + sigma2 * d / (N - d - 1),
+        RISK_VARIABLES,
         "E(y − xᵀŵ)² = σ² + σ²d/(N − d − 1) at a fresh test point, N = 24, d = 12",
     ),
     "test_risk.over": Setting(
-        "test", {"N": 10, "d": 22, "sigma2": 1.5, "w2": 0.8}, 8000,
-        sigma2 + _over(sigma2), RISK_VARIABLES,
+        "test",
+        {"N": 10, "d": 22, "sigma2": 1.5, "w2": 0.8},
+        16_000,
+        sigma2 + _over(sigma2),
+        RISK_VARIABLES,
         "E(y − xᵀŵ)² = σ² + ‖w*‖²(1 − N/d) + σ²N/(d − N − 1), N = 10, d = 22",
     ),
     "misspecified": Setting(
-        "misspecified", {"N": 10, "p": 22, "D": 30, "sigma2": 0.5, "w2": 1.2, "s2": 0.7},
+        "misspecified",
+        {"N": 10, "p": 22, "D": 30, "sigma2": 0.5, "w2": 1.2, "s2": 0.7},
         8000,
         (sigma2 + s2) + w2 * (1 - N / p) + (sigma2 + s2) * N / (p - N - 1),
         ("N", "p", "sigma2", "w2", "s2"),
@@ -239,7 +263,9 @@ def _peak_check(kind: str, variable: str):
         where = {variable: q[variable]}
         if not (math.isfinite(value) and value == round(value) and value >= 3):
             return Evidence(
-                passed=False, expected=value, message=f"{value} is not a size >= 3",
+                passed=False,
+                expected=value,
+                message=f"{value} is not a size >= 3",
                 witness=Witness(where, value, None),
             )
         k = int(value)
@@ -252,8 +278,12 @@ def _peak_check(kind: str, variable: str):
             for j, (w, pv) in tests.items()
         )
         return Evidence(
-            passed=passed, expected=k, measured=float(np.median(here)), p_value=worst,
-            n=3 * q["draws"], message=text,
+            passed=passed,
+            expected=k,
+            measured=float(np.median(here)),
+            p_value=worst,
+            n=3 * q["draws"],
+            message=text,
             details={"wins": {j: w for j, (w, _) in tests.items()}},
             witness=Witness(where, k, {j: w for j, (w, _) in tests.items()}),
         )
@@ -272,8 +302,11 @@ def kernel_estimates(seed: int):
     """One estimate per point of :data:`KERNEL_POINTS`, each at level 1e-6/3 (Bonferroni)."""
     return tuple(
         mc.estimate(
-            S.relu_feature_product_sampler(*q), KERNEL_DRAWS, seed=3 * seed + i,
-            level=LEVEL / len(KERNEL_POINTS), batch=100_000,
+            S.relu_feature_product_sampler(*q),
+            KERNEL_DRAWS,
+            seed=3 * seed + i,
+            level=LEVEL / len(KERNEL_POINTS),
+            batch=100_000,
         )
         for i, q in enumerate(KERNEL_POINTS)
     )
@@ -283,8 +316,11 @@ def _kernel_check(candidate, seed):
     evs = []
     for (na, nb, th), est in zip(KERNEL_POINTS, kernel_estimates(seed), strict=True):
         value = _value(candidate, ("a", "b", "theta"), {"a": na, "b": nb, "theta": th})
-        evs.append(mc.evidence("double_descent.arccos_kernel", est, value,
-                               point={"a": na, "b": nb, "theta": th}))
+        evs.append(
+            mc.evidence(
+                "double_descent.arccos_kernel", est, value, point={"a": na, "b": nb, "theta": th}
+            )
+        )
     worst = min(evs, key=lambda e: e.p_value)
     worst.passed = all(e.passed for e in evs)
     worst.message = "; ".join(e.message for e in evs)
@@ -305,8 +341,11 @@ FINITE_SIZE = 1.0
 def ridge_estimates(seed: int):
     return tuple(
         mc.estimate(
-            S.ridge_error_sampler(n_, d_, lm, RIDGE["sigma2"], RIDGE["w2"]), RIDGE["draws"],
-            seed=2 * seed + i, level=LEVEL / len(RIDGE_POINTS), batch=1000,
+            S.ridge_error_sampler(n_, d_, lm, RIDGE["sigma2"], RIDGE["w2"]),
+            RIDGE["draws"],
+            seed=2 * seed + i,
+            level=LEVEL / len(RIDGE_POINTS),
+            batch=1000,
         )
         for i, (n_, d_, lm) in enumerate(RIDGE_POINTS)
     )
@@ -323,11 +362,17 @@ def _ridge_limit_check(candidate, seed):
         out.append((ok, gap, est, value, point, allowance))
     ok, gap, est, value, point, allowance = max(out, key=lambda r: r[1] / r[2].mean)
     return Evidence(
-        passed=all(r[0] for r in out), expected=value, measured=est.mean, error=gap,
-        tolerance=est.half_width + allowance, interval=est.interval, n=est.n,
+        passed=all(r[0] for r in out),
+        expected=value,
+        measured=est.mean,
+        error=gap,
+        tolerance=est.half_width + allowance,
+        interval=est.interval,
+        n=est.n,
         message="; ".join(
             f"γ = {r[4]['gamma']:g}: simulated {r[2].mean:.5g} ± {r[2].half_width:.2g} "
-            f"(+ finite-size {r[5]:.2g}) vs {r[3]:.5g}" for r in out
+            f"(+ finite-size {r[5]:.2g}) vs {r[3]:.5g}"
+            for r in out
         ),
         witness=Witness(point, value, est.mean),
     )
@@ -348,8 +393,12 @@ def _optimal_check(candidate, seed):
     point = {"gamma": q["d"] / q["N"], "sigma2": q["sigma2"], "w2": q["w2"]}
     value = _value(candidate, ("gamma", "sigma2", "w2"), point)
     if not (math.isfinite(value) and value > 0):
-        return Evidence(passed=False, expected=value, message=f"λ = {value} ≤ 0",
-                        witness=Witness(point, value, None))
+        return Evidence(
+            passed=False,
+            expected=value,
+            message=f"λ = {value} ≤ 0",
+            witness=Witness(point, value, None),
+        )
     at = {k: ridge_slope(k * value, 3 * seed + i) for i, k in enumerate((0.5, 1.0, 2.0))}
     ev = mc.evidence("double_descent.ridge.optimal", at[1.0], 0.0, point={**point, "lam": value})
     falls, rises = at[0.5].interval[1] < 0, at[2.0].interval[0] > 0
@@ -365,9 +414,19 @@ def _optimal_check(candidate, seed):
 # --- epoch-wise: gradient descent on two scales ----------------------------------------------
 #: N rows; d_fast features of scale 1.2 that carry little signal, d_slow of scale 0.06 that
 #: carry most of it; the design and noise from ``seed``; η = 0.2/λ_max(XᵀX/N)
-EPOCH = {"N": 60, "d_fast": 24, "d_slow": 2, "fast": 1.2, "slow": 0.06,
-         "signal_fast": 0.6, "signal_slow": 700.0, "sigma2": 1.5, "eta_scale": 0.2,
-         "steps": 40_000, "seed": 1}
+EPOCH = {
+    "N": 60,
+    "d_fast": 24,
+    "d_slow": 2,
+    "fast": 1.2,
+    "slow": 0.06,
+    "signal_fast": 0.6,
+    "signal_slow": 700.0,
+    "sigma2": 1.5,
+    "eta_scale": 0.2,
+    "steps": 40_000,
+    "seed": 1,
+}
 
 
 @lru_cache(maxsize=1)
@@ -420,8 +479,12 @@ def _gd_check(candidate, seed):
     k = int(np.nanargmax(np.where(np.isfinite(rel), rel, np.inf)))
     worst = float(rel[k]) if math.isfinite(rel[k]) else math.inf
     return Evidence(
-        passed=worst <= GD_RTOL, expected=float(mine[k]), measured=float(ref[k]),
-        error=worst, tolerance=GD_RTOL, n=int(ts.size),
+        passed=worst <= GD_RTOL,
+        expected=float(mine[k]),
+        measured=float(ref[k]),
+        error=worst,
+        tolerance=GD_RTOL,
+        n=int(ts.size),
         message=f"largest relative gap to running GD: {worst:.2g} at step {k}",
         witness=Witness({"t": k, "eta": eta_}, float(mine[k]), float(ref[k])),
     )
@@ -431,7 +494,9 @@ def _shape_check(candidate, seed):
     seen = kinds.monotone_pieces(gd_run_risk())
     mine = tuple(int(v) for v in candidate)
     return Evidence(
-        passed=mine == seen, expected=mine, measured=seen,
+        passed=mine == seen,
+        expected=mine,
+        measured=seen,
         message=f"running GD for {EPOCH['steps']} steps: pieces {seen}, candidate {mine}",
         witness=Witness({"steps": EPOCH["steps"]}, mine, seen),
     )
@@ -444,58 +509,82 @@ def _renamed(expr):
 def _declare():
     for name, c in SETTINGS.items():
         claim(
-            f"double_descent.{name}", c.statement, method="monte-carlo", answer="expression",
-            variables=c.variables, derived=lambda c=c: c.derived,
+            f"double_descent.{name}",
+            c.statement,
+            method="monte-carlo",
+            answer="expression",
+            variables=c.variables,
+            derived=lambda c=c: c.derived,
             domain={v: (0, math.inf) for v in c.variables},
         )(_mc_check(name))
     claim(
         "double_descent.orthogonal",
         "the two parts of ŵ − w*, (P − I)w* and X⁺ε, are orthogonal: the cross term is 0 "
         "(N = 10, d = 24)",
-        method="exact", answer="expression", variables=RISK_VARIABLES,
+        method="exact",
+        answer="expression",
+        variables=RISK_VARIABLES,
         derived=lambda: sp.Integer(0),
     )(_orthogonal_check)
     claim(
         "double_descent.sample_wise.peak",
         "at fixed d = 15 the min-norm error peaks at N = d (sign tests against N = d ± 1)",
-        method="monte-carlo", answer="expression", variables=("d",), derived=lambda: d,
-        near_misses={d + 1: "N = d + 1 is the pole of σ²d/(N − d − 1), not the peak of the "
-                     "error: the smallest singular value of a square X is the smallest"},
+        method="monte-carlo",
+        answer="expression",
+        variables=("d",),
+        derived=lambda: d,
+        near_misses={
+            d + 1: "N = d + 1 is the pole of σ²d/(N − d − 1), not the peak of the "
+            "error: the smallest singular value of a square X is the smallest"
+        },
     )(_peak_check("sample_wise", "d"))
     claim(
         "double_descent.model_wise.peak",
         "random ReLU features at fixed N = 15: the test error peaks at N features",
-        method="monte-carlo", answer="expression", variables=("N",), derived=lambda: N,
+        method="monte-carlo",
+        answer="expression",
+        variables=("N",),
+        derived=lambda: N,
     )(_peak_check("model_wise", "N"))
     claim(
         "double_descent.arccos_kernel",
         "E[relu(wᵀx)relu(wᵀx')] = ‖x‖‖x'‖(sin θ + (π − θ)cos θ)/(2π) for w ~ N(0, I)",
-        method="monte-carlo", answer="expression", variables=("a", "b", "theta"),
+        method="monte-carlo",
+        answer="expression",
+        variables=("a", "b", "theta"),
         derived=lambda: a * b * kinds.ARCCOS.xreplace({kinds.theta: theta}),
     )(_kernel_check)
     claim(
         "double_descent.ridge.limit",
         "ridge risk → ‖w*‖²λ²m' + σ²γ(m − λm') (Marchenko–Pastur), at γ = 1 and γ = 2",
-        method="monte-carlo", answer="expression", variables=("gamma", "lam", "sigma2", "w2"),
+        method="monte-carlo",
+        answer="expression",
+        variables=("gamma", "lam", "sigma2", "w2"),
         derived=lambda: ridge_limit.RISK.xreplace(_RIDGE_NAMES),
     )(_ridge_limit_check)
     claim(
         "double_descent.ridge.optimal",
         "λ* = σ²γ/‖w*‖² minimizes the ridge risk at finite N (N = 30, d = 20)",
-        method="monte-carlo", answer="expression", variables=("gamma", "sigma2", "w2"),
+        method="monte-carlo",
+        answer="expression",
+        variables=("gamma", "sigma2", "w2"),
         derived=lambda: sigma2 * gamma / w2,
     )(_optimal_check)
     claim(
         "double_descent.epoch_wise.gd",
         "gradient descent from 0 learns the fraction 1 − (1 − ηλ)^t of b/λ along each "
         "eigenvalue λ of XᵀX/N",
-        method="exact", answer="expression", variables=("eta", "lam", "t"),
+        method="exact",
+        answer="expression",
+        variables=("eta", "lam", "t"),
         derived=lambda: kinds.FACTOR.xreplace({kinds.eta: eta, kinds.lam: lam, kinds.t: t}),
     )(_gd_check)
     claim(
         "double_descent.epoch_wise.shape",
         "on two feature scales the test risk of GD falls, rises, falls (−1, 1, −1)",
-        method="exact", answer="sequence", derived=lambda: (-1, 1, -1),
+        method="exact",
+        answer="sequence",
+        derived=lambda: (-1, 1, -1),
     )(_shape_check)
 
 
@@ -546,7 +635,8 @@ def _wrong_answers() -> dict:
             "N − d for N − d − 1": sigma2 + w2 * (1 - N / d) + sigma2 * N / (d - N),
         },
         "double_descent.misspecified": {
-            "unseen signal left out of the noise": (sigma2 + s2) + w2 * (1 - N / p)
+            "unseen signal left out of the noise": (sigma2 + s2)
+            + w2 * (1 - N / p)
             + sigma2 * N / (p - N - 1),
             "unseen signal ignored": sigma2 + w2 * (1 - N / p) + sigma2 * N / (p - N - 1),
         },
@@ -565,9 +655,13 @@ def _wrong_answers() -> dict:
             "the peak at 2N features": 2 * N,
         },
         "double_descent.arccos_kernel": {
-            "Cho & Saul's k₁ not halved: 1/π": a * b * (sp.sin(theta) + (sp.pi - theta)
-                                                        * sp.cos(theta)) / sp.pi,
-            "θ cos θ for (π − θ) cos θ": a * b * (sp.sin(theta) + theta * sp.cos(theta))
+            "Cho & Saul's k₁ not halved: 1/π": a
+            * b
+            * (sp.sin(theta) + (sp.pi - theta) * sp.cos(theta))
+            / sp.pi,
+            "θ cos θ for (π − θ) cos θ": a
+            * b
+            * (sp.sin(theta) + theta * sp.cos(theta))
             / (2 * sp.pi),
             "sin θ dropped": a * b * (sp.pi - theta) * sp.cos(theta) / (2 * sp.pi),
         },

@@ -47,8 +47,9 @@ def min_norm(X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     [[1.0, 1.0]]
     """
     out = [
-        torch.linalg.lstsq(X[i : i + CHUNK], y[i : i + CHUNK, :, None], driver="gelsd")
-        .solution[..., 0]
+        torch.linalg.lstsq(X[i : i + CHUNK], y[i : i + CHUNK, :, None], driver="gelsd").solution[
+            ..., 0
+        ]
         for i in range(0, X.shape[0], CHUNK)
     ]
     return torch.cat(out)
@@ -85,8 +86,10 @@ def test_error_sampler(
     torch.Size([3])
     """
     p = d if seen is None else seen
-    w = teacher(d, w_norm2) if seen is None else torch.cat(
-        [teacher(p, w_norm2), teacher(d - p, unseen2)]
+    w = (
+        teacher(d, w_norm2)
+        if seen is None
+        else torch.cat([teacher(p, w_norm2), teacher(d - p, unseen2)])
     )
 
     def sampler(n, gen):
