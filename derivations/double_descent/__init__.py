@@ -34,7 +34,7 @@ DERIVATIONS = {
     "double_descent.projection": min_norm.projection_mean,
     "double_descent.under": min_norm.under_risk,
     "double_descent.over": min_norm.over_risk,
-    "double_descent.test_point": min_norm.test_point,
+    "double_descent.test_point": min_norm.fresh_point,
     "double_descent.more_data": min_norm.more_data,
     "double_descent.misspecified": min_norm.misspecified,
     "double_descent.limit_under": lambda: min_norm.proportional_limits()[0],

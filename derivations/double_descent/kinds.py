@@ -52,7 +52,9 @@ def arccos_derivation() -> Derivation:
     integrand = rho**2 * sp.cos(phi) * sp.cos(phi - theta) * rho * sp.exp(-(rho**2) / 2)
     steps = [
         Step(
-            sp.Integral(integrand / (2 * sp.pi), (phi, theta - sp.pi / 2, sp.pi / 2), (rho, 0, sp.oo)),
+            sp.Integral(
+                integrand / (2 * sp.pi), (phi, theta - sp.pi / 2, sp.pi / 2), (rho, 0, sp.oo)
+            ),
             "polar coordinates; the density of N(0, I₂) is ρ e^{−ρ²/2}/(2π) dρ dφ",
         ),
         Step(

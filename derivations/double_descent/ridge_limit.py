@@ -13,8 +13,8 @@ Dobriban & Wager 2018)
 
 minimized by ``λ* = σ²γ/‖w*‖²``; at ``λ → 0`` it is the min-norm limit.
 
->>> round(ridge_limit_risk(1.0, 0.3, 0.6, 2.5), 6)
-1.10634
+>>> round(ridge_limit_risk(1.0, 0.3, 0.6, 2.5), 6)  # finite at the threshold γ = 1
+0.967849
 >>> optimal_lambda(2.0, 0.6, 2.5)
 0.48
 """

@@ -63,9 +63,9 @@ class Setting:
         if self.kind == "parameter":
             return S.parameter_error_sampler(q["N"], q["d"], q["sigma2"], q["w2"])
         if self.kind == "test":
-            return S.test_error_sampler(q["N"], q["d"], q["sigma2"], q["w2"])
+            return S.heldout_error_sampler(q["N"], q["d"], q["sigma2"], q["w2"])
         if self.kind == "misspecified":
-            return S.test_error_sampler(
+            return S.heldout_error_sampler(
                 q["N"], q["D"], q["sigma2"], q["w2"], seen=q["p"], unseen2=q["s2"]
             )
         raise ValueError(f"kind: unknown sampler kind {self.kind!r}")

@@ -32,7 +32,7 @@ def _normals(gen, *shape):
 def teacher(d: int, w_norm2: float) -> torch.Tensor:
     """A fixed ``w*`` with ``‖w*‖² = w_norm2`` and unequal entries (so no coordinate is special).
 
-    >>> float(teacher(4, 2.5).square().sum())
+    >>> round(float(teacher(4, 2.5).square().sum()), 12)
     2.5
     """
     w = torch.linspace(1.0, 2.0, d, dtype=torch.float64)
@@ -43,7 +43,7 @@ def min_norm(X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """``X⁺y`` for a batch, by ``torch.linalg.lstsq`` with the ``gelsd`` (SVD) driver.
 
     >>> X = torch.tensor([[[1.0, 1.0]]], dtype=torch.float64)
-    >>> min_norm(X, torch.tensor([[2.0]], dtype=torch.float64)).tolist()
+    >>> min_norm(X, torch.tensor([[2.0]], dtype=torch.float64)).round(decimals=12).tolist()
     [[1.0, 1.0]]
     """
     out = [
@@ -71,7 +71,7 @@ def parameter_error_sampler(N: int, d: int, sigma2: float, w_norm2: float):
     return sampler
 
 
-def test_error_sampler(
+def heldout_error_sampler(
     N: int, d: int, sigma2: float, w_norm2: float, tests: int = 32, seen=None, unseen2=0.0
 ):
     """Mean of ``(y − xᵀŵ)²`` over ``tests`` fresh test points per fitted ``ŵ``.
@@ -81,7 +81,7 @@ def test_error_sampler(
     still make the labels, train and test.
 
     >>> import torch
-    >>> s = test_error_sampler(10, 30, 0.5, 1.2, seen=22, unseen2=0.7)
+    >>> s = heldout_error_sampler(10, 30, 0.5, 1.2, seen=22, unseen2=0.7)
     >>> s(3, torch.Generator().manual_seed(1)).shape
     torch.Size([3])
     """
