@@ -24,7 +24,7 @@ import sympy as sp
 
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
-from derivations.printing import Equation
+from derivations.printing import Equation, Notation
 from derivations.render import Reason
 
 theta = sp.Symbol("theta", positive=True)
@@ -55,7 +55,7 @@ def arccos_derivation() -> Derivation:
             sp.Integral(
                 integrand / (2 * sp.pi), (phi, theta - sp.pi / 2, sp.pi / 2), (rho, 0, sp.oo)
             ),
-            "polar coordinates; the density of N(0, I₂) is ρ e^{−ρ²/2}/(2π) dρ dφ",
+            "polar coordinates: N(0, I₂) has density ρ·exp(−ρ²/2)/(2π) in (ρ, φ)",
         ),
         Step(
             sp.Integral(rho**3 * sp.exp(-(rho**2) / 2), (rho, 0, sp.oo))
@@ -65,7 +65,14 @@ def arccos_derivation() -> Derivation:
         ),
         Step(
             2 * (sp.sin(theta) + (sp.pi - theta) * sp.cos(theta)) / 2 / (2 * sp.pi),
-            Reason("{}", (Equation(sp.Symbol("int rho^3 e^(-rho^2/2)"), 2),)),
+            Reason(
+                "{}",
+                (
+                    Equation(
+                        Notation("∫ρ³exp(−ρ²/2)dρ", r"\int_0^\infty\rho^3e^{-\rho^2/2}\,d\rho"), 2
+                    ),
+                ),
+            ),
         ),
         Step(ARCCOS, "Cho & Saul 2009, eq. 6, n = 1 (halved)"),
     ]
@@ -75,7 +82,7 @@ def arccos_derivation() -> Derivation:
         steps,
         domain={theta: (0.05, 3.1)},
         points=4,
-        lhs=sp.Symbol("E[relu(w^T x) relu(w^T x')]"),
+        lhs=Notation("E[relu(wᵀx)relu(wᵀx')]", r"\mathbb{E}\,[w^\top x]_+[w^\top x']_+"),
     )
 
 

@@ -34,7 +34,7 @@ import sympy as sp
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.functions import GaussianMean
-from derivations.printing import Equation
+from derivations.printing import Equation, Notation
 from derivations.render import Reason
 
 N = sp.Symbol("N", positive=True, integer=True)
@@ -60,8 +60,9 @@ VARIANCE_GAP = 4
 FOURTH_MOMENT_GAP = 8
 
 
-def _mean(expr):
-    return GaussianMean(expr, sp.Tuple())
+#: notation the chains quote (SymPy has no names for these means)
+ERROR2 = Notation("E‖ŵ − w*‖²", r"\mathbb{E}\lVert\hat w - w^*\rVert^2")
+PW2 = Notation("E‖Pw‖²", r"\mathbb{E}\lVert Pw\rVert^2")
 
 
 @lru_cache
@@ -82,7 +83,12 @@ def chi_square_inverse() -> Derivation:
             2**a * sp.gamma(a) / (2**half * sp.gamma(half)),
             Reason(
                 "{} for a > 0",
-                (Equation(sp.Symbol("int x^(a-1) e^(-x/2) dx"), 2**a * sp.gamma(a)),),
+                (
+                    Equation(
+                        Notation("∫x^(a−1)e^(−x/2)dx", r"\int_0^\infty x^{a-1}e^{-x/2}\,dx"),
+                        2**a * sp.gamma(a),
+                    ),
+                ),
             ),
         ),
         Step(1 / (2 * a), "Γ(a + 1) = a Γ(a)"),
@@ -93,7 +99,7 @@ def chi_square_inverse() -> Derivation:
         steps,
         domain={a: (0.5, 20)},
         points=6,
-        lhs=_mean(1 / sp.Symbol("chi_N^2")),
+        lhs=Notation("E[1/χ²_N]", r"\mathbb{E}[1/\chi^2_N]"),
     )
 
 
@@ -114,9 +120,15 @@ def projection_mean() -> Derivation:
             Reason(
                 "{} with {} (rotation invariance), {}",
                 (
-                    Equation(sp.Symbol("E||Pw||^2"), sp.Symbol("w^T E[P] w")),
-                    Equation(sp.Symbol("E[P]"), sp.Symbol("c I")),
-                    Equation(sp.Symbol("c d"), sp.Symbol("E tr P = rank P = N")),
+                    Equation(PW2, Notation("wᵀE[P]w", r"w^\top\mathbb{E}[P]\,w")),
+                    Equation(Notation("E[P]", r"\mathbb{E}[P]"), Notation("cI", "cI")),
+                    Equation(
+                        Notation("cd", r"c\,d"),
+                        Notation(
+                            "E tr P = rank P = N",
+                            r"\mathbb{E}\operatorname{tr}P = \operatorname{rank}P = N",
+                        ),
+                    ),
                 ),
             ),
         ),
@@ -127,7 +139,7 @@ def projection_mean() -> Derivation:
         [d, N, w_norm2],
         steps,
         domain={d: (5, 40), N: (1, 4)},
-        lhs=_mean(sp.Symbol("||Pw||^2")),
+        lhs=PW2,
     )
 
 
@@ -147,8 +159,17 @@ def under_risk() -> Derivation:
             Reason(
                 "{}; {} (inverse Wishart, Muirhead 1982 Thm 3.2.12)",
                 (
-                    Equation(sp.Symbol("E||X^+ eps||^2"), sp.Symbol("sigma^2 E tr (X^T X)^-1")),
-                    Equation(sp.Symbol("E[(X^T X)^-1]"), sp.Identity(d) / (N - d - 1)),
+                    Equation(
+                        Notation("E‖X⁺ε‖²", r"\mathbb{E}\lVert X^+\varepsilon\rVert^2"),
+                        Notation(
+                            "σ² E tr (XᵀX)⁻¹",
+                            r"\sigma^2\,\mathbb{E}\operatorname{tr}(X^\top X)^{-1}",
+                        ),
+                    ),
+                    Equation(
+                        Notation("E[(XᵀX)⁻¹]", r"\mathbb{E}[(X^\top X)^{-1}]"),
+                        sp.Identity(d) / (N - d - 1),
+                    ),
                 ),
             ),
         ),
@@ -159,7 +180,7 @@ def under_risk() -> Derivation:
         [N, d, sigma2],
         steps,
         domain={N: (20, 40), d: (2, 15)},
-        lhs=_mean(sp.Symbol("||w_hat - w*||^2")),
+        lhs=ERROR2,
     )
 
 
@@ -183,7 +204,7 @@ def over_risk() -> Derivation:
         [N, d, sigma2, w_norm2],
         steps,
         domain={N: (2, 15), d: (20, 40)},
-        lhs=_mean(sp.Symbol("||w_hat - w*||^2")),
+        lhs=ERROR2,
     )
 
 
