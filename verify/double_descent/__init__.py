@@ -35,6 +35,15 @@ LEVEL = 1e-6
 N, d, sigma2, w2, s2, p = sp.symbols("N d sigma2 w2 s2 p", positive=True)
 gamma, lam, eta, t, theta, a, b = sp.symbols("gamma lam eta t theta a b", positive=True)
 RISK_VARIABLES = ("N", "d", "sigma2", "w2")
+#: what a typed answer's names range over: sizes are integers, variances positive
+DOMAIN = {
+    "N": (1, math.inf, "integer"),
+    "d": (1, math.inf, "integer"),
+    "p": (1, math.inf, "integer"),
+    "sigma2": (0, math.inf),
+    "w2": (0, math.inf),
+    "s2": (0, math.inf),
+}
 
 
 @dataclass(frozen=True)
@@ -506,6 +515,29 @@ def _renamed(expr):
     return expr
 
 
+def _typed(expr, domain):
+    """``expr`` in the symbols a typed answer is parsed into (for ``near_misses``)."""
+    from verify.answers.equivalence import assumptions
+    from verify.answers.parsing import symbols
+
+    named = symbols(tuple(domain), assumptions(domain))
+    return expr.xreplace({v: named[v.name] for v in expr.free_symbols})
+
+
+_INVERSE_WHY = "the mean of an inverse Wishart matrix has N − d − 1 (d − N − 1), not N − d"
+#: the issue's named slips, explained beside a "not equivalent" verdict
+NEAR_MISSES = {
+    "min_norm_risk.under": {sigma2 * d / (N - d): _INVERSE_WHY},
+    "min_norm_risk.over": {
+        w2 * (1 - N / d) + sigma2 * N / (d - N): _INVERSE_WHY,
+        sigma2 * N / (d - N - 1): "the (1 − N/d)‖w*‖² term dropped: the part of w* in the null "
+        "space of X is never learned",
+    },
+    "test_risk.under": {sigma2 * d / (N - d - 1): "σ² left out: a fresh test label has noise"},
+    "test_risk.over": {_over(sigma2): "σ² left out: a fresh test label has noise"},
+}
+
+
 def _declare():
     for name, c in SETTINGS.items():
         claim(
@@ -515,7 +547,11 @@ def _declare():
             answer="expression",
             variables=c.variables,
             derived=lambda c=c: c.derived,
-            domain={v: (0, math.inf) for v in c.variables},
+            domain={v: DOMAIN[v] for v in c.variables},
+            near_misses={
+                _typed(k, {v: DOMAIN[v] for v in c.variables}): why
+                for k, why in NEAR_MISSES.get(name, {}).items()
+            },
         )(_mc_check(name))
     claim(
         "double_descent.orthogonal",
@@ -525,6 +561,7 @@ def _declare():
         answer="expression",
         variables=RISK_VARIABLES,
         derived=lambda: sp.Integer(0),
+        domain={v: DOMAIN[v] for v in RISK_VARIABLES},
     )(_orthogonal_check)
     claim(
         "double_descent.sample_wise.peak",
@@ -533,8 +570,11 @@ def _declare():
         answer="expression",
         variables=("d",),
         derived=lambda: d,
+        domain={"d": DOMAIN["d"]},
         near_misses={
-            d + 1: "N = d + 1 is the pole of σ²d/(N − d − 1), not the peak of the "
+            _typed(
+                d + 1, {"d": DOMAIN["d"]}
+            ): "N = d + 1 is the pole of σ²d/(N − d − 1), not the peak of the "
             "error: the smallest singular value of a square X is the smallest"
         },
     )(_peak_check("sample_wise", "d"))
@@ -545,6 +585,7 @@ def _declare():
         answer="expression",
         variables=("N",),
         derived=lambda: N,
+        domain={"N": DOMAIN["N"]},
     )(_peak_check("model_wise", "N"))
     claim(
         "double_descent.arccos_kernel",
@@ -552,6 +593,7 @@ def _declare():
         method="monte-carlo",
         answer="expression",
         variables=("a", "b", "theta"),
+        domain={"a": (0, math.inf), "b": (0, math.inf), "theta": (0, math.pi)},
         derived=lambda: a * b * kinds.ARCCOS.xreplace({kinds.theta: theta}),
     )(_kernel_check)
     claim(
@@ -560,6 +602,12 @@ def _declare():
         method="monte-carlo",
         answer="expression",
         variables=("gamma", "lam", "sigma2", "w2"),
+        domain={
+            "gamma": (0, math.inf),
+            "lam": (0, math.inf),
+            "sigma2": (0, math.inf),
+            "w2": (0, math.inf),
+        },
         derived=lambda: ridge_limit.RISK.xreplace(_RIDGE_NAMES),
     )(_ridge_limit_check)
     claim(
@@ -568,6 +616,7 @@ def _declare():
         method="monte-carlo",
         answer="expression",
         variables=("gamma", "sigma2", "w2"),
+        domain={"gamma": (0, math.inf), "sigma2": (0, math.inf), "w2": (0, math.inf)},
         derived=lambda: sigma2 * gamma / w2,
     )(_optimal_check)
     claim(
@@ -577,6 +626,8 @@ def _declare():
         method="exact",
         answer="expression",
         variables=("eta", "lam", "t"),
+        # ηλ < 2 is where gradient descent converges; t counts steps
+        domain={"eta": (0, 1), "lam": (0, 1.9), "t": (0, math.inf, "integer")},
         derived=lambda: kinds.FACTOR.xreplace({kinds.eta: eta, kinds.lam: lam, kinds.t: t}),
     )(_gd_check)
     claim(
