@@ -94,7 +94,8 @@ SETTINGS: dict[str, Setting] = {
         6000,
         1 / (N - d - 1),
         ("N", "d"),
-        "E[(XᵀX)⁻¹] = I/(N − d − 1) for X with i.i.d. N(0, 1) entries, N = 26, d = 12",
+        "E[(XᵀX)⁻¹] = I/(N − d − 1) for X with i.i.d. N(0, 1) entries (its mean diagonal entry; "
+        "rotation invariance makes it a multiple of I), N = 26, d = 12",
     ),
     "inverse_wishart.wide": Setting(
         "inverse",
@@ -461,7 +462,7 @@ def epoch_problem():
 
 @lru_cache(maxsize=1)
 def gd_run_risk() -> np.ndarray:
-    """The test risk of every iterate of gradient descent actually run (torch, float64)."""
+    """The test risk of every iterate of gradient descent actually run (a float64 loop)."""
     X, y, w, cov, eta_ = epoch_problem()
     W = S.gradient_descent(torch.from_numpy(X), torch.from_numpy(y), eta_, EPOCH["steps"])
     err = W.numpy() - w
