@@ -462,6 +462,9 @@ def test_fuzz_every_form_returns_its_kind_or_raises_value_error(text, kind):
 #: (claim, answer): every function and constant the parser accepts appears in one of these,
 #: each an identity of the derived result, so "accepted by the parser" means "checkable".
 REWRITINGS = [
+    ("guess_and_check.stopping_time", "(1-p)^floor(T)"),
+    ("guess_and_check.stopping_time", "(1-p)^(-ceil(-T))"),
+    ("guess_and_check.stopping_time", "(1 - p)^-ceiling(-T)"),
     ("activations.tanh.derivative", "sech(x)^2"),
     ("activations.tanh.derivative", "1/cosh(x)^2"),
     ("activations.tanh.derivative", "4/(exp(x) + exp(-x))^2"),

@@ -23,6 +23,7 @@ import pytest
 import torch
 
 from derivations import roster, variants
+from derivations.variants import builtin
 from verify.audit import audit, report
 from verify.audit import checks as audit_checks
 from verify.audit.ece288 import CHECKS as ECE288
@@ -381,8 +382,7 @@ def test_variants_are_deterministic_and_differ_between_students():
         assert len(drawn) >= 30, name  # collisions are possible, but rare
     # each question has its own stream: the ridge draw does not move with the init one
     assert (
-        variants.rng(5, variants.RIDGE_SALT).random()
-        != variants.rng(5, variants.INIT_SALT).random()
+        variants.rng(5, builtin.RIDGE_SALT).random() != variants.rng(5, builtin.INIT_SALT).random()
     )
 
 

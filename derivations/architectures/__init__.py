@@ -25,7 +25,6 @@ from derivations.architectures.networks import NETWORKS
 from derivations.architectures.parsing import parse
 from derivations.architectures.steps import DERIVATIONS, receptive_field
 from derivations.architectures.tables import Row, Table, from_torch, input_shape, table
-from derivations.architectures.variant import VARIANT
 
 __all__ = [
     "DERIVATIONS",
@@ -35,7 +34,6 @@ __all__ = [
     "Rules",
     "Spec",
     "Table",
-    "VARIANT",
     "batchnorm_params",
     "conv_params",
     "dense_params",

@@ -20,6 +20,7 @@ import sympy as sp
 
 from derivations.invariance.algebra import ORDER, Grad, GroupSum, Lemma, Reindex
 from derivations.invariance.chains import GroupDerivation
+from derivations.printing import Notation
 from derivations.render import Reason
 
 d, N = sp.symbols("d N", positive=True, integer=True)
@@ -99,7 +100,7 @@ def loss_invariance() -> GroupDerivation:
                 Reindex(H, G * H),
             ),
         ],
-        lhs=sp.Symbol(r"L_{1}(G w)"),
+        lhs=Notation("L1(G·w)", r"L_{1}(G w)"),
     )
 
 
@@ -124,7 +125,7 @@ def normal_equations() -> GroupDerivation:
             ),
         ],
         notes=("∇L1 = 0 gives K w = R Xᵀy, so w1* = K⁻¹ R Xᵀ y when K is invertible",),
-        lhs=sp.Symbol(r"\nabla_{w} L_{1}"),
+        lhs=Notation("∇_w L1", r"\nabla_{w} L_{1}"),
     )
 
 
@@ -334,7 +335,7 @@ def equivariant_gradient() -> GroupDerivation:
             ),
         ],
         notes=("∇L2 = 0 gives W K = C, so W* = C K⁻¹",),
-        lhs=sp.Symbol(r"\nabla_{W} L_{2}"),
+        lhs=Notation("∇_W L2", r"\nabla_{W} L_{2}"),
     )
 
 

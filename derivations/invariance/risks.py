@@ -28,7 +28,7 @@ import sympy as sp
 
 from derivations.core import Derivation, Step
 from derivations.invariance.groups import rotations
-from derivations.printing import Equation
+from derivations.printing import Equation, Notation
 from derivations.render import Reason
 
 sigma2 = sp.Symbol("sigma^2", positive=True)
@@ -76,10 +76,13 @@ def risk_chains() -> dict[str, Derivation]:
     facts = Reason(
         "{} (inverse Wishart), {}",
         (
-            Equation(sp.Symbol(r"E[(Z^\top Z)^{-1}]"), sp.Symbol(r"I_k/(n-k-1)")),
             Equation(
-                sp.Symbol(r"E[\varepsilon^\top A\varepsilon]"),
-                sigma2 * sp.Symbol(r"\operatorname{tr}A"),
+                Notation("E[(ZᵀZ)⁻¹]", r"E[(Z^\top Z)^{-1}]"),
+                Notation("I_k/(n - k - 1)", r"I_k/(n-k-1)"),
+            ),
+            Equation(
+                Notation("E[εᵀAε]", r"E[\varepsilon^\top A\varepsilon]"),
+                sigma2 * Notation("tr A", r"\operatorname{tr}A"),
             ),
         ),
     )
@@ -101,7 +104,7 @@ def risk_chains() -> dict[str, Derivation]:
             Step(sigma2 * inv_wishart * P.trace(), "P symmetric and idempotent"),
             Step(
                 sigma2 * k / (n - dim - 1),
-                Reason("{}", (Equation(sp.Symbol(r"\operatorname{tr}P"), d_G),)),
+                Reason("{}", (Equation(Notation("tr P", r"\operatorname{tr}P"), d_G),)),
             ),
         ],
         domain={n: (11, 200)},
@@ -114,7 +117,9 @@ def risk_chains() -> dict[str, Derivation]:
             Step(sigma2 * inv_wishart_G * (U.T * U).trace(), "cyclic trace"),
             Step(
                 sigma2 * k / (n - k - 1),
-                Reason("{}", (Equation(sp.Symbol(r"U^\top U"), sp.Symbol("I_{d_G}")),)),
+                Reason(
+                    "{}", (Equation(Notation("UᵀU", r"U^\top U"), Notation("I_dG", "I_{d_G}")),)
+                ),
             ),
         ],
         domain={n: (5, 200)},
