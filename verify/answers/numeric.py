@@ -77,6 +77,8 @@ class _Float64:
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
     tanh = staticmethod(np.tanh)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
     sinh = staticmethod(np.sinh)
     cosh = staticmethod(np.cosh)
 
@@ -151,6 +153,14 @@ class _Mp:
     def tanh(a):
         return mpmath.sign(a) if abs(a) > _MP_HUGE else mpmath.tanh(a)
 
+    @staticmethod
+    def sin(a):
+        return mpmath.sin(a) if mpmath.isfinite(a) else mpmath.nan
+
+    @staticmethod
+    def cos(a):
+        return mpmath.cos(a) if mpmath.isfinite(a) else mpmath.nan
+
     def sinh(self, a):
         if abs(a) > _MP_EXP_LIMIT:
             self.overflowed = True
@@ -204,6 +214,8 @@ def _derivative_bound(name, B, a, v):
         return 1 / B.abs(a)
     if name == "tanh":
         return 1 - v * v
+    if name in ("sin", "cos"):
+        return 1.0  # |sin'|, |cos'| <= 1
     if name == "sinh":
         return B.cosh(a)
     if name == "cosh":
@@ -221,6 +233,8 @@ _UNARY = {
     sp.exp: "exp",
     sp.log: "log",
     sp.tanh: "tanh",
+    sp.sin: "sin",
+    sp.cos: "cos",
     sp.sinh: "sinh",
     sp.cosh: "cosh",
     sigmoid: "sigmoid",
@@ -282,7 +296,10 @@ class _Evaluation:
             vals = [self.run(a) for a in node.args]
             v, k = vals[0]
             for val, kk in vals[1:]:
-                v, k = v * val, k * B.abs(val) + kk * B.abs(v) + B.abs(v * val)
+                v, k = (
+                    v * val,
+                    self.scale(k, B.abs(val), kk) + self.scale(kk, B.abs(v), k) + B.abs(v * val),
+                )
             return v, k
         if isinstance(node, sp.Pow):
             return self.pow(node)
@@ -334,6 +351,19 @@ class _Evaluation:
             if value.is_real and value.is_finite:
                 return B.const(sp.Float(value, 70), self.shape)
         raise Unsupported(f"cannot evaluate {type(node).__name__} numerically")
+
+    def scale(self, k, m, k_m):
+        """``k·m`` for the bound ``k`` of one factor and the size ``m`` of the other, whose
+        own bound is ``k_m``: an exact zero factor makes any bound 0 (0·inf is not nan), and
+        an inexact zero times an unbounded error is unbounded."""
+        if not self.mp:
+            with np.errstate(invalid="ignore"):
+                t = k * m
+            zero_inf = (m == 0) & np.isinf(k)
+            return np.where(zero_inf, np.where(k_m == 0, 0.0, np.inf), t)
+        if m == 0 and mpmath.isinf(k):
+            return mpmath.mpf(0) if k_m == 0 else mpmath.inf
+        return k * m
 
     def zero_if_exact(self, dk, ka):
         """``dk`` where the argument carries an error, 0 where it is exact (no 0·inf)."""

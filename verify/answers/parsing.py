@@ -78,6 +78,8 @@ FUNCTIONS = {
     "ln": (sp.log, 1, 1),
     "sqrt": (sp.sqrt, 1, 1),
     "tanh": (sp.tanh, 1, 1),
+    "sin": (sp.sin, 1, 1),
+    "cos": (sp.cos, 1, 1),
     "sinh": (sp.sinh, 1, 1),
     "cosh": (sp.cosh, 1, 1),
     "sech": (sp.sech, 1, 1),
