@@ -583,7 +583,14 @@ def test_any_cells_are_graded_or_reported_never_a_crash(tmp_path_factory, rows):
         w = csv.writer(f)
         w.writerow(["student_id", "loss", "dl_dW2[1,3]", "W2_new"])
         w.writerows([["80", *r] for r in rows])
-    book = grade(path)
+    raw = path.read_bytes()
+    try:
+        book = grade(path)
+    except ValueError as exc:
+        # the one whole-file refusal: mostly NUL bytes read as a binary file (exit 2)
+        assert "is a binary file" in str(exc), exc
+        assert raw.count(b"\x00") > len(raw) // 100
+        return
     assert len(book.rows) == len(rows)
     for r in book.rows:
         assert r["status"].startswith(("graded", "bad row")), r["status"]
