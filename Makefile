@@ -35,7 +35,7 @@ rebuild-test: $(STAMP) $(MATHJAX_JS)
 	$(PY) -m pytest -q -m fullbook tests/test_book_build.py
 
 browser-test: book
-	REQUIRE_BOOK=1 $(PY) -m pytest -q -m browser tests/test_book.py
+	REQUIRE_BOOK=1 $(PY) -m pytest -q -m browser tests/test_book*.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

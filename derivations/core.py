@@ -41,6 +41,7 @@ from derivations.render import (  # noqa: F401
     check_summary,
     derivation_latex,
     derivation_markdown,
+    derivation_myst,
     derivation_text,
     reason_latex,
     reason_text,
@@ -367,6 +368,15 @@ class Derivation:
         \end{aligned}
         """
         return derivation_latex(self)
+
+    def myst(self, label: str | None = None, *, entry=None) -> str:
+        """MyST for a book page, one step a block (see :func:`~derivations.render.derivation_myst`).
+
+        >>> import sympy as sp
+        >>> print(Derivation("t", [], [Step(sp.Integer(2), "given")]).myst().splitlines()[3])
+        2
+        """
+        return derivation_myst(self, label, entry=entry)
 
     def markdown(self) -> str:
         """A numbered list with inline math (see :func:`~derivations.render.derivation_markdown`).

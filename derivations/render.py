@@ -21,8 +21,37 @@ import string
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from derivations.printing import text as text_of
+
+
+class _BookLatex(LatexPrinter):
+    """SymPy's LaTeX in the book's notation (book/notation.md): ᵀ as ``\\top``, ⊙ for the
+    entrywise product."""
+
+    def _print_Transpose(self, expr):
+        base = self._print(expr.arg)
+        if not isinstance(expr.arg, sp.MatrixSymbol | sp.Symbol):
+            base = f"\\left({base}\\right)"
+        return f"{base}^{{\\top}}"
+
+    def _print_HadamardProduct(self, expr):
+        from sympy.printing.precedence import PRECEDENCE
+
+        return " \\odot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
+
+def latex(expr) -> str:
+    r"""LaTeX of a SymPy expression in the book's notation.
+
+    >>> import sympy as sp
+    >>> A = sp.MatrixSymbol("A", 2, 2)
+    >>> latex(A.T * A), latex(sp.HadamardProduct(A, A))
+    ('A^{\\top} A', 'A \\odot A')
+    """
+    return _BookLatex().doprint(expr)
+
 
 #: The targets :func:`check_summary` writes for.
 SUMMARY_TARGETS = ("markdown", "text")
@@ -182,7 +211,7 @@ class Reason:
             if w:
                 parts.append(f"\\text{{{_latex_text(w)}}}")
             if i is not None:
-                parts.append(sp.latex(self.exprs[i]))
+                parts.append(latex(self.exprs[i]))
         return "{\\small " + "".join(parts) + "}"
 
     def markdown(self) -> str:
@@ -192,7 +221,7 @@ class Reason:
         >>> Reason("factor out {}", (sp.Symbol("sigma"),)).markdown()
         'factor out $\\\\sigma$'
         """
-        return "".join(self._render(str, lambda e: f"${sp.latex(e)}$"))
+        return "".join(self._render(str, lambda e: f"${latex(e)}$"))
 
     def text(self) -> str:
         """Words with the expressions in Unicode, for the terminal.
@@ -267,15 +296,107 @@ def derivation_latex(derivation) -> str:
     """
     lines = []
     for i, step in enumerate(derivation.steps):
-        body = sp.latex(_shown(derivation, step.expr))
+        body = latex(_shown(derivation, step.expr))
         if i:
             head = f"&= {body}"
         elif derivation.lhs is not None:
-            head = f"{sp.latex(_shown(derivation, derivation.lhs))} &= {body}"
+            head = f"{latex(_shown(derivation, derivation.lhs))} &= {body}"
         else:
             head = f"&{body}"
         lines.append(f"{head} && {step.reason.latex()}")
     return "\\begin{aligned}\n" + "\\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+#: A matrix with more rows or columns than this is shown in index form on a page, in full
+#: only behind a toggle: a 4×3 matrix of long entries is wider than any column.
+LARGEST_SHOWN = 3
+
+
+def _too_big(expr) -> bool:
+    return isinstance(expr, sp.MatrixBase) and max(expr.shape) > LARGEST_SHOWN
+
+
+def derivation_myst(derivation, label: str | None = None, *, entry=None) -> str:
+    r"""MyST Markdown for a book page: one step a block, each reason kept with its step.
+
+    Each step is a display equation of its own with its reason beneath it (a page wraps
+    blocks, never an equation), inside ``dv-derivation``/``dv-step`` containers the book's
+    stylesheet lays out. ``label`` numbers the last step, so prose can cite it with
+    ``{eq}`label```. A matrix larger than 3×3 is shown behind a toggle, titled with its
+    shape; ``entry`` (a :class:`~derivations.printing.Equation`, such as
+    :math:`\partial l/\partial W_{ij} = \delta_i h_j`) is then shown first, in index form,
+    and takes the label.
+
+    >>> import sympy as sp
+    >>> from derivations.core import Derivation, Step
+    >>> x = sp.Symbol("x")
+    >>> d = Derivation("t", [x], [Step(x * (x + 1), "given"), Step(x**2 + x, "expand")],
+    ...                lhs=sp.Symbol("f"))
+    >>> print(derivation_myst(d, label="eq-t"))
+    ::::{container} dv-derivation
+    :::{container} dv-step
+    $$
+    f = x \left(x + 1\right)
+    $$
+    <BLANKLINE>
+    {.dv-reason}
+    given
+    :::
+    :::{container} dv-step
+    $$
+    = x^{2} + x
+    $$ (eq-t)
+    <BLANKLINE>
+    {.dv-reason}
+    expand
+    :::
+    ::::
+    >>> derivation_myst(d, label="has space")
+    Traceback (most recent call last):
+    ...
+    ValueError: label: 'has space' is not a label (letters, digits, '-' and '_', a letter first)
+    """
+    if label is not None and not (
+        isinstance(label, str)
+        and label[:1].isalpha()
+        and label.replace("-", "").replace("_", "").isalnum()
+        and label.isascii()
+    ):
+        raise ValueError(
+            f"label: {label!r} is not a label (letters, digits, '-' and '_', a letter first)"
+        )
+    if entry is not None and not isinstance(entry, sp.Basic):
+        raise TypeError(f"entry: an Equation is required, got {type(entry).__name__}")
+    steps = list(derivation.steps)
+    blocks = ["::::{container} dv-derivation"]
+    if entry is not None:
+        tag = f" ({label})" if label else ""
+        blocks += [":::{container} dv-step dv-entry", "$$", latex(entry), f"$${tag}", ":::"]
+    for i, step in enumerate(steps):
+        body = latex(_shown(derivation, step.expr))
+        if i:
+            body = f"= {body}"
+        elif derivation.lhs is not None:
+            body = f"{latex(_shown(derivation, derivation.lhs))} = {body}"
+        last = i == len(steps) - 1
+        tag = f" ({label})" if label and last and entry is None else ""
+        reason = step.reason.markdown()
+        if _too_big(step.expr):
+            rows, cols = step.expr.shape
+            blocks += [
+                ":::{dropdown} " + f"Step {i + 1}: the {rows}×{cols} matrix ({reason})",
+                ":class-container: dv-step dv-matrix",
+                "$$",
+                body,
+                f"$${tag}",
+                ":::",
+            ]
+        else:
+            blocks += [":::{container} dv-step", "$$", body, f"$${tag}", "", "{.dv-reason}"]
+            blocks += [reason, ":::"]
+    blocks.extend(f"\n> {note}\n" for note in derivation.notes)
+    blocks.append("::::")
+    return "\n".join(blocks)
 
 
 def derivation_markdown(derivation) -> str:
@@ -291,9 +412,9 @@ def derivation_markdown(derivation) -> str:
     """
     out = [f"**{derivation.title}**", ""]
     if derivation.lhs is not None:
-        out += [f"Compute ${sp.latex(_shown(derivation, derivation.lhs))}$.", ""]
+        out += [f"Compute ${latex(_shown(derivation, derivation.lhs))}$.", ""]
     for i, step in enumerate(derivation.steps):
-        body = sp.latex(_shown(derivation, step.expr))
+        body = latex(_shown(derivation, step.expr))
         out.append(f"{i}. ${'= ' if i else ''}{body}$ — {step.reason.markdown()}")
     out.extend(f"\n> {note}" for note in derivation.notes)
     return "\n".join(out)

@@ -8,8 +8,25 @@ go red on a draw nobody can reproduce. ``HYPOTHESIS_PROFILE=explore`` draws fres
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("fixed", derandomize=True, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The built book over HTTP on 127.0.0.1 at a free port; yields the base URL."""
+    from bookserve import serve_book
+
+    yield from serve_book()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """Headless Debian Chromium (never a downloaded browser), driven by playwright."""
+    from bookserve import launch_browser
+
+    yield from launch_browser(server)

@@ -54,7 +54,7 @@ SHARED = {
     },
 }
 #: Book pages that are not topics.
-PAGES = {"intro", "verification"}
+PAGES = {"intro", "verification", "notation", "glossary", "references"}
 
 
 def _entries(folder: str) -> set[str]:
