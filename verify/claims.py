@@ -127,8 +127,9 @@ class Claim:
 
         seed = valid_seed(seed)
         chosen = candidate
+        reference = None
         if chosen is None and self.derived is not None:
-            chosen = self.reference()
+            chosen = reference = self.reference()
         if chosen is not None:
             chosen = coerce(self.answer, chosen, self.id, self.variables)
         start = time.perf_counter()
@@ -141,13 +142,32 @@ class Claim:
         if evidence.witness is None and _plain(evidence.expected) and _plain(evidence.measured):
             # a check that compared one value with another: that pair is its witness
             evidence = replace(evidence, witness=Witness({}, evidence.expected, evidence.measured))
+        seconds = time.perf_counter() - start
+        if reference is not None:
+            evidence = replace(evidence, **_shown(self, reference))
         return replace(
             evidence,
             claim_id=self.id,
             method=evidence.method or self.method,
             seed=seed,
-            seconds=time.perf_counter() - start,
+            seconds=seconds,
         )
+
+
+def _shown(found: Claim, reference) -> dict:
+    """The derived result typeset and the statement in MyST, for the dashboard: computed
+    where the result already is (in the process that checked it), kept with the evidence."""
+    from verify import dashboard
+
+    if found.answer == "implementation":
+        return {"statement": dashboard.statement_myst(found.statement)}
+    try:
+        return {
+            "derived": dashboard.typeset(reference),
+            "statement": dashboard.statement_myst(found.statement, reference),
+        }
+    except Exception:  # noqa: BLE001 - a result the printer cannot write is shown as text
+        return {"statement": dashboard.statement_myst(found.statement)}
 
 
 def _plain(value) -> bool:
@@ -539,17 +559,31 @@ def run(
     )
 
 
-def publish(prefix: str = "", *, seed: int = 0, workers: int | None = 1) -> str:
+def publish(
+    prefix: str = "",
+    *,
+    seed: int = 0,
+    workers: int | None = 1,
+    dashboard: str = "verification.html",
+) -> str:
     """Run the claims under ``prefix`` and return their Markdown evidence table.
 
-    Raises :class:`ClaimFailure` if any of them fails, so a book page that calls it cannot
-    build on false evidence.
+    The table is anchored as ``evidence-<prefix>``, and each claim id in it is its row's
+    anchor (``claim-<id>``) and a link to the claim's row on the ``dashboard`` page, which
+    links back: :func:`verify.evidence.claim_cell`. Raises :class:`ClaimFailure` if any of
+    the claims fails, so a book page that calls it cannot build on false evidence.
 
-    >>> print(publish("activations.relu.range").splitlines()[0])
+    >>> print(publish("activations.relu.range").splitlines()[2])
     | claim | method | result | error | tolerance | n | message |
     """
+    from verify.dashboard import dashboard_link, evidence_anchor
+
+    if not isinstance(dashboard, str) or not dashboard:
+        raise ValueError(f"dashboard: the dashboard page's URL is required, got {dashboard!r}")
+    anchor = evidence_anchor(prefix) if prefix else "evidence"
     evidence = run(prefix, seed=seed, workers=workers)
     failed = [e for e in evidence if not e.passed]
     if failed:
         raise ClaimFailure("\n".join(e.summary() for e in failed))
-    return table(evidence, markdown=True)
+    rows = table(evidence, markdown=True, link=lambda i: dashboard_link(i, dashboard))
+    return f'<span id="{anchor}"></span>\n\n{rows}'

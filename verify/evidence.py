@@ -80,6 +80,11 @@ class Evidence:
     witness: Witness | None = None
     #: For a person's answer: one of :data:`VERDICTS` (empty for a plain claim run).
     verdict: str = ""
+    #: When the claim's derived result was checked: that result as LaTeX (empty for code, or
+    #: when a candidate was checked), and the claim's statement as MyST with the result
+    #: typeset wherever the statement spells it as SymPy text (see :mod:`verify.dashboard`).
+    derived: str = ""
+    statement: str = ""
 
     def __post_init__(self):
         if self.method and self.method not in METHODS:
@@ -137,14 +142,66 @@ def _jsonable(value):
         return str(value)
 
 
-def table(evidence: Iterable[Evidence], *, markdown: bool = False) -> str:
+#: What a claim id may hold; an id is also the fragment of its rows' links, so no other
+#: character (a space, a quote, ``#``) may appear in one.
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def claim_anchor(claim_id: str) -> str:
+    """The HTML id of a claim's row: the same on its chapter's page and on the dashboard, so
+    a link to ``<page>.html#<anchor>`` finds the claim on either side.
+
+    >>> claim_anchor("mlp.sgd.W1_new")
+    'claim-mlp.sgd.W1_new'
+    >>> claim_anchor("mlp sgd")
+    Traceback (most recent call last):
+    ...
+    ValueError: claim_id: 'mlp sgd' holds a character other than letters, digits, '_', '.', '-'
+    """
+    if not isinstance(claim_id, str):
+        raise TypeError(f"claim_id: a string is required, got {type(claim_id).__name__}")
+    if not claim_id or not set(claim_id) <= _ID_CHARS:
+        raise ValueError(
+            f"claim_id: {claim_id!r} holds a character other than letters, digits, '_', '.', '-'"
+        )
+    return f"claim-{claim_id}"
+
+
+def claim_cell(claim_id: str, href: str) -> str:
+    """The claim id as inline HTML for a Markdown table cell: the row's anchor
+    (:func:`claim_anchor`) and a link to ``href``, with the id as visible code text.
+
+    >>> claim_cell("t.x", "verification.html#claim-t.x")
+    '<a class="dv-claim" id="claim-t.x" href="verification.html#claim-t.x"><code>t.x</code></a>'
+    """
+    anchor = claim_anchor(claim_id)
+    if not isinstance(href, str) or not href or any(c in href for c in '"<> '):
+        raise ValueError(
+            f"href: a URL without quotes, spaces or angle brackets is required, got {href!r}"
+        )
+    return f'<a class="dv-claim" id="{anchor}" href="{href}"><code>{claim_id}</code></a>'
+
+
+def table(evidence: Iterable[Evidence], *, markdown: bool = False, link=None) -> str:
     """A summary table: claim, method, verdict, error/tolerance, points, message.
+
+    With ``markdown`` and ``link`` (a function of a claim id returning a URL), each claim
+    cell is its row's anchor and a link there (:func:`claim_cell`): how a chapter's evidence
+    table and the dashboard point at each other.
 
     >>> print(table([Evidence("t.x", "exact", True, error=0.0, tolerance=0.0, n=1,
     ...                       message="equal")]))
     claim  method  result  error    tolerance  n  message
     t.x    exact   PASS    0        0          1  equal
+    >>> print(table([Evidence("t.x", "exact", True)], markdown=True,
+    ...             link=lambda i: f"verification.html#claim-{i}").splitlines()[-1])
+    | <a class="dv-claim" id="claim-t.x" href="verification.html#claim-t.x"><code>t.x</code></a> | exact | PASS |  |  |  |  |
     """
+    if link is not None and not callable(link):
+        raise TypeError(f"link: a function of a claim id is required, got {type(link).__name__}")
+    if link is not None and not markdown:
+        raise ValueError("link: rows link to each other only in a Markdown table (markdown=True)")
+    evidence = list(evidence)
     rows = [
         (
             e.claim_id,
@@ -160,6 +217,8 @@ def table(evidence: Iterable[Evidence], *, markdown: bool = False) -> str:
     head = ("claim", "method", "result", "error", "tolerance", "n", "message")
     if markdown:
         esc = [tuple(c.replace("|", "\\|") for c in r) for r in rows]
+        if link is not None:
+            esc = [(claim_cell(r[0], link(r[0])), *r[1:]) for r in esc]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(r) + " |" for r in esc]
         return "\n".join(lines)
