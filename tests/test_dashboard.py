@@ -250,6 +250,26 @@ def test_derivation_results_count_each_status_and_skip_what_is_not_a_chain(monke
         dashboard.derivation_results("nonsense")
 
 
+def test_derivation_results_are_kept_in_the_cache(monkeypatch, tmp_path):
+    import derivations.core
+    import derivations.optimizers as topic
+
+    x = sp.Symbol("x", real=True)
+    chain = Derivation("kept", [x], [Step(x * x, "given"), Step(x**2, "power")])
+    monkeypatch.setattr(topic, "DERIVATIONS", {"optimizers.kept": lambda: chain})
+    monkeypatch.setenv("DV_CACHE_DIR", str(tmp_path))
+    first = dashboard.derivation_results("optimizers")
+    assert [r["proved"] for r in first] == [1]
+
+    def refuse(self, *, seed=0):
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(derivations.core.Derivation, "check", refuse)
+    assert dashboard.derivation_results("optimizers") == first  # looked up, not checked
+    with pytest.raises(AssertionError, match="checked again"):
+        dashboard.derivation_results("optimizers", seed=1)  # another key
+
+
 def _git(repo, *args, **env):
     subprocess.run(
         ["git", "-C", str(repo), *args], check=True, capture_output=True, env={**os.environ, **env}
@@ -329,7 +349,8 @@ def test_the_json_document_holds_every_claim_and_round_trips(tmp_path):
 
 # --- the built book --------------------------------------------------------------------------
 
-BUILT = [ROOT / "_build" / "html", ROOT / "_build" / "mini" / "_build" / "html"]
+# The pages sit in book/ under the HTML root, as in the sources.
+BUILT = [ROOT / "_build" / "html" / "book", ROOT / "_build" / "mini" / "_build" / "html" / "book"]
 
 
 def _built() -> Path:
@@ -365,8 +386,9 @@ def test_built_dashboard_typesets_and_offers_the_json():
     html = _built()
     board = (html / "verification.html").read_text(encoding="utf-8")
     assert "Piecewise(" not in board and "Interval.open(" not in board
-    (link,) = set(re.findall(r'href="(_downloads/[^"]+/verification-evidence\.json)"', board))
-    doc = json.loads((html / link).read_text(encoding="utf-8"))
+    found = re.findall(r'href="((?:\.\./)*_downloads/[^"]+/verification-evidence\.json)"', board)
+    (link,) = set(found)
+    doc = json.loads((html / link).resolve().read_text(encoding="utf-8"))
     assert doc["format"] == "derived-and-verified evidence"
     assert len(doc["claims"]) == len(set(re.findall(r'id="(claim-[^"]+)"', board)))
     assert doc["provenance"]["python"]

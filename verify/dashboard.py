@@ -374,7 +374,7 @@ def dashboard_table(evidence: Iterable[Evidence]) -> str:
 
     >>> print(dashboard_table([Evidence("t.x", "exact", True, error=0.0, tolerance=0.0,
     ...                                 message="equal", statement="x")]).splitlines()[2])
-    | <a class="dv-claim" id="claim-t.x" href="t.html#claim-t.x"><code>t.x</code></a> | x | exact | PASS | 0 | 0 | exact | equal |
+    | <a class="dv-claim" id="claim-t.x" href="t.html#claim-t.x"><code>t.x</code></a> | <span class="dv-statement" style="...">x</span> | exact | PASS | 0 | 0 | exact | equal |
     """
     lines = ["| " + " | ".join(DASHBOARD_HEAD) + " |", "|" + "---|" * len(DASHBOARD_HEAD)]
     for e in evidence:
@@ -382,7 +382,7 @@ def dashboard_table(evidence: Iterable[Evidence]) -> str:
         href = f"{chapter_page(topic)}#{claim_anchor(e.claim_id)}"
         cells = [
             claim_cell(e.claim_id, href),
-            derived_cell(e).replace("\n", " "),
+            _wrapping(derived_cell(e).replace("\n", " ")),
             e.method,
             "PASS" if e.passed else "FAIL",
             number_text(e.error),
@@ -551,14 +551,25 @@ def provenance_table(prov: Mapping) -> str:
     return _markdown_table(("", ""), rows)
 
 
+#: The evidence tables keep each cell but the last on one line (book/_ext/static/book.css);
+#: a statement is prose, so its cell wraps, at a readable width.
+_WRAP = "display: inline-block; min-width: 14rem; max-width: 26rem; white-space: normal"
+
+
+def _wrapping(cell: str) -> str:
+    return f'<span class="dv-statement" style="{_WRAP}">{cell}</span>'
+
+
 # --- derivations -----------------------------------------------------------------------------
 def derivation_results(topic: str, *, seed: int = 0) -> list[dict]:
     """Every step-by-step derivation of ``topic`` (its ``DERIVATIONS`` table, in order) with
     how its steps were checked: ``id, title, steps, proved, numeric-only, failed``.
 
     Entries that are not chains of steps (an activation's range, an architecture's table)
-    are left out. With ``DV_CACHE_DIR`` set, a check the chapter's page already ran is looked
-    up there rather than run again (:meth:`derivations.core.Derivation.check`).
+    are left out. With ``DV_CACHE_DIR`` set, the rows are kept there under
+    :func:`derivation_results_key` and looked up the next time; and a derivation whose check
+    the chapter's page already ran is looked up rather than checked again
+    (:meth:`derivations.core.Derivation.check`).
 
     >>> rows = derivation_results("optimizers")
     >>> rows[0]["id"], rows[0]["failed"], sum(r["proved"] for r in rows) > 0
@@ -566,6 +577,7 @@ def derivation_results(topic: str, *, seed: int = 0) -> list[dict]:
     """
     import importlib
 
+    from derivations import cache
     from derivations.arguments import seed as valid_seed
     from derivations.core import FAILED, NUMERIC_ONLY, PROVED, Derivation
     from derivations.topics import TOPICS
@@ -573,6 +585,11 @@ def derivation_results(topic: str, *, seed: int = 0) -> list[dict]:
     if topic not in TOPICS:
         raise ValueError(f"topic: unknown topic {topic!r}; topics: {', '.join(TOPICS)}")
     seed = valid_seed(seed)
+    digest = derivation_results_key(topic, seed) if cache.directory() is not None else None
+    if digest is not None:
+        kept = cache.lookup("derivation_results", digest, list)
+        if kept is not None:
+            return kept
     rows = []
     for name, build in importlib.import_module(f"derivations.{topic}").DERIVATIONS.items():
         found = build()
@@ -589,7 +606,41 @@ def derivation_results(topic: str, *, seed: int = 0) -> list[dict]:
                 "failed": counts[FAILED],
             }
         )
+    # Kept only if no file of the key changed while the derivations were checked.
+    if digest is not None and derivation_results_key(topic, seed) == digest:
+        cache.store("derivation_results", digest, rows)
     return rows
+
+
+def derivation_results_key(topic: str, seed: int = 0) -> str:
+    """The cache key of :func:`derivation_results`: the topic and the seed, the source of
+    every file under ``derivations/`` that the topic's column can run (the files of
+    :func:`verify.claims.evidence_files` there: its own modules, the shared ones, what they
+    import), of this module, and the versions of SymPy, mpmath and Python. A derivation's
+    check depends on nothing else (:func:`derivations.core.check_key` keys each one on less),
+    so a change in ``verify/`` keeps the rows, and a change in a derivation does not.
+
+    >>> derivation_results_key("ridge") == derivation_results_key("ridge")
+    True
+    >>> derivation_results_key("ridge") == derivation_results_key("ridge", 1)
+    False
+    """
+    from derivations import cache
+    from derivations.topics import TOPICS
+    from verify.claims import evidence_files
+
+    if topic not in TOPICS:
+        raise ValueError(f"topic: unknown topic {topic!r}; topics: {', '.join(TOPICS)}")
+    files = [cache.ROOT / p for p in evidence_files(topic) if p.parts[0] == "derivations"]
+    return cache.key(
+        [
+            "derivation-results",
+            topic,
+            seed,
+            cache.file_digests([*files, Path(__file__)]),
+            cache.versions(["sympy", "mpmath"]),
+        ]
+    )
 
 
 # --- provenance ------------------------------------------------------------------------------
