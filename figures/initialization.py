@@ -15,6 +15,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 
 from derivations import initialization as init
 from figures import STYLE
@@ -24,6 +25,17 @@ WIDTH = 512
 DEPTH = 20
 DRAWS = 6
 COLORS = dict(zip(vi.NETWORKS, ("C0", "C1", "C2", "C3", "C4"), strict=True))
+#: Shown at most 688 px wide: 7 in at 100 dpi and text of 9 pt or more stays >= 11 px.
+TEXT = {"font.size": 10, "axes.titlesize": 10, "legend.fontsize": 9}
+
+
+def typeset(scheme: str) -> str:
+    r"""A scheme's name for a figure, its square root typeset.
+
+    >>> typeset("tanh, normal / sqrt(d)")
+    'tanh, normal / $\\sqrt{d}$'
+    """
+    return scheme.replace("sqrt(d)", r"$\sqrt{d}$")
 
 
 def unit_normal_rms(seed: int = 0, *, networks: int = 4, width=WIDTH, depth=32) -> np.ndarray:
@@ -47,21 +59,24 @@ def unit_normal_rms(seed: int = 0, *, networks: int = 4, width=WIDTH, depth=32) 
 
 
 def scale(depth: int = DEPTH, draws: int = DRAWS):
-    """RMS of the pre-activations per layer: prediction (line) and simulation (markers).
+    r"""RMS of the pre-activations per layer: prediction (line) and simulation (markers).
 
     Left, standard-normal weights with no activation: the RMS grows by about sqrt(512) a
     layer until float32 overflows. Right, the five rescaled schemes.
 
     >>> fig = scale(depth=3, draws=2)
-    >>> len(fig.axes)
-    2
+    >>> len(fig.axes), fig.axes[1].get_ylabel()
+    (2, '$\\sqrt{\\mathbb{E}[u_l^2]}$')
     """
-    with plt.rc_context(STYLE):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    with plt.rc_context({**STYLE, **TEXT}):
+        fig, (left, right) = plt.subplots(2, 1, figsize=(7, 8), layout="constrained")
         rms = unit_normal_rms()
         layers = np.arange(1, rms.shape[1] + 1)
         left.plot(
-            layers, np.sqrt(float(WIDTH)) ** layers, color="C0", label="predicted sqrt(512)^l"
+            layers,
+            np.sqrt(float(WIDTH)) ** layers,
+            color="C0",
+            label=r"predicted $\sqrt{512}^{\,l}$",
         )
         for k, row in enumerate(rms):
             ok = np.isfinite(row)
@@ -76,17 +91,23 @@ def scale(depth: int = DEPTH, draws: int = DRAWS):
         largest = float(np.finfo(np.float32).max)
         left.axhline(largest, color="C3", ls="--", lw=1, label="largest float32")
         left.set_yscale("log")
-        left.set_xlabel("layer l")
-        left.set_ylabel("RMS of u_l")
+        left.xaxis.set_major_locator(MaxNLocator(integer=True))
+        left.set_xlabel("layer $l$")
+        left.set_ylabel("RMS of $u_l$")
         left.set_title("standard-normal weights, no activation")
-        left.legend(frameon=False, loc="upper left")
+        left.legend(frameon=False, loc="lower right")
 
         layers = np.arange(1, depth + 1)
         for scheme, color in COLORS.items():
             predicted = np.sqrt(init.second_moments(scheme, WIDTH, depth))
             dashed = scheme == "tanh, normal / sqrt(d)"  # under the Xavier curve: same variance
             right.plot(
-                layers, predicted, color=color, lw=1.5, ls="--" if dashed else "-", label=scheme
+                layers,
+                predicted,
+                color=color,
+                lw=1.5,
+                ls="--" if dashed else "-",
+                label=typeset(scheme),
             )
             simulated = np.sqrt(vi.network_draws(scheme, 0, draws=draws, depth=depth).mean(axis=0))
             right.plot(layers, simulated, "o", ms=4, color=color, mfc="white")
@@ -94,11 +115,11 @@ def scale(depth: int = DEPTH, draws: int = DRAWS):
             [], [], "o", color="gray", mfc="white", label=f"simulated ({draws} weight draws)"
         )
         right.set_yscale("log")
-        right.set_xlabel("layer l")
-        right.set_ylabel("sqrt(E[u_l²])")
+        right.xaxis.set_major_locator(MaxNLocator(integer=True))
+        right.set_xlabel("layer $l$")
+        right.set_ylabel(r"$\sqrt{\mathbb{E}[u_l^2]}$")
         right.set_title("rescaled weights: line = prediction")
-        right.legend(frameon=False, fontsize=8, loc="lower left")
-        fig.tight_layout()
+        right.legend(frameon=False, loc="lower left", ncol=2)
     return fig
 
 
@@ -120,7 +141,7 @@ def overflow(seed: int = 0):
     z = 1.96
     centre = (predicted + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(predicted * (1 - predicted) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    with plt.rc_context(STYLE):
+    with plt.rc_context({**STYLE, **TEXT}):
         fig, ax = plt.subplots(figsize=(6, 3.8))
         ax.bar(layers, predicted, width=0.6, color="C0", alpha=0.5, label="predicted")
         ax.errorbar(
@@ -140,20 +161,20 @@ FIGURES = {"initialization.scale": scale, "initialization.overflow": overflow}
 
 
 def layer100(seed: int = 0):
-    """Layer 100: the std each network prints, per scheme, against the prediction.
+    r"""Layer 100: the std each network prints, per scheme, against the prediction.
 
     Each marker is one network of the claim's simulation (``log`` of its ``x.std()``); the bar
     is the predicted mean ± 2 sd of that log across seeds, the cross the log of the variance
     map's std: for the ReLU schemes a typical seed prints a std well below it.
 
     >>> layer100().axes[0].get_ylabel()
-    "log(printed std / map's std)"
+    "$\\log$ (printed std / map's std)"
     """
     from verify.initialization import moments as vm
 
     schemes = list(init.SHORT)
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 3.8))
+    with plt.rc_context({**STYLE, **TEXT}):
+        fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
         for k, scheme in enumerate(schemes):
             rows = vm.layer100_draws(vm.L100_FAMILY[scheme], seed)[scheme]
             base = math.log(init.post_activation_moments(scheme, vm.L100_LAYER)[1])
@@ -178,11 +199,10 @@ def layer100(seed: int = 0):
             )
             ax.plot(k, 0.0, "x", color="k", ms=8, label="variance map" if k == 0 else None)
         ax.axhline(0, color="k", lw=0.5)
-        ax.set_xticks(range(len(schemes)), schemes)
-        ax.set_ylabel("log(printed std / map's std)")
+        ax.set_xticks(range(len(schemes)), [s.replace("_", "\n") for s in schemes])
+        ax.set_ylabel(r"$\log$ (printed std / map's std)")
         ax.set_title("width 512, layer 100: the printed std across seeds")
-        ax.legend(frameon=False, fontsize=8, loc="lower left")
-        fig.tight_layout()
+        ax.legend(frameon=False, loc="lower left")
     return fig
 
 

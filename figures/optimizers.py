@@ -1,4 +1,4 @@
-"""Optimizer trajectories on an ill-conditioned 2-D quadratic, from the derived update rules.
+r"""Optimizer trajectories on an ill-conditioned 2-D quadratic, from the derived update rules.
 
 The loss is ``f(w) = ½ (w − c)ᵀ H (w − c)`` with ``H = diag(1, 20)``. One figure shows momentum
 in conventions A and B (overlapping while ``η`` is constant, parting when it drops); the
@@ -6,16 +6,20 @@ other shows Adam with an L2 penalty against AdamW with the same ``λ``.
 
 >>> fig = conventions()
 >>> [ax.get_title() for ax in fig.axes]
-['constant η', 'η drops tenfold at step 12']
+['constant $\\eta$', '$\\eta$ drops tenfold at step 12']
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from derivations import optimizers as opt
 from figures import STYLE
+
+#: Shown at most 688 px wide: 7 in at 100 dpi and text of 9 pt or more stays >= 11 px.
+TEXT = {"font.size": 10, "axes.titlesize": 10, "legend.fontsize": 9}
 
 H = np.diag([1.0, 20.0])
 C = np.array([4.0, 1.0])
@@ -112,45 +116,67 @@ def conventions():
     3
     """
     paths = conventions_paths()
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    with plt.rc_context({**STYLE, **TEXT}):
+        fig, axes = plt.subplots(1, 2, figsize=(7, 4), sharey=True, layout="constrained")
         for ax, key, title in zip(
             axes,
             ("constant", "schedule"),
-            ("constant η", f"η drops tenfold at step {SWITCH}"),
+            (r"constant $\eta$", rf"$\eta$ drops tenfold at step {SWITCH}"),
             strict=True,
         ):
             a, b = paths[key, "A"], paths[key, "B"]
             _contours(ax, a, b)
-            ax.plot(*a.T, "-", color="C0", lw=1.6, label="A: v ← μv − ηg; w ← w + v")
-            ax.plot(*b.T, "o", color="C1", ms=3, label="B: v ← μv + g; w ← w − ηv")
+            ax.plot(
+                *a.T,
+                "-",
+                color="C0",
+                lw=1.6,
+                label=r"A: $v \leftarrow \mu v - \eta g$; $w \leftarrow w + v$",
+            )
+            ax.plot(
+                *b.T,
+                "o",
+                color="C1",
+                ms=3,
+                label=r"B: $v \leftarrow \mu v + g$; $w \leftarrow w - \eta v$",
+            )
             ax.set_title(title)
-        axes[0].legend(loc="lower right", frameon=False, fontsize=8)
-        fig.tight_layout()
+        axes[1].set_ylabel("")
+        fig.legend(
+            *axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False
+        )
     return fig
 
 
 def decay():
-    """Adam with an L2 penalty and AdamW: paths on the loss, and their distance per step.
+    r"""Adam with an L2 penalty and AdamW: paths on the loss, and their distance per step.
 
     >>> [ax.get_title() for ax in decay().axes]
-    ['paths, λ = 0.5', 'distance between them']
+    ['paths, $\\lambda = 0.5$', 'distance between them']
     """
     paths = decay_paths()
-    with plt.rc_context(STYLE):
-        fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(10, 4))
+    with plt.rc_context({**STYLE, **TEXT}):
+        fig, (ax, ax_gap) = plt.subplots(1, 2, figsize=(7, 4), layout="constrained")
         _contours(ax, *paths.values())
         for (name, path), color in zip(paths.items(), ("C2", "C3"), strict=True):
             ax.plot(*path.T, "-", color=color, lw=1.5, label=name)
-        ax.plot(*l2_minimiser(), "s", color="C2", mfc="white", label="minimum of f + (λ/2)‖w‖²")
-        ax.legend(loc="upper right", frameon=False, fontsize=8)
-        ax.set_title(f"paths, λ = {DECAY:g}")
+        ax.plot(
+            *l2_minimiser(),
+            "s",
+            color="C2",
+            mfc="white",
+            label=r"minimum of $f + (\lambda/2)\|w\|^2$",
+        )
+        ax.set_title(rf"paths, $\lambda = {DECAY:g}$")
         gap = np.linalg.norm(paths["Adam + L2"] - paths["AdamW"], axis=1)
         ax_gap.plot(np.arange(len(gap)), gap, color="C4")
+        ax_gap.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_gap.set_xlabel("step")
-        ax_gap.set_ylabel("‖w_L2 − w_AdamW‖")
+        ax_gap.set_ylabel(r"$\|w_{\mathrm{L2}} - w_{\mathrm{AdamW}}\|$")
         ax_gap.set_title("distance between them")
-        fig.tight_layout()
+        fig.legend(
+            *ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False
+        )
     return fig
 
 

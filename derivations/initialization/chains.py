@@ -30,8 +30,8 @@ E_relu2 = Notation("E[ReLU(u)²]", r"\mathbb{E}[\operatorname{ReLU}(u)^2]")
 p_u = sp.Function("p")(u)
 ReLU = sp.Function("ReLU")
 #: Quoted in reasons only.
-_E_phi2 = Notation("E[φ²]", r"E[\varphi^2]")
-_E_reluz2 = Notation("E[ReLU(z)²]", r"E[\operatorname{ReLU}(z)^2]")
+_E_phi2 = Notation("E[φ²]", r"\mathbb{E}[\varphi^2]")
+_E_reluz2 = Notation("E[ReLU(z)²]", r"\mathbb{E}[\operatorname{ReLU}(z)^2]")
 _relu_zero = Reason("{} for {}", (Equation(ReLU(u), 0), u <= 0))
 
 
@@ -76,7 +76,7 @@ def variance_propagation() -> Derivation:
                     "{}",
                     (
                         Equation(
-                            Notation("E[WᵢⱼWᵢₖ]", r"E[W_{ij} W_{ik}]"),
+                            Notation("E[WᵢⱼWᵢₖ]", r"\mathbb{E}[W_{ij} W_{ik}]"),
                             sigma**2 * sp.KroneckerDelta(*sp.symbols("j k", integer=True)),
                         ),
                     ),
@@ -89,6 +89,12 @@ def variance_propagation() -> Derivation:
         ],
         lhs=Var_u,
         notes=("Any d: the double sum keeps its d diagonal terms, so Var = d σ² E[φ²].",),
+        # sympy.stats prints its expectations as \operatorname{E}; the book writes \mathbb{E}
+        display={
+            sps.Expectation(w[0] ** 2): Notation("E[W_i1²]", r"\mathbb{E}[W_{i1}^2]"),
+            sps.Expectation(w[1] ** 2): Notation("E[W_i2²]", r"\mathbb{E}[W_{i2}^2]"),
+            sps.Expectation(w[0] * w[1]): Notation("E[W_i1 W_i2]", r"\mathbb{E}[W_{i1} W_{i2}]"),
+        },
     )
 
 
@@ -120,7 +126,7 @@ def relu_by_symmetry() -> Derivation:
             ),
             Step(
                 sp.Integral(u**2 * p, (u, -sp.oo, sp.oo)) / 2,
-                Reason("{}", (Notation("E[u²]", "E[u^2]") / 2,)),
+                Reason("{}", (Notation("E[u²]", r"\mathbb{E}[u^2]") / 2,)),
             ),
         ],
         domain={c_mix: (0.1, 0.9)},
