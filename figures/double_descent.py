@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from derivations.double_descent import kinds, min_norm, ridge_limit
 from figures import STYLE
@@ -35,6 +36,23 @@ RIDGE_FACTORS = (0.02, 0.2, 1.0)
 RIDGE_SIZES = (5, 9, 13, 15, 17, 21, 28, 40, 64)
 
 
+#: the text sizes (pt): at 6.4 in wide and 100 dpi a figure is shown at most 688 px wide, so
+#: every text is ≥ 11 px on the page
+LEGEND, TITLE, NOTE = 9, 10, 9
+
+
+def _counts(ax, axis="x", ticks=None):
+    """Integer ticks on a count axis (N, p, t): a locator on a linear axis, the given ticks
+    written as plain integers on a log axis."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if ticks is None:
+        target.set_major_locator(MaxNLocator(integer=True))
+        return
+    target.set_ticks(list(ticks))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+    target.set_minor_formatter(NullFormatter())
+
+
 def _band(ax, center, label):
     ax.axvspan(center - 1, center + 1, color="grey", alpha=0.15, lw=0)
     ax.axvline(center, color="grey", ls=":", lw=1)
@@ -44,7 +62,7 @@ def _band(ax, center, label):
         xycoords=("data", "axes fraction"),
         xytext=(4, -14),
         textcoords="offset points",
-        fontsize=9,
+        fontsize=NOTE,
         color="grey",
     )
 
@@ -78,7 +96,7 @@ def sample_wise(*, sizes=SIZES, draws: int = 2000):
         for side in (lambda n: n <= D - 2, lambda n: n >= D + 2):
             xs = [n for n in data["formula"] if side(n)]
             ax.plot(xs, [data["formula"][n] for n in xs], color="C0")
-        ax.lines[0].set_label("formula σ² + E‖ŵ − w*‖²")
+        ax.lines[0].set_label(r"formula $\sigma^2 + \mathbb{E}\Vert\hat w - w^*\Vert^2$")
         means = np.array([e.mean for e in data["estimates"]])
         half = np.array([e.half_width for e in data["estimates"]])
         ax.errorbar(
@@ -89,14 +107,18 @@ def sample_wise(*, sizes=SIZES, draws: int = 2000):
             ms=4,
             color="C1",
             capsize=3,
-            label=f"simulation, {draws:,} draws (interval at level 1e-6)",
+            label=f"simulation, {draws:,} draws (interval at level $10^{{-6}}$)",
         )
-        _band(ax, D, "N = d: infinite for |N − d| ≤ 1")
+        _band(ax, D, r"$N = d$: infinite for $|N - d| \leq 1$")
         ax.set_yscale("log")
-        ax.set_xlabel("number of samples N")
+        _counts(ax)
+        ax.set_xlabel("number of samples $N$")
         ax.set_ylabel("test risk")
-        ax.set_title(f"sample-wise: d = {D}, σ² = {SIGMA2:g}, ‖w*‖² = {W2:g}", fontsize=10)
-        ax.legend(fontsize=8)
+        ax.set_title(
+            rf"sample-wise: $d = {D}$, $\sigma^2 = {SIGMA2:g}$, $\Vert w^*\Vert^2 = {W2:g}$",
+            fontsize=TITLE,
+        )
+        ax.legend(fontsize=LEGEND)
     return fig
 
 
@@ -141,7 +163,7 @@ def ridge(*, sizes=RIDGE_SIZES, draws: int = 600):
                 color="grey",
                 lw=1,
                 ls="--",
-                label="μ = 0: min-norm (exact)" if k == 0 else None,
+                label=r"$\mu = 0$: min-norm (exact)" if k == 0 else None,
             )
         for (factor, est), colour in zip(
             data["estimates"].items(), ("C3", "C2", "C0"), strict=True
@@ -150,7 +172,8 @@ def ridge(*, sizes=RIDGE_SIZES, draws: int = 600):
                 data["grid"],
                 data["limit"][factor],
                 color=colour,
-                label=f"μ = {factor:g}·μ*: limit R(d/N, μ/N)",
+                label=(rf"$\mu = {factor:g}\,\mu^*$" if factor != 1 else r"$\mu = \mu^*$")
+                + r": limit $R(d/N, \mu/N)$",
             )
             ax.errorbar(
                 data["sizes"],
@@ -161,15 +184,17 @@ def ridge(*, sizes=RIDGE_SIZES, draws: int = 600):
                 color=colour,
                 capsize=3,
             )
-        _band(ax, D, "N = d")
+        _band(ax, D, "$N = d$")
         ax.set_yscale("log")
-        ax.set_xlabel("number of samples N")
-        ax.set_ylabel("E‖ŵ − w*‖²")
+        _counts(ax)
+        ax.set_xlabel("number of samples $N$")
+        ax.set_ylabel(r"$\mathbb{E}\Vert\hat w - w^*\Vert^2$")
         ax.set_title(
-            f"ridge, d = {D}, μ* = dσ²/‖w*‖² = {data['mu_star']:g}; markers: {draws} draws",
-            fontsize=10,
+            rf"ridge, $d = {D}$, $\mu^* = d\sigma^2/\Vert w^*\Vert^2 = {data['mu_star']:.3g}$;"
+            f" markers: {draws} draws",
+            fontsize=TITLE,
         )
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=LEGEND)
     return fig
 
 
@@ -251,19 +276,22 @@ def model_wise(*, features=RF_FEATURES, draws: int = 300):
             label=f"random ReLU features: median of {draws} draws",
         )
         k = data["kernel"]
-        ax.axhline(k[0], color="C0", label="p → ∞: arc-cosine kernel interpolant (median)")
+        ax.axhline(
+            k[0], color="C0", label=r"$p \to \infty$: arc-cosine kernel interpolant (median)"
+        )
         ax.axhspan(k[1], k[2], color="C0", alpha=0.15, lw=0)
-        _band(ax, RF_N, "p = N")
+        _band(ax, RF_N, "$p = N$")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("number of features p")
+        _counts(ax, ticks=[t for t in (2, 5, 10, 20, 50, 100, 200) if t <= max(data["features"])])
+        ax.set_xlabel("number of features $p$")
         ax.set_ylabel("test error")
         ax.set_title(
-            f"model-wise: N = {RF_N}, inputs in R^{RF_D0}, σ² = {RF_SIGMA2:g}; "
-            "intervals at level 1e-6",
-            fontsize=10,
+            rf"model-wise: $N = {RF_N}$, inputs in $\mathbb{{R}}^{RF_D0}$, "
+            rf"$\sigma^2 = {RF_SIGMA2:g}$; intervals at level $10^{{-6}}$",
+            fontsize=TITLE,
         )
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=LEGEND, loc="upper left")
     return fig
 
 
@@ -308,18 +336,19 @@ def epoch_wise():
                 xycoords=("data", "axes fraction"),
                 xytext=(4, -14),
                 textcoords="offset points",
-                fontsize=9,
+                fontsize=NOTE,
                 color="grey",
             )
         ax.set_xscale("log")
-        ax.set_xlabel("gradient-descent step t")
+        _counts(ax, ticks=[10**k for k in range(int(math.log10(steps[-1])) + 1)])
+        ax.set_xlabel("gradient-descent step $t$")
         ax.set_ylabel("test risk")
         ax.set_title(
-            f"epoch-wise: N = {vd.EPOCH['N']}, {vd.EPOCH['d_fast']} fast and "
-            f"{vd.EPOCH['d_slow']} slow features, η = {data['eta']:.3g}",
-            fontsize=10,
+            rf"epoch-wise: $N = {vd.EPOCH['N']}$, {vd.EPOCH['d_fast']} fast and "
+            rf"{vd.EPOCH['d_slow']} slow features, $\eta = {data['eta']:.3g}$",
+            fontsize=TITLE,
         )
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=LEGEND, loc="lower left")
     return fig
 
 

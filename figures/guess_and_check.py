@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from derivations import guess_and_check as gc
 from figures import STYLE
@@ -51,23 +52,29 @@ def bounds_against_n(*, sizes=SIZES, runs: int = 60):
     quant = error_quantiles(sizes, runs)
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
-        ax.plot(grid, plain, color="C3", label="plain bound (log|F| + log(1/δ))/N")
+        ax.plot(grid, plain, color="C3", label=r"plain bound $(\log|F| + \log(1/\delta))/N$")
         ax.plot(grid, theorem, color="C0", label="Theorem 1")
         ax.plot(grid, rigorous, color="C0", ls="--", label="without approximations")
         ns = np.array(sizes)
         lo, med, hi = (np.array([quant[n][i] for n in sizes]) for i in range(3))
-        ax.fill_between(ns, lo, hi, color="C2", alpha=0.25, label="simulated ε: 10–90%")
-        ax.plot(ns, med, "o-", color="C2", ms=4, label="simulated ε: median")
+        ax.fill_between(
+            ns, lo, hi, color="C2", alpha=0.25, label=r"simulated $\varepsilon$: 10–90%"
+        )
+        ax.plot(ns, med, "o-", color="C2", ms=4, label=r"simulated $\varepsilon$: median")
         ax.set_xscale("log", base=2)
+        # N is a count: the simulated sizes as integer ticks
+        ax.xaxis.set_ticks(list(sizes))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(0, 1.05)
-        ax.set_xlabel("training points N")
-        ax.set_ylabel("test error ε")
+        ax.set_xlabel("training points $N$")
+        ax.set_ylabel(r"test error $\varepsilon$")
         ax.set_title(
-            f"d0 = {c.d0}, d1 = {c.d1}, d1* = {c.d1_star}, q = {c.q}, δ = η = {c.delta:g}; "
-            f"{runs} runs a point",
+            rf"$d_0 = {c.d0}$, $d_1 = {c.d1}$, $d_1^* = {c.d1_star}$, $q = {c.q}$, "
+            rf"$\delta = \eta = {c.delta:g}$; {runs} runs a point",
             fontsize=10,
         )
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
     return fig
 
 
@@ -91,17 +98,19 @@ def stopping_tail(*, runs: int | None = None, seed: int = 0):
         fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
         sim = [np.mean(guesses > t) for t in T]
         ax.plot(T, sim, color="black", lw=2.5, alpha=0.5, label=f"simulated, {len(guesses):,} runs")
+        floor = r"^{\lfloor T\rfloor}"
         for p, colour, label in (
-            (p_S, "C2", f"(1 − p_S)^⌊T⌋, p_S = {p_S:.4f}: fits the sample"),
-            (p_match, "C0", f"(1 − p*)^⌊T⌋, p* = {p_match:.4f}: the teacher's function"),
-            (p_low, "C3", f"(1 − q^−(d0·d1*+d1))^⌊T⌋ = (1 − {p_low:.4f})^⌊T⌋"),
+            (p_S, "C2", rf"$(1 - p_S){floor}$, $p_S = {p_S:.4f}$: fits the sample"),
+            (p_match, "C0", rf"$(1 - p^*){floor}$, $p^* = {p_match:.4f}$: the teacher's function"),
+            (p_low, "C3", rf"$(1 - q^{{-(d_0 d_1^* + d_1)}}){floor} = (1 - {p_low:.4f}){floor}$"),
         ):
             ax.plot(T, (1 - p) ** np.floor(T), color=colour, lw=1.2, label=label)
         ax.set_yscale("log")
         ax.set_ylim(max(1 / len(guesses), 1e-4), 1.2)
-        ax.set_xlabel("T (guesses)")
-        ax.set_ylabel("P(t > T)")
-        ax.legend(fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # T counts guesses
+        ax.set_xlabel("$T$ (guesses)")
+        ax.set_ylabel("$P(t > T)$")
+        ax.legend(fontsize=9)
         ax.set_title(
             "the number of guesses: geometric in the share that fits the sample", fontsize=10
         )

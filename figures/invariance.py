@@ -56,22 +56,25 @@ def orbit_and_weights():
     img = example_image().ravel()
     truth, ols, aug = learned_weights()
     with plt.rc_context({**STYLE, "axes.grid": False}):
-        fig = plt.figure(figsize=(9.0, 4.6), layout="constrained")
+        # 7 in wide: shown at ≤ 688 px, so 10 pt text is ≥ 11 px on the page
+        fig = plt.figure(figsize=(7.0, 4.6), layout="constrained")
         sub = fig.subfigures(2, 1, height_ratios=(1.0, 1.25))
         top = sub[0].subplots(1, 9)
         top[0].imshow(img.reshape(SIDE, SIDE), cmap="Greys", vmin=0, vmax=1)
-        top[0].set_title("x", fontsize=10)
-        names = ["I", "r", "r²", "r³", "m", "rm", "r²m", "r³m"]
+        top[0].set_title("$x$", fontsize=10)
+        names = ["I", "r", "r^2", "r^3", "m", "rm", "r^2m", "r^3m"]
         for ax, G, name in zip(top[1:], g, names, strict=True):
             ax.imshow((G @ img).reshape(SIDE, SIDE), cmap="Greys", vmin=0, vmax=1)
-            ax.set_title(f"{name}·x", fontsize=10)
-        sub[0].suptitle("an image and its orbit under D4 (quarter turns r, mirror m)", fontsize=10)
+            ax.set_title(f"${name}x$", fontsize=10)
+        sub[0].suptitle(
+            "an image and its orbit under D4 (quarter turns $r$, mirror $m$)", fontsize=10
+        )
         bottom = sub[1].subplots(1, 3)
         lim = max(np.abs(a).max() for a in (truth, ols, aug))
         for ax, a, title in zip(
             bottom,
             (truth, ols, aug),
-            ("truth (not invariant)", "OLS weights", "augmented w₁* (constant on orbits)"),
+            ("truth\n(not invariant)", "OLS weights", "augmented $w_1^*$\n(constant on orbits)"),
             strict=True,
         ):
             im = ax.imshow(a, cmap="RdBu_r", vmin=-lim, vmax=lim)

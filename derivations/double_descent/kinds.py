@@ -96,7 +96,7 @@ def gd_step() -> Derivation:
     w_t = FACTOR * b / lam
     steps = [
         Step(w_t - eta * (lam * w_t - b), "one step of GD along an eigenvector, from w_t"),
-        Step(FACTOR.subs(t, t + 1) * b / lam, "expand; collect (1 − ηλ)^t"),
+        Step(FACTOR.subs(t, t + 1) * b / lam, "expand; collect the t-th power"),
     ]
     return Derivation(
         "gradient descent in the eigenbasis", [eta, lam, b, t], steps, domain={t: (0, 30)}

@@ -36,7 +36,7 @@ import sympy as sp
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.guess_and_check.equality import match_probability, odd_q, rays
-from derivations.printing import Equation
+from derivations.printing import Equation, Notation
 from derivations.render import Reason
 
 q = sp.Symbol("q", positive=True)
@@ -159,7 +159,7 @@ def stopping_time() -> Derivation:
         [u, n],
         steps,
         domain=DOMAIN,
-        lhs=sp.Symbol("log P(t > T)/log(1 - p)"),
+        lhs=Notation("log P(t > T)/log(1 − p)", r"\log P(t > T)/\log(1 - p)"),
         notes=("with p >= p*: floor(T) <= log P(t > T)/log(1 - p*) (both logs negative)",),
     )
 

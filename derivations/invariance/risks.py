@@ -77,11 +77,13 @@ def risk_chains() -> dict[str, Derivation]:
         "{} (inverse Wishart), {}",
         (
             Equation(
-                Notation("E[(ZᵀZ)⁻¹]", r"E[(Z^\top Z)^{-1}]"),
-                Notation("I_k/(n - k - 1)", r"I_k/(n-k-1)"),
+                Notation("E[(ZᵀZ)⁻¹]", r"\mathbb{E}[(Z^\top Z)^{-1}]"),
+                # N, not n: the book writes the number of samples N (the claims' variable
+                # stays n)
+                Notation("I_k/(N - k - 1)", r"I_k/(N-k-1)"),
             ),
             Equation(
-                Notation("E[εᵀAε]", r"E[\varepsilon^\top A\varepsilon]"),
+                Notation("E[εᵀAε]", r"\mathbb{E}[\varepsilon^\top A\varepsilon]"),
                 sigma2 * Notation("tr A", r"\operatorname{tr}A"),
             ),
         ),
