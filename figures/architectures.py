@@ -16,7 +16,8 @@ KIND_COLOURS = {"conv": "C0", "dense": "C1", "batchnorm": "C2"}
 
 
 def params_per_layer(names=("vgg11",)):
-    """One panel per network: a bar per layer with parameters, coloured by kind (log scale).
+    """One panel per network, stacked: a bar per layer with parameters, coloured by kind (log
+    scale).
 
     >>> fig = params_per_layer(("mnist_cnn",)); len(fig.axes), plt.close(fig)
     (1, None)
@@ -26,15 +27,15 @@ def params_per_layer(names=("vgg11",)):
     if not names or unknown:
         raise ValueError(f"names: networks among {', '.join(NETWORKS)} are required, got {names!r}")
     with plt.rc_context(STYLE):
+        # one network a row, 7 in wide: at the book's 688 px column every label stays >= 11 px
         fig, axes = plt.subplots(
-            1,
             len(names),
-            figsize=(6.4 * len(names) ** 0.5 + 1, 4.2),
+            1,
+            figsize=(7, 3.6 * len(names) + 0.4),
             layout="constrained",
             squeeze=False,
-            sharey=True,
         )
-        for ax, name in zip(axes[0], names, strict=True):
+        for ax, name in zip(axes[:, 0], names, strict=True):
             rows = [r for r in table(NETWORKS[name]).rows if r.params > 0]
             ax.bar(
                 range(len(rows)),
@@ -43,12 +44,12 @@ def params_per_layer(names=("vgg11",)):
             )
             ax.set_yscale("log")
             ax.set_xticks(
-                range(len(rows)), [r.name for r in rows], rotation=60, ha="right", fontsize=8
+                range(len(rows)), [r.name for r in rows], rotation=45, ha="right", fontsize=10
             )
-            ax.set_title(name)
-            ax.set_ylabel("parameters")
+            ax.set_title(name, fontsize=11)
+            ax.set_ylabel("parameters (log scale)", fontsize=11)
         handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in KIND_COLOURS.values()]
-        axes[0][0].legend(handles, list(KIND_COLOURS), loc="upper left")
+        axes[0][0].legend(handles, list(KIND_COLOURS), loc="upper left", fontsize=10)
     return fig
 
 

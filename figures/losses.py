@@ -33,23 +33,24 @@ def beta_densities(*, draws: int = 200_000):
     """
     grid = np.linspace(0.002, 0.998, 500)
     f = _density()
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.8), layout="constrained")
+    # 7 in wide with 10-11 pt text: every label >= 11 px at the book's 688 px column
+    with plt.rc_context({**STYLE, "font.size": 11}):
+        fig, axes = plt.subplots(1, 2, figsize=(7, 3.4), layout="constrained")
         for i, a in enumerate(ALPHAS):
-            axes[0].plot(grid, f(grid, a), color=f"C{i}", label=f"α = {a:g}")
+            axes[0].plot(grid, f(grid, a), color=f"C{i}", label=rf"$\alpha = {a:g}$")
         axes[0].set_ylim(0, 4)
-        axes[0].set_xlabel("λ")
+        axes[0].set_xlabel(r"$\lambda$")
         axes[0].set_ylabel("density")
-        axes[0].set_title("Beta(α, α): U-shaped for α < 1, peaked for α > 1", fontsize=10)
-        axes[0].legend(fontsize=8)
+        axes[0].set_title(r"$\mathrm{Beta}(\alpha, \alpha)$ densities", fontsize=11)
+        axes[0].legend(fontsize=10)
         for i, a in enumerate((0.4, 2.5)):
             sample = L.sample_lambda(a, draws, seed=i)
             axes[1].hist(sample, bins=50, density=True, alpha=0.35, color=f"C{ALPHAS.index(a)}")
-            axes[1].plot(grid, f(grid, a), color=f"C{ALPHAS.index(a)}", label=f"α = {a:g}")
+            axes[1].plot(grid, f(grid, a), color=f"C{ALPHAS.index(a)}", label=rf"$\alpha = {a:g}$")
         axes[1].set_ylim(0, 4)
-        axes[1].set_xlabel("λ")
-        axes[1].set_title(f"{draws:,} draws of NumPy's beta against the density", fontsize=10)
-        axes[1].legend(fontsize=8)
+        axes[1].set_xlabel(r"$\lambda$")
+        axes[1].set_title(f"{draws:,} draws of NumPy's beta", fontsize=11)
+        axes[1].legend(fontsize=10)
     return fig
 
 
@@ -68,10 +69,10 @@ def cutmix_weight(*, draws: int = 200_000):
 
     a, H, W = CUTMIX
     lams = np.linspace(0, 1, 801)
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.8), layout="constrained")
+    with plt.rc_context({**STYLE, "font.size": 11}):
+        fig, axes = plt.subplots(1, 2, figsize=(7, 3.6), layout="constrained")
         ax = axes[0]
-        ax.plot(lams, lams, color="grey", ls=":", label="unadjusted: λ")
+        ax.plot(lams, lams, color="grey", ls=":", label=r"unadjusted: $\lambda$")
         for (h, w), colour in (((6, 9), "C1"), ((32, 32), "C0")):
             ax.plot(
                 lams, [float(L.mean_weight(v, h, w)) for v in lams], color=colour, label=f"{h}×{w}"
@@ -84,10 +85,10 @@ def cutmix_weight(*, draws: int = 200_000):
             ls="--",
             label="continuum",
         )
-        ax.set_xlabel("drawn λ")
-        ax.set_ylabel("E[recomputed weight | λ]")
-        ax.set_title("clipping leaves the first image more than λ", fontsize=10)
-        ax.legend(fontsize=8)
+        ax.set_xlabel(r"drawn $\lambda$")
+        ax.set_ylabel(r"$\mathbb{E}[\tilde\lambda \mid \lambda]$")
+        ax.set_title("mean recomputed weight", fontsize=11)
+        ax.legend(fontsize=9)
         ax = axes[1]
         law = L.adjusted_law(a, H, W)
         outcomes = np.array([float(w) for w in law])
@@ -103,13 +104,13 @@ def cutmix_weight(*, draws: int = 200_000):
             ls="--",
             label=f"{draws:,} simulated",
         )
-        ax.plot([0, 1], [0, 1], color="grey", ls=":", label="unadjusted λ ~ U(0, 1)")
+        ax.plot([0, 1], [0, 1], color="grey", ls=":", label=r"unadjusted $\lambda$")
         mean = float(L.adjusted_mean(a, H, W))
         ax.axvline(mean, color="C0", lw=0.8)
-        ax.set_xlabel("recomputed weight of the first label")
+        ax.set_xlabel(r"recomputed weight $\tilde\lambda$")
         ax.set_ylabel("CDF")
-        ax.set_title(f"{H}×{W}, α = {a:g}: mean {mean:.3f}, not 0.5", fontsize=10)
-        ax.legend(fontsize=8, loc="upper left")
+        ax.set_title(rf"law of $\tilde\lambda$, ${H}\times{W}$: mean {mean:.3f}", fontsize=11)
+        ax.legend(fontsize=9, loc="upper left")
     return fig
 
 
@@ -145,20 +146,27 @@ def worked_example():
     mixed, target = L.mixup(a[None], b[None], [ya], [yb], lam, m)
     cut, weight = L.cutmix(a, b, lam, EXAMPLE["cy"], EXAMPLE["cx"])
     y1, y2, x1, x2 = L.box(lam, 32, 32, EXAMPLE["cy"], EXAMPLE["cx"])
+    # two by two, 7 in wide, so the titles stay >= 11 px at the book's 688 px column
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 4, figsize=(11, 3.3), layout="constrained")
+        fig, axes = plt.subplots(2, 2, figsize=(7, 7.6), layout="constrained")
+        axes = axes.ravel()
         panels = [
-            (a, f"x₁: class {ya}"),
-            (b, f"x₂: class {yb}"),
-            (mixed[0], f"mixup, λ = {lam:g}\nỹ = {np.round(target[0], 3).tolist()}"),
+            (a, rf"$x_1$: class {ya}"),
+            (b, rf"$x_2$: class {yb}"),
+            (
+                mixed[0],
+                rf"mixup, $\lambda = {lam:g}$"
+                + f"\n$\\tilde y$ = {np.round(target[0], 3).tolist()}",
+            ),
             (
                 cut,
-                f"CutMix, λ = {lam:g}: weight {weight:.3f}\n(box clipped to {y2 - y1}×{x2 - x1})",
+                rf"CutMix, $\lambda = {lam:g}$: weight {weight:.3f}"
+                + f"\n(box clipped to {y2 - y1}×{x2 - x1})",
             ),
         ]
         for ax, (img, title) in zip(axes, panels, strict=True):
             ax.imshow(np.moveaxis(img, 0, -1), interpolation="nearest")
-            ax.set_title(title, fontsize=9)
+            ax.set_title(title, fontsize=12)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)

@@ -31,7 +31,7 @@ def accuracy_curve(*, draws: int = 20_000, epsilons=EPSILONS):
 
     >>> fig = accuracy_curve(draws=200, epsilons=(0.0, 0.5))
     >>> fig.axes[0].get_xlabel(), plt.close(fig)
-    ('attack radius ε', None)
+    ('attack radius $\\varepsilon$', None)
     """
     draws = arg.count(draws, "draws", minimum=2)
     epsilons = arg.array(epsilons, "epsilons", ndim=1)
@@ -40,7 +40,7 @@ def accuracy_curve(*, draws: int = 20_000, epsilons=EPSILONS):
             f"epsilons: a non-empty list of radii >= 0 is required, got {epsilons.tolist()}"
         )
     grid = np.linspace(0, epsilons.max(), 200)
-    with plt.rc_context(STYLE):
+    with plt.rc_context({**STYLE, "font.size": 11}):
         fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
         for label, (p, colour) in ORDERS.items():
             curve = [rb.linear_robust_accuracy(vr.W, vr.MU, vr.S, e, p) for e in grid]
@@ -59,13 +59,14 @@ def accuracy_curve(*, draws: int = 20_000, epsilons=EPSILONS):
                 capsize=3,
                 label=f"{label} ball: simulation",
             )
-        ax.set_xlabel("attack radius ε")
+        ax.set_xlabel(r"attack radius $\varepsilon$")
         ax.set_ylabel("robust accuracy")
         ax.set_title(
-            f"sign(wᵀx) on N(±μ, s²I), d = {len(vr.W)}, s = {vr.S:g}; {draws:,} draws a point",
-            fontsize=10,
+            rf"$\mathrm{{sign}}(w^\top x)$ on $N(\pm\mu, s^2 I)$, $d = {len(vr.W)}$,"
+            rf" $s = {vr.S:g}$; {draws:,} draws a point",
+            fontsize=11,
         )
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=10)
     return fig
 
 
@@ -88,8 +89,8 @@ def balls(g=G, eps: float = 1.0):
     eps = arg.positive(eps, "eps")
     if not np.any(g):
         raise ValueError("g: a nonzero gradient is required (for g = 0 every point is a maximizer)")
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(5.2, 5.2), layout="constrained")
+    with plt.rc_context({**STYLE, "font.size": 11}):
+        fig, ax = plt.subplots(figsize=(6.6, 5.4), layout="constrained")
         span = np.linspace(-2, 2, 2)
         for label, (p, colour) in ORDERS.items():
             ring = eps * _sphere(p)
@@ -102,11 +103,11 @@ def balls(g=G, eps: float = 1.0):
             ax.plot(line[:, 0], line[:, 1], color=colour, lw=0.8, ls="--")
             ax.plot(*delta, "o", color=colour, ms=7, mec="black")
             ax.annotate(
-                f"δ* ({label}): gᵀδ* = {value:.3g}",
+                rf"$\delta^*$ ({label}): $g^\top\delta^* = {value:.3g}$",
                 delta,
                 xytext=(6, 4),
                 textcoords="offset points",
-                fontsize=8,
+                fontsize=10,
                 color=colour,
             )
         ax.annotate(
@@ -115,15 +116,17 @@ def balls(g=G, eps: float = 1.0):
             xytext=(0, 0),
             arrowprops={"arrowstyle": "->", "color": "black"},
         )
-        ax.text(*(g / np.linalg.norm(g) * 0.62), " g", fontsize=10)
-        ax.set_xlim(-1.4, 1.6)
+        ax.text(*(g / np.linalg.norm(g) * 0.62), r" $g$", fontsize=12)
+        ax.set_xlim(-1.4, 2.5)  # room for the labels right of the balls
         ax.set_ylim(-1.4, 1.6)
         ax.set_aspect("equal")
+        ax.set_xlabel(r"$\delta_1$")
+        ax.set_ylabel(r"$\delta_2$")
         ax.set_title(
-            f"g = ({g[0]:g}, {g[1]:g}), ε = {eps:g}: the maximizers and their level lines",
-            fontsize=10,
+            rf"$g = ({g[0]:g}, {g[1]:g})$, $\varepsilon = {eps:g}$: maximizers, level lines",
+            fontsize=11,
         )
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=10, loc="lower left")
     return fig
 
 

@@ -39,6 +39,7 @@ import sympy as sp
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.losses.mixing import _alpha, _lam
+from derivations.printing import Notation
 from derivations.render import Reason
 
 #: Largest image side accepted (the exact sums run over every pixel of a side).
@@ -253,7 +254,7 @@ def axis_mean() -> Derivation:
         [k, S],
         steps,
         domain={k: (1, 20), S: (40, 80)},
-        lhs=sp.Symbol("Sum_x L(x)"),
+        lhs=Notation("Sum_x L(x)", r"\sum_{x} L(x)"),
         notes=("divided by S: E[L] = 2k - k^2/S",),
     )
 
@@ -281,7 +282,7 @@ def continuous_axis_mean() -> Derivation:
         [r],
         steps,
         domain={r: (0, 1)},
-        lhs=sp.Symbol("E[L/S]"),
+        lhs=Notation("E[L/S]", r"\mathbb{E}[L/S]"),
         notes=(
             "with r = sqrt(1 - lambda): E[weight | lambda] = 1 - (1 - lambda)(1 - sqrt(1 - lambda)/4)^2",
         ),
@@ -310,7 +311,7 @@ def continuous_bias() -> Derivation:
         [u],
         steps,
         domain={u: (0, 1)},
-        lhs=sp.Symbol("E[weight | lambda] - lambda"),
+        lhs=Notation("E[weight | λ] - λ", r"\mathbb{E}[\tilde\lambda \mid \lambda] - \lambda"),
         notes=("u^(3/2)/2 - u^2/16 = u^(3/2)(8 - sqrt(u))/16 > 0 for 0 < u <= 1",),
     )
 

@@ -21,7 +21,7 @@ import sympy as sp
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
 from derivations.losses.ova import _labels, logits
-from derivations.printing import Equation
+from derivations.printing import Equation, Notation
 from derivations.render import Reason
 
 lam = sp.Symbol("lambda", positive=True)
@@ -67,6 +67,17 @@ def _raw_moment(power) -> sp.Expr:
     return sp.beta(alpha + power, alpha) / sp.beta(alpha, alpha)
 
 
+def _beta_shown() -> dict:
+    """The Beta functions of these derivations as pages write them: SymPy's LaTeX prints the
+    arguments of ``beta`` by name (``alpha``), not as ``\\alpha``."""
+    shown = {sp.beta(alpha, alpha): Notation("B(α, α)", r"\operatorname{B}(\alpha, \alpha)")}
+    for k in (1, 2):
+        shown[sp.beta(alpha + k, alpha)] = Notation(
+            f"B(α + {k}, α)", rf"\operatorname{{B}}(\alpha + {k}, \alpha)"
+        )
+    return shown
+
+
 @lru_cache
 def moments() -> Derivation:
     """``Var λ = E[λ²] − E[λ]² = 1/(4(2α + 1))`` for ``λ ~ Beta(α, α)`` (``E[λ] = ½``).
@@ -103,7 +114,8 @@ def moments() -> Derivation:
         [alpha],
         steps,
         domain={alpha: (0.05, 8)},
-        lhs=sp.Symbol("Var(lambda)"),
+        lhs=Notation("Var(λ)", r"\operatorname{Var}(\lambda)"),
+        display=_beta_shown(),
     )
 
 
@@ -136,6 +148,7 @@ def shape() -> Derivation:
         steps,
         domain={lam: (0.01, 0.99), alpha: (0.05, 6)},
         notes=("sign(slope) = sign(alpha - 1) sign(1/2 - lambda)",),
+        display=_beta_shown(),
     )
 
 

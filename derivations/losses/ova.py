@@ -119,7 +119,7 @@ def as_bce(num_classes: int = 3, label: int = 1) -> Derivation:
         list(hs),
         steps,
         domain={s: (-6, 6) for s in hs},
-        lhs=sp.Symbol("L"),
+        lhs=sp.Symbol("l"),  # the loss of one example (book/notation.md)
         notes=("softplus(h) = log(1 + exp(h)) = max(h, 0) + log(1 + exp(-|h|)): finite for all h",),
     )
 

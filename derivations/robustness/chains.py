@@ -18,6 +18,7 @@ import sympy as sp
 
 from derivations.core import Derivation, Step
 from derivations.functions import GaussianMean, Phi
+from derivations.printing import Notation
 from derivations.render import Reason
 
 r = sp.Symbol("r", positive=True)  # q − 1
@@ -159,7 +160,7 @@ def maximizer_value() -> Derivation:
         [r, eps, *a],
         steps,
         domain={r: R_RANGE},
-        lhs=sp.Symbol("g^T delta^*"),
+        lhs=Notation("g^T delta^*", r"g^{\top} \delta^{*}"),
         display=DISPLAY,
     )
 
@@ -183,7 +184,7 @@ def maximizer_norm() -> Derivation:
         [r, eps, *a],
         steps,
         domain={r: R_RANGE},
-        lhs=sp.Symbol("||delta^*||_p^p"),
+        lhs=Notation("||delta^*||_p^p", r"\lVert \delta^{*}\rVert_p^p"),
         display=DISPLAY,
     )
 
@@ -207,7 +208,7 @@ def fgsm_value() -> Derivation:
         "FGSM attains the L-infinity bound",
         [eps, *g],
         steps,
-        lhs=sp.Symbol("g^T delta"),
+        lhs=Notation("g^T delta", r"g^{\top} \delta"),
         notes=(
             "|eps sign g_i| <= eps: feasible; it attains eps ||g||_1, Hölder's bound for p = inf, "
             "so it is a maximizer",
@@ -229,7 +230,9 @@ def fgm_direction() -> Derivation:
         Step(general, Reason("{}", (sp.Eq(q_, 2),))),
         Step(sp.Matrix([eps * gi / N2 for gi in g]), "sign(g_i)|g_i| = g_i"),
     ]
-    return Derivation("FGM: the maximizer at p = 2", [eps, *g], steps, lhs=sp.Symbol("delta^*"))
+    return Derivation(
+        "FGM: the maximizer at p = 2", [eps, *g], steps, lhs=Notation("delta^*", r"\delta^{*}")
+    )
 
 
 @lru_cache
@@ -257,7 +260,7 @@ def project_l2() -> Derivation:
         [eps, *g],
         steps,
         domain={eps: (0.05, 0.5)},
-        lhs=sp.Symbol("grad L(z^*, lambda^*)"),
+        lhs=Notation("grad L(z^*, lambda^*)", r"\nabla_z \mathcal{L}(z^{*}, \lambda^{*})"),
         notes=(
             "lambda* = ||delta||/eps - 1 >= 0 exactly when ||delta|| >= eps, and then ||z*|| = "
             "eps (complementary slackness): the convex problem's KKT point, so z* is the "
@@ -288,7 +291,7 @@ def project_linf() -> Derivation:
         [eps, d],
         steps,
         domain={eps: (0.05, 1.5), d: (-3, 3)},
-        lhs=sp.Symbol("grad L(c, lambda)"),
+        lhs=Notation("grad L(c, lambda)", r"\frac{\partial}{\partial c} \mathcal{L}(c, \lambda)"),
         notes=(
             "the ball is a product of intervals and the distance a sum over coordinates, so "
             "the projection is separate per coordinate; lambda >= 0 and lambda(|c| - eps) = 0",
@@ -342,7 +345,12 @@ def mim_to_bim() -> Derivation:
         Step(sp.Matrix([sp.sign(gi / l1) for gi in g]), "the momentum term vanishes"),
         Step(sp.Matrix([sp.sign(gi) for gi in g]), Reason("{} > 0", (sp.Symbol("||g||_1"),))),
     ]
-    return Derivation("MIM with mu = 0 is BIM", [*g], steps, lhs=sp.Symbol("sign(m_t+1)"))
+    return Derivation(
+        "MIM with mu = 0 is BIM",
+        [*g],
+        steps,
+        lhs=Notation("sign(m_t+1)", r"\operatorname{sign}(m_{t+1})"),
+    )
 
 
 def _quadratic_loss():
@@ -379,7 +387,10 @@ def sam_dropped_term() -> Derivation:
         "the term SAM drops vanishes to first order",
         [rho, *w],
         steps,
-        lhs=sp.Symbol("(d eps_hat/dw)^T grad L(w)"),
+        lhs=Notation(
+            "(d eps_hat/dw)^T grad L(w)",
+            r"\left(\frac{\partial \hat\epsilon}{\partial w}\right)^{\top} \nabla L(w)",
+        ),
         notes=(
             "grad L(w + eps_hat) = grad L(w) + O(rho), and d eps_hat/dw = O(rho): the dropped "
             "term is O(rho) times O(rho)",
@@ -413,7 +424,7 @@ def sam_gradient() -> Derivation:
         steps,
         domain={rho: (0.01, 0.5)},
         points=6,
-        lhs=sp.Symbol("grad_w L(w + eps_hat(w))"),
+        lhs=Notation("grad_w L(w + eps_hat(w))", r"\nabla_w L(w + \hat\epsilon(w))"),
     )
 
 
@@ -452,7 +463,9 @@ def linear_margin(label: int = 1) -> Derivation:
         [r, eps, *a, *x, bias],
         steps,
         domain={r: R_RANGE},
-        lhs=sp.Symbol("min y f(x + delta)"),
+        lhs=Notation(
+            "min y f(x + delta)", r"\min_{\lVert\delta\rVert_p \le \varepsilon} y f(x + \delta)"
+        ),
         display=DISPLAY,
     )
 
@@ -485,7 +498,9 @@ def margin_law() -> Derivation:
         "the law of the clean margin",
         [*w, *mus, s],
         steps,
-        lhs=sp.Symbol("(E, Var) of y w^T x"),
+        lhs=Notation(
+            "(E, Var) of y w^T x", r"\left(\mathbb{E}, \operatorname{Var}\right)(y w^{\top} x)"
+        ),
         notes=("y w^T x is Gaussian (a linear function of z): N(w^T mu, s^2 ||w||_2^2)",),
     )
 
@@ -507,7 +522,9 @@ def robust_accuracy() -> Derivation:
         "robust accuracy of a linear classifier",
         [m, nq, n2, s, eps],
         steps,
-        lhs=sp.Symbol("P(y f(x) - eps ||w||_q > 0)"),
+        lhs=Notation(
+            "P(y f(x) - eps ||w||_q > 0)", r"P(y f(x) - \varepsilon \lVert w\rVert_q > 0)"
+        ),
         notes=(
             "m = w^T mu, n_q = ||w||_q, n_2 = ||w||_2: the margin y w^T x - eps n_q is "
             "N(m - eps n_q, s^2 n_2^2) by margin_law",
