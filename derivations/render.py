@@ -457,6 +457,8 @@ def check_summary(derivation, target: str = "markdown", *, title: bool = False) 
     *Check:* 1 of 1 steps proved by SymPy, 0 numeric-only, 0 failed; each also agrees numerically at 12 random points.
     >>> print(check_summary(d, "text", title=True))
     Check (square): 1 of 1 steps proved by SymPy, 0 numeric-only, 0 failed; each also agrees numerically at 12 random points.
+    >>> check_summary(Derivation("w* and p_S", [x], d.steps), title=True).split(":")[0]
+    '*Check (w\\\\* and p\\\\_S)'
     >>> check_summary(d, "html")
     Traceback (most recent call last):
     ...
@@ -471,7 +473,8 @@ def check_summary(derivation, target: str = "markdown", *, title: bool = False) 
     entries = " (every entry of the matrix)" if isinstance(derivation.result, sp.MatrixBase) else ""
     head = f"Check ({derivation.title}):" if title else "Check:"
     if target == "markdown":
-        head = f"*{head}*"
+        # A title such as "w* at the optimum" would end the emphasis early.
+        head = "*" + head.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_") + "*"
     counted = (
         f"{head} {c['proved']} of {len(report.steps)} steps proved by SymPy{entries}, "
         f"{c['numeric-only']} numeric-only, {c['failed']} failed"
