@@ -1,0 +1,104 @@
+"""Downloads: every executed page as a Jupyter notebook, offered on the page.
+
+MyST-NB writes each page it executes (or takes from the jupyter cache) as a notebook,
+outputs included, to ``jupyter_execute/<docname>.ipynb`` beside the HTML output folder. For
+every page written that has one, this extension
+
+* copies it to ``_sources/<docname>.ipynb`` in the HTML output, without the answer-key cells
+  when the instructor switch is on (book/_ext/answer_keys.py);
+* sets the page context's ``ipynb_source``, so that sphinx-book-theme's download menu offers
+  ``.ipynb`` beside the source file;
+* adds a visible link at the end of the page (class ``dv-downloads``), and a link to the
+  whole-book PDF when ``dv_pdf_name`` names one (``make pdf`` writes it into the output).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+#: Where MyST-NB writes executed notebooks, relative to the HTML output's parent folder.
+EXECUTED = "jupyter_execute"
+
+
+def executed_notebook(app: Sphinx, docname: str) -> Path | None:
+    """The executed notebook MyST-NB wrote for ``docname``, if the page is a notebook with
+    code worth running (a cell that is not removed from the page: the glossary's one hidden
+    cell, which only fills in numbers, does not make it a chapter to download)."""
+    path = Path(app.outdir).parent / EXECUTED / f"{docname}.ipynb"
+    if not path.is_file():
+        return None
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    shown = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and "remove-cell" not in c.get("metadata", {}).get("tags", [])
+    ]
+    return path if shown else None
+
+
+def relative(docname: str, target: str) -> str:
+    """The URL of ``target`` (relative to the output root) from the page ``docname``.
+
+    >>> relative("book/mlp", "_sources/book/mlp.ipynb")
+    '../_sources/book/mlp.ipynb'
+    >>> relative("index", "book.pdf")
+    'book.pdf'
+    """
+    return "../" * docname.count("/") + target
+
+
+def _links(app: Sphinx, docname: str) -> nodes.paragraph:
+    para = nodes.paragraph(classes=["dv-downloads"])
+    para += nodes.Text("Download this chapter as a Jupyter notebook, executed: ")
+    name = f"{Path(docname).name}.ipynb"
+    para += nodes.reference(
+        "", name, refuri=relative(docname, f"_sources/{docname}.ipynb"), classes=["dv-ipynb"]
+    )
+    pdf = app.config.dv_pdf_name
+    if pdf:
+        para += nodes.Text("; the whole book as a PDF: ")
+        para += nodes.reference("", pdf, refuri=relative(docname, pdf), classes=["dv-pdf"])
+    para += nodes.Text(".")
+    return para
+
+
+def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.format != "html" or app.builder.name == "singlehtml":
+        return
+    if executed_notebook(app, docname) is not None:
+        doctree += _links(app, docname)
+
+
+def _on_page_context(app, pagename, templatename, context, doctree) -> None:
+    if doctree is None or app.builder.name == "singlehtml":
+        return
+    source = executed_notebook(app, pagename)
+    if source is None:
+        return
+    import nbformat
+    from answer_keys import hidden, strip_notebook
+
+    nb = nbformat.read(source, as_version=4)
+    if hidden(app):
+        strip_notebook(nb)
+    target = Path(app.outdir, "_sources", f"{pagename}.ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("answer_keys")
+    app.add_config_value("dv_pdf_name", "", "html", [str])
+    app.connect("doctree-resolved", _on_doctree_resolved)
+    # Before sphinx-book-theme builds its header buttons (priority 501).
+    app.connect("html-page-context", _on_page_context, priority=400)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
