@@ -219,3 +219,61 @@ def test_every_chapter_links_a_valid_executed_notebook(book):
 def test_relative_links_climb_out_of_the_page_folder():
     assert downloads.relative("book/x", "_sources/book/x.ipynb") == "../_sources/book/x.ipynb"
     assert downloads.relative("index", "_sources/index.ipynb") == "_sources/index.ipynb"
+
+
+@pytest.mark.browser
+def test_pdf_links_resolve_to_a_pdf(book):
+    """Pages link the whole-book PDF only when ``make pdf`` made it (DV_BOOK_PDF)."""
+    problems = []
+    for page in sorted(book.rglob("*.html")):
+        for link in set(re.findall(r'href="([^"#]+\.pdf)"', page.read_text(encoding="utf-8"))):
+            target = page.parent / link
+            if not target.is_file() or target.read_bytes()[:5] != b"%PDF-":
+                problems.append(f"{page.relative_to(book)}: {link} is not a PDF")
+    assert not problems, "\n".join(problems)
+
+
+# The glossary defines exactly the terms the chapters may link (book/notation.md's sibling):
+# the convention's list, spelled so.
+TERMS = (
+    "claim, evidence, tolerance, false-alarm level, numeric-only, proved, witness, wrong answer, "
+    "kink, subgradient, variance map, fan-in, Bayes risk, interpolation threshold, double "
+    "descent, min-norm solution, Monte Carlo, finite difference, enumeration, torch reference, "
+    "near miss, answer key, seed, orbit, invariant, equivariant, receptive field, adversarial "
+    "example, threat model"
+).split(", ")
+
+
+def _glossary_terms() -> list[str]:
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.S)
+    assert block, "book/glossary.md has no {glossary} block"
+    return re.findall(r"^(\S[^\n]*)$", block[1], re.M)
+
+
+def test_glossary_defines_every_term_of_the_convention():
+    defined = [t for t in _glossary_terms() if not t.startswith(":")]
+    assert len(defined) == len(set(defined)), "a term is defined twice"
+    assert not set(TERMS) - set(defined), f"missing: {sorted(set(TERMS) - set(defined))}"
+
+
+def test_every_term_a_page_links_is_defined():
+    defined = set(_glossary_terms())
+    role = re.compile(r"\{term\}`(?:[^`<]*<([^>`]+)>|([^`]+))`")
+    unknown = {
+        f"{page.name}: {a or b}"
+        for page in (ROOT / "book").glob("*.md")
+        for a, b in role.findall(page.read_text(encoding="utf-8"))
+        if (a or b).strip() not in defined
+    }
+    assert not unknown, sorted(unknown)
+
+
+@pytest.mark.parametrize("module", ["answer_keys", "downloads", "print_pdf"])
+def test_extension_doctests(module):
+    """book/_ext is outside the doctest paths: run these modules' examples here."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted and not result.failed, result

@@ -9,11 +9,15 @@ every page written that has one, this extension
 * sets the page context's ``ipynb_source``, so that sphinx-book-theme's download menu offers
   ``.ipynb`` beside the source file;
 * adds a visible link at the end of the page (class ``dv-downloads``), and a link to the
-  whole-book PDF when ``dv_pdf_name`` names one (``make pdf`` writes it into the output).
+  whole-book PDF when ``dv_pdf_name`` (or the environment variable ``DV_BOOK_PDF``) names
+  one: ``make pdf`` prints the PDF into the output, then rewrites the pages with
+  ``DV_BOOK_PDF=book.pdf`` (a config value with ``rebuild="html"``: nothing is executed or
+  read again).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from docutils import nodes
@@ -95,10 +99,43 @@ def _on_page_context(app, pagename, templatename, context, doctree) -> None:
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _single_page_handlers(app: Sphinx) -> None:
+    """Make the single-page build (the PDF's source) render what the HTML build renders.
+
+    Sphinx gives a builder the node handlers registered under its name and, only if there
+    are none, those of its format: sphinx-exercise registers some for ``singlehtml``, so every
+    other extension's ``html`` handlers would be lost there; copy them over. And
+    sphinx_jupyterbook_latex (loaded by Jupyter Book for this builder) replaces hidden cells
+    by a node with no departure handler: give it one.
+    """
+    if app.builder.name != "singlehtml":
+        return
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for node, pair in handlers.get("html", {}).items():
+        single.setdefault(node, pair)
+    try:
+        from sphinx_jupyterbook_latex.nodes import HiddenCellNode
+    except ImportError:
+        return
+
+    def skip(self, node):
+        raise nodes.SkipNode
+
+    single[HiddenCellNode.__name__] = (skip, lambda self, node: None)
+
+
+def _pdf_from_environment(app: Sphinx, config) -> None:
+    if os.environ.get("DV_BOOK_PDF"):
+        config.dv_pdf_name = os.environ["DV_BOOK_PDF"]
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("answer_keys")
     app.add_config_value("dv_pdf_name", "", "html", [str])
     app.connect("doctree-resolved", _on_doctree_resolved)
+    app.connect("config-inited", _pdf_from_environment)
+    app.connect("builder-inited", _single_page_handlers)
     # Before sphinx-book-theme builds its header buttons (priority 501).
     app.connect("html-page-context", _on_page_context, priority=400)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
