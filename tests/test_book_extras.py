@@ -223,8 +223,14 @@ def test_relative_links_climb_out_of_the_page_folder():
 
 @pytest.mark.browser
 def test_pdf_links_resolve_to_a_pdf(book):
-    """Pages link the whole-book PDF only when ``make pdf`` made it (DV_BOOK_PDF)."""
+    """Pages link the whole-book PDF only when ``make pdf`` made it (DV_BOOK_PDF); with
+    ``REQUIRE_PDF=1`` (``.ci/run``, after ``make pdf``) every chapter must link it."""
     problems = []
+    if os.environ.get("REQUIRE_PDF") == "1":
+        unlinked = [
+            d for d in _pages_with_code() if "book.pdf" not in (book / f"{d}.html").read_text()
+        ]
+        assert not unlinked, f"REQUIRE_PDF=1 but these pages do not link book.pdf: {unlinked}"
     for page in sorted(book.rglob("*.html")):
         for link in set(re.findall(r'href="([^"#]+\.pdf)"', page.read_text(encoding="utf-8"))):
             target = page.parent / link
