@@ -58,14 +58,16 @@ print("PUBLIC-" + str(2 * 3))
 
 import base64
 from IPython.display import Image, display
+from myst_nb import glue
 
 # The printed marker is computed, so it is in the outputs only, never in the source.
 print("KEYOUT-" + str(6 * 7 * 1000 + 17))
 display(Image(data=base64.b64decode("PNG_BASE64")))
+glue("glued_key", 5821377 * 1001, display=False)
 ```
 
 :::{container} answer-key
-Your key is PROSEKEY.
+Your key is PROSEKEY, and {glue:text}`glued_key`.
 :::
 
 The end.
@@ -88,7 +90,7 @@ def _files_containing(root: Path, needle: bytes) -> list[str]:
 @pytest.mark.build
 def test_instructor_switch_hides_every_trace_of_a_key(tmp_path, monkeypatch):
     import nbformat
-    from test_book_build import _build, _copy_project
+    from test_book_build import _build, _copy_project, _write_later
 
     root = _copy_project(
         tmp_path,
@@ -103,10 +105,16 @@ def test_instructor_switch_hides_every_trace_of_a_key(tmp_path, monkeypatch):
     monkeypatch.delenv(answer_keys.ENV_VAR, raising=False)
     shown = _build(root)
     assert shown.returncode == 0, shown.stdout[-4000:] + shown.stderr[-4000:]
-    markers = {b"KEYOUT-42017": "the key cell's output", b"PROSEKEY": "the key prose"}
+    markers = {
+        b"KEYOUT-42017": "the key cell's output",
+        b"PROSEKEY": "the key prose",
+        b"5827198377": "a number glued in the key cell",
+    }
     for marker, what in markers.items():
         assert _files_containing(html, marker), f"{what} is not in the build with keys"
     assert (html / "_sources" / "book" / "key.ipynb").is_file()
+    # The search index splits words: the number alone is what must not stay there.
+    assert b"42017" in (html / "searchindex.js").read_bytes()
     png = [p for p in (html / "_images").glob("*.png") if p.read_bytes() == PNG]
     assert png, "the key cell's image is not in the build with keys"
 
@@ -119,6 +127,7 @@ def test_instructor_switch_hides_every_trace_of_a_key(tmp_path, monkeypatch):
         leaks = _files_containing(html, marker)
         assert not leaks, f"{what} is still in {leaks} with {answer_keys.ENV_VAR}=1"
     assert not [p for p in (html / "_images").glob("*.png") if p.read_bytes() == PNG]
+    assert b"42017" not in (html / "searchindex.js").read_bytes()
     # What is not a key stays, and the page says that the key was left out.
     page = (html / "book" / "key.html").read_text(encoding="utf-8")
     assert "OPENMARKER" in page and "PUBLIC-6" in page and "The end." in page
@@ -127,6 +136,13 @@ def test_instructor_switch_hides_every_trace_of_a_key(tmp_path, monkeypatch):
     nbformat.validate(nb)
     assert any("PUBLIC-6" in str(c.get("outputs")) for c in nb.cells if c.cell_type == "code")
     assert any(c.source == answer_keys.NOTE for c in nb.cells)
+
+    # A number glued in a key cell and shown outside a key container fails the build.
+    key_md = root / "book" / "key.md"
+    _write_later(key_md, key_md.read_text() + "\nLeaked: {glue:text}`glued_key`.\n")
+    leaked = _build(root)
+    assert leaked.returncode != 0
+    assert "'glued_key', glued in an answer-key cell" in leaked.stdout + leaked.stderr
 
     # A value that is neither on nor off is refused, naming the variable.
     monkeypatch.setenv(answer_keys.ENV_VAR, "maybe")

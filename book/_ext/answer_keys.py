@@ -191,6 +191,43 @@ def strip_notebook(nb) -> int:
     return removed
 
 
+_GLUE_USE = re.compile(
+    r"\{glue(?::\w+)?\}`([^`:<]+)|```\{glue(?::\w+)?\}\s+([^\s`:]+)|:::\{glue(?::\w+)?\}\s+(\S+)"
+)
+
+
+def glued_keys(nb) -> set[str]:
+    """The names glued (``myst_nb.glue``) by the answer-key cells of an executed notebook.
+
+    >>> import nbformat.v4 as v4
+    >>> out = v4.new_output("display_data", {"text/plain": "3"},
+    ...                     metadata={"scrapbook": {"name": "key_loss"}})
+    >>> cell = v4.new_code_cell("glue('key_loss', 3)", metadata={"tags": [TAG]}, outputs=[out])
+    >>> sorted(glued_keys(v4.new_notebook(cells=[cell])))
+    ['key_loss']
+    """
+    return {
+        output["metadata"]["scrapbook"]["name"]
+        for cell in nb.cells
+        if cell.cell_type == "code" and TAG in cell.get("metadata", {}).get("tags", [])
+        for output in cell.get("outputs", [])
+        if "scrapbook" in output.get("metadata", {})
+    }
+
+
+def leaked_keys(source: str, keys: set[str]) -> list[str]:
+    """The glued ``keys`` that MyST ``source`` shows outside its answer-key cells and
+    containers (where the switch cannot remove them).
+
+    >>> page = "{glue:text}`loss:.3f` and\\n:::{container} answer-key\\n{glue:text}`w`\\n:::\\n"
+    >>> leaked_keys(page, {"loss", "w"})
+    ['loss']
+    """
+    outside, _ = strip_myst(source)
+    used = {next(filter(None, m.groups())).strip() for m in _GLUE_USE.finditer(outside)}
+    return sorted(used & keys)
+
+
 # --- Sphinx ------------------------------------------------------------------------------
 
 
@@ -208,6 +245,69 @@ def hidden(app: Sphinx) -> bool:
     return bool(app.config.dv_hide_answer_keys)
 
 
+def executed_notebook(app: Sphinx, docname: str):
+    """The page's notebook as the build ran it, outputs included, without the hidden cells
+    of page_dependencies; None if the page is no notebook (or was not read in this output).
+
+    MyST-NB writes ``jupyter_execute/<docname>.ipynb`` when it reads a page, but from the
+    jupyter cache it writes the cells without their outputs (it renders a merged copy):
+    merge them back from the cache, as MyST-NB does.
+    """
+    import nbformat
+
+    path = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
+    if not path.is_file():
+        return None
+    memo = app.__dict__.setdefault("_dv_executed", {})
+    stamp = (docname, path.stat().st_mtime_ns)
+    if stamp not in memo:
+        nb = nbformat.read(path, as_version=4)
+        cache_path = getattr(app.config, "nb_execution_cache_path", "") or Path(
+            app.outdir
+        ).parent.joinpath(".jupyter_cache")
+        if Path(cache_path).is_dir():
+            from jupyter_cache import get_cache
+
+            try:
+                _, nb = get_cache(str(cache_path)).merge_match_into_notebook(nb)
+            except KeyError:  # executed with the cache off: written with its outputs
+                pass
+        from page_dependencies import HOOK_CELL, MARKER
+
+        nb.cells = [
+            c
+            for c in nb.cells
+            if not (
+                c.cell_type == "code"
+                and (c.source == HOOK_CELL or c.source.startswith(f"# {MARKER}"))
+            )
+        ]
+        memo[stamp] = nb
+    return memo[stamp]
+
+
+def _check_glue(app: Sphinx, doctree: nodes.document) -> None:
+    """Warn (an error in ``make book``) when a page shows a value glued in an answer-key
+    cell outside an answer-key container: the switch would leave that number in."""
+    docname = app.env.docname
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
+    source = Path(app.env.doc2path(docname))
+    if not executed.is_file() or executed.stat().st_mtime < source.stat().st_mtime:
+        return  # not a notebook (the file is from an older read)
+    nb = executed_notebook(app, docname)
+    keys = glued_keys(nb) if nb is not None else set()
+    if not keys:
+        return
+    for key in leaked_keys(source.read_text(encoding="utf-8"), keys):
+        logger.warning(
+            "answer-keys: %s shows %r, glued in an answer-key cell, outside an answer-key "
+            "container; put the sentence in `:::{container} answer-key`",
+            docname,
+            key,
+            location=docname,
+        )
+
+
 def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if not hidden(app) or app.builder.format != "html":
         return
@@ -216,13 +316,36 @@ def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> 
         app.env.dv_hidden_images = getattr(app.env, "dv_hidden_images", set()) | set(images)
 
 
+def drop_orphan_terms(index_js: str) -> str:
+    """Sphinx's ``searchindex.js`` without the words no page contains any more.
+
+    Sphinx loads the previous index and drops the rewritten pages' entries, but keeps each
+    word with an empty page list: the words of a key removed since would stay readable.
+
+    >>> drop_orphan_terms('Search.setIndex({"terms": {"a": 0, "4217": []}, "titleterms": {}})')
+    'Search.setIndex({"terms": {"a": 0}, "titleterms": {}})'
+    """
+    import json
+
+    prefix, suffix = "Search.setIndex(", ")"
+    if not (index_js.startswith(prefix) and index_js.rstrip().endswith(suffix)):
+        raise ValueError("index_js: not a Sphinx search index (Search.setIndex(...))")
+    data = json.loads(index_js[len(prefix) : index_js.rstrip().rindex(suffix)])
+    for field in ("terms", "titleterms"):
+        data[field] = {w: docs for w, docs in data.get(field, {}).items() if docs != []}
+    return prefix + json.dumps(data, ensure_ascii=False, separators=(", ", ": ")) + suffix
+
+
 def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    """Strip the pages' source copies in ``_sources/`` (Sphinx copies each page's source
-    after writing it), and delete the images only removed cells showed (a build with the
+    """Drop the words of removed keys from the search index, strip the pages' source copies
+    in ``_sources/`` (Sphinx copies each page's source after writing it), and delete the images only removed cells showed (a build with the
     keys may have left them)."""
     if exception is not None or not hidden(app) or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
+    index = outdir / "searchindex.js"
+    if index.is_file():
+        index.write_text(drop_orphan_terms(index.read_text(encoding="utf-8")), encoding="utf-8")
     for copy in sorted((outdir / "_sources").rglob("*.md")):
         text, removed = strip_myst(copy.read_text(encoding="utf-8"))
         if removed:
@@ -240,6 +363,7 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict:
     app.add_config_value("dv_hide_answer_keys", False, "html", [bool])
     app.connect("config-inited", _resolve_switch)
+    app.connect("doctree-read", _check_glue)
     app.connect("doctree-resolved", _on_doctree_resolved)
     app.connect("build-finished", _on_build_finished)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,32 +20,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from answer_keys import executed_notebook
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-#: Where MyST-NB writes executed notebooks, relative to the HTML output's parent folder.
-EXECUTED = "jupyter_execute"
 
-
-def executed_notebook(app: Sphinx, docname: str) -> Path | None:
-    """The executed notebook MyST-NB wrote for ``docname``, if the page is a notebook with
-    code worth running (a cell that is not removed from the page: the glossary's one hidden
-    cell, which only fills in numbers, does not make it a chapter to download)."""
-    path = Path(app.outdir).parent / EXECUTED / f"{docname}.ipynb"
-    if not path.is_file():
+def notebook_to_offer(app: Sphinx, docname: str):
+    """The executed notebook of ``docname`` if it is a chapter to download: one with a code
+    cell that the page does not remove (the glossary's one hidden cell, which only fills in
+    numbers, does not make it one)."""
+    nb = executed_notebook(app, docname)
+    if nb is None:
         return None
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
     shown = [
         c
         for c in nb.cells
         if c.cell_type == "code" and "remove-cell" not in c.get("metadata", {}).get("tags", [])
     ]
-    return path if shown else None
+    return nb if shown else None
 
 
 def relative(docname: str, target: str) -> str:
@@ -77,20 +72,22 @@ def _links(app: Sphinx, docname: str) -> nodes.paragraph:
 def _on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if app.builder.format != "html" or app.builder.name == "singlehtml":
         return
-    if executed_notebook(app, docname) is not None:
+    if notebook_to_offer(app, docname) is not None:
         doctree += _links(app, docname)
 
 
 def _on_page_context(app, pagename, templatename, context, doctree) -> None:
     if doctree is None or app.builder.name == "singlehtml":
         return
-    source = executed_notebook(app, pagename)
-    if source is None:
+    nb = notebook_to_offer(app, pagename)
+    if nb is None:
         return
+    import copy
+
     import nbformat
     from answer_keys import hidden, strip_notebook
 
-    nb = nbformat.read(source, as_version=4)
+    nb = copy.deepcopy(nb)  # the memo keeps the whole notebook for the other handlers
     if hidden(app):
         strip_notebook(nb)
     target = Path(app.outdir, "_sources", f"{pagename}.ipynb")
