@@ -28,23 +28,17 @@ sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
 import answer_keys  # noqa: E402
 import downloads  # noqa: E402
+from test_book_build import HEADER  # noqa: E402
+from test_book_notation import require_book  # noqa: E402
 
 # A 1×1 PNG whose bytes are a marker of their own (the image a key cell shows).
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 
-KEY_PAGE = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+KEY_PAGE = (
+    HEADER
+    + """
 # Key page
 
 Everyone sees this: OPENMARKER.
@@ -71,7 +65,8 @@ Your key is PROSEKEY, and {glue:text}`glued_key`.
 :::
 
 The end.
-""".replace("PNG_BASE64", base64.b64encode(PNG).decode())
+"""
+).replace("PNG_BASE64", base64.b64encode(PNG).decode())
 
 INTRO_PAGE = """# Intro
 
@@ -180,12 +175,7 @@ def test_switch_reads_off_even_when_configured_on(value):
 
 @pytest.fixture(scope="module")
 def book():
-    if not (HTML / "index.html").is_file():
-        why = f"no built book at {HTML} (run `make book`)"
-        if os.environ.get("REQUIRE_BOOK") == "1":
-            pytest.fail(f"REQUIRE_BOOK=1 but {why}")
-        pytest.skip(why)
-    return HTML
+    return require_book(HTML)
 
 
 def _pages_with_code() -> list[str]:

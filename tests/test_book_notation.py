@@ -270,14 +270,19 @@ def report(rule: Rule, found: dict[str, list[str]], most: int = 4) -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
-def book():
-    if not (HTML / "index.html").is_file():
-        why = f"no built book at {HTML} (run `make book`)"
+def require_book(html: Path = HTML) -> Path:
+    """``html`` if it holds a build; else skip, or fail when ``REQUIRE_BOOK=1`` (CI)."""
+    if not (html / "index.html").is_file():
+        why = f"no built book at {html} (run `make book`)"
         if os.environ.get("REQUIRE_BOOK") == "1":
             pytest.fail(f"REQUIRE_BOOK=1 but {why}")
         pytest.skip(why)
-    return HTML
+    return html
+
+
+@pytest.fixture(scope="module")
+def book():
+    return require_book()
 
 
 @pytest.mark.browser
