@@ -197,7 +197,9 @@ def _pages_with_code() -> list[str]:
 def test_every_chapter_links_a_valid_executed_notebook(book):
     import nbformat
 
-    pages = _pages_with_code()
+    # The pages of this build (a small build holds a few; the browser test checks that a
+    # full one holds every page of the toc).
+    pages = [d for d in _pages_with_code() if (book / f"{d}.html").is_file()]
     assert len(pages) >= 3, pages
     problems = []
     for doc in pages:
