@@ -13,7 +13,7 @@ MATHJAX_PKG := $(MATHJAX_NPM)/node_modules/mathjax
 MATHJAX := _build/mathjax/static/mathjax
 MATHJAX_JS := $(MATHJAX)/tex-mml-chtml.js
 
-.PHONY: book mathjax test rebuild-test browser-test lint figures verify clean
+.PHONY: book pdf mathjax test rebuild-test browser-test lint figures verify clean
 
 # torch==2.13.0 first: it is the CPU wheel on this machine; the project's range admits it,
 # so the second install keeps it instead of pulling a CUDA build.
@@ -71,6 +71,15 @@ DV_CACHE := $(CURDIR)/_build/.dv_cache
 book: $(STAMP) $(MATHJAX_JS)
 	$(PY) -c "import matplotlib.pyplot"
 	DV_CACHE_DIR=$(DV_CACHE) $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+
+# The whole book as one PDF, _build/html/book.pdf: the single-page build (it reuses the
+# execution cache), printed by Debian's Chromium (/usr/bin/chromium) with the print
+# stylesheet; then the HTML pages are rewritten to link it (nothing is executed again).
+# DV_HIDE_ANSWER_KEYS=1 applies to the PDF as to the pages.
+pdf: book
+	DV_CACHE_DIR=$(DV_CACHE) $(VENV)/bin/jupyter-book build . --builder singlehtml --warningiserror --nitpick --keep-going
+	$(PY) book/_ext/print_pdf.py _build/singlehtml _build/html/book.pdf
+	DV_BOOK_PDF=book.pdf DV_CACHE_DIR=$(DV_CACHE) $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 
 clean:
 	rm -rf _build
