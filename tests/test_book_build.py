@@ -104,6 +104,11 @@ def _copy_project(dest: Path, pages: dict[str, str] | None, toc: str | None) -> 
     shutil.copytree(ROOT / "book" / "_ext", dest / "book" / "_ext", ignore=ignore)
     shutil.copytree(MATHJAX, dest / "_build" / "mathjax" / "static")
     shutil.copy(ROOT / "_config.yml", dest)
+    # The bibliography files the configuration names (bibtex_bibfiles).
+    for bib in [*(ROOT / "book").glob("*.bib"), *(ROOT / "book").glob("bib/*.bib")]:
+        target = dest / bib.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(bib, target)
     if pages is None:
         pages = {p.name: p.read_text() for p in (ROOT / "book").glob("*.md")}
     (dest / "_toc.yml").write_text((ROOT / "_toc.yml").read_text() if toc is None else toc)
