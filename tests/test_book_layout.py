@@ -55,12 +55,19 @@ MEASURE = """() => {
     const hide = document.createElement('style');
     hide.textContent = 'mjx-assistive-mml { display: none !important; }';
     document.head.append(hide);
-    const cs = getComputedStyle(article);
+    const contentRight = el => {
+        const s = getComputedStyle(el);
+        return el.getBoundingClientRect().right - parseFloat(s.paddingRight)
+            - parseFloat(s.borderRightWidth);
+    };
     const box = article.getBoundingClientRect();
-    const columnRight = box.right - parseFloat(cs.paddingRight) - parseFloat(cs.borderRightWidth);
+    const screen = document.documentElement.clientWidth;
+    // A full-width cell is wider than the text column on purpose (the theme widens it into
+    // the margin at >= 992 px): it is its own column, and it must fit the screen.
+    const WIDE = 'div.cell.tag_full-width, div.cell.tag_full_width, div.full-width, div.full_width';
     const scrolls = s => s.overflowX === 'auto' || s.overflowX === 'scroll';
     const hasCue = (el, s) => el.classList.contains('dv-scrolls') && s.boxShadow.includes('inset');
-    const describe = (el, extra) => {
+    const describe = (el, columnRight, extra) => {
         const r = el.getBoundingClientRect();
         return Object.assign({
             tag: el.tagName.toLowerCase(),
@@ -75,35 +82,36 @@ MEASURE = """() => {
     };
     const bad = [];
     const cued = [];
-    const walk = el => {
+    const walk = (el, columnRight) => {
         for (const child of el.children) {
             const s = getComputedStyle(child);
             if (s.display === 'none' || s.visibility === 'hidden') continue;
             const r = child.getBoundingClientRect();
             if (r.width === 0 && r.height === 0 && !child.children.length) continue;
             if (r.width <= 1 && r.height <= 1) continue;  // visually hidden, for screen readers
+            const wide = child.matches(WIDE);
+            const limit = wide ? screen : columnRight;
             const wider = child.clientWidth > 0 && child.scrollWidth > child.clientWidth + 1;
             if (wider && scrolls(s)) {
-                if (r.right > columnRight + 1) bad.push(describe(child, {why: 'scrolling box passes the column'}));
-                else if (hasCue(child, s)) cued.push(describe(child, {why: 'scrolls, with cue'}));
-                else bad.push(describe(child, {why: 'scrolls sideways without a scroll cue'}));
+                if (r.right > limit + 1) bad.push(describe(child, limit, {why: 'scrolling box passes the column'}));
+                else if (hasCue(child, s)) cued.push(describe(child, limit, {why: 'scrolls, with cue'}));
+                else bad.push(describe(child, limit, {why: 'scrolls sideways without a scroll cue'}));
                 continue;
             }
-            if (r.right > columnRight + 1) {
-                bad.push(describe(child, {why: 'right edge past the column'}));
+            if (r.right > limit + 1) {
+                bad.push(describe(child, limit, {why: wide ? 'full-width box passes the screen' : 'right edge past the column'}));
                 continue;  // its parts are past the column too: one report a box
             }
             if (wider && s.overflowX !== 'visible') {
-                bad.push(describe(child, {why: `content cut off (overflow-x: ${s.overflowX})`}));
+                bad.push(describe(child, limit, {why: `content cut off (overflow-x: ${s.overflowX})`}));
                 continue;
             }
-            if (child.tagName !== 'MJX-CONTAINER') walk(child);
+            if (child.tagName !== 'MJX-CONTAINER') walk(child, wide ? contentRight(child) : columnRight);
         }
     };
     // The column itself must fit the screen (a wide child can stretch a flex layout).
-    const screen = document.documentElement.clientWidth;
-    if (box.right > screen + 1) bad.push(describe(article, {why: `column passes the screen (${screen} px)`}));
-    else walk(article);
+    if (box.right > screen + 1) bad.push(describe(article, screen, {why: 'column passes the screen'}));
+    else walk(article, contentRight(article));
     hide.remove();
     return {bad, cued, equations: article.querySelectorAll('div.math').length};
 }"""

@@ -90,7 +90,13 @@
       if (!heads.length) return;
       table.querySelectorAll("tbody tr").forEach(function (row) {
         Array.from(row.children).forEach(function (cell, i) {
-          if (heads[i]) cell.setAttribute("data-label", heads[i]);
+          if (!heads[i]) return;
+          cell.setAttribute("data-label", heads[i]);
+          // One box for the value, so a card lays out label | value whatever the cell holds.
+          var value = document.createElement("div");
+          value.className = "dv-cell-value";
+          while (cell.firstChild) value.appendChild(cell.firstChild);
+          cell.appendChild(value);
         });
       });
       table.classList.add("dv-cards");
