@@ -176,6 +176,7 @@ def _write_report():
             "failing equations": sum(b["equation"] for b in r.get("bad", [])),
             "scrolling equations (with cue)": sum(c["equation"] for c in r.get("cued", [])),
             "display equations": r.get("equations", 0),
+            "failing boxes": _explain(r.get("bad", [])).splitlines(),
         }
         for (doc, width), r in sorted(_LOADED.items())
     }
