@@ -31,10 +31,22 @@ class _BookLatex(LatexPrinter):
     entrywise product."""
 
     def _print_Transpose(self, expr):
-        base = self._print(expr.arg)
         if not isinstance(expr.arg, sp.MatrixSymbol | sp.Symbol):
-            base = f"\\left({base}\\right)"
-        return f"{base}^{{\\top}}"
+            shown = super()._print_Transpose(expr)
+            return shown[: -len("^{T}")] + "^{\\top}" if shown.endswith("^{T}") else shown
+        base = self._print(expr.arg)
+        # h^{1} transposed: braces, or TeX reads a double exponent.
+        return f"{{{base}}}^{{\\top}}" if "^" in base else f"{base}^{{\\top}}"
+
+    def _print_Expectation(self, expr):
+        shown = super()._print_Expectation(expr)
+        return shown.replace("\\operatorname{E}", "\\mathbb{E}", 1)
+
+    def _print_Function(self, expr, exp=None):
+        if type(expr).__name__ == "sigmoid":
+            shown = f"\\sigma\\left({', '.join(self._print(a) for a in expr.args)}\\right)"
+            return f"{shown}^{{{exp}}}" if exp else shown
+        return super()._print_Function(expr, exp)
 
     def _print_HadamardProduct(self, expr):
         from sympy.printing.precedence import PRECEDENCE
@@ -49,6 +61,11 @@ def latex(expr) -> str:
     >>> A = sp.MatrixSymbol("A", 2, 2)
     >>> latex(A.T * A), latex(sp.HadamardProduct(A, A))
     ('A^{\\top} A', 'A \\odot A')
+    >>> from sympy.stats import Expectation, Normal
+    >>> latex(Expectation(Normal("X", 0, 1) ** 2)), latex(sp.Function("sigmoid")(sp.Symbol("x")))
+    ('\\mathbb{E}\\left[X^{2}\\right]', '\\sigma\\left(x\\right)')
+    >>> latex(sp.MatrixSymbol("h^{1}", 2, 1).T), latex(sp.Transpose(A * A))
+    ('{h^{1}}^{\\top}', '\\left(A^{2}\\right)^{\\top}')
     """
     return _BookLatex().doprint(expr)
 
