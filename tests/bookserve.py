@@ -3,8 +3,9 @@
 The fixtures ``server`` and ``browser`` (module-scoped, defined in ``tests/conftest.py``) need a
 build (``make book``) and Debian's Chromium at ``/usr/bin/chromium``; without them the tests
 skip, unless ``REQUIRE_BOOK=1`` (as in ``.ci/run``), which turns a missing build or browser
-into a failure. Every test file named ``tests/test_book*.py`` with the ``browser`` mark is a
-browser test; ``make browser-test`` and ``.ci/run`` run them all.
+into a failure; ``BOOK_HTML=<folder>`` serves another build. Every test file named
+``tests/test_book*.py`` with the ``browser`` mark is a browser test; ``make browser-test``
+and ``.ci/run`` run them all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
+# BOOK_HTML serves another build (to compare two builds with the same tests).
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -5,6 +5,12 @@ tests skip, unless ``REQUIRE_BOOK=1`` (as in ``.ci/run``), which turns a missing
 browser into a failure. Every page of ``_toc.yml`` is served from ``_build/html`` on
 127.0.0.1; any request to another host is blocked and fails the page. A full-page
 screenshot of each page is saved under ``_build/screenshots/``.
+
+The build typesets math itself (``book/_ext/prerender_math.py``): a page arrives with its
+``mjx-container`` elements, each ``.math`` element carrying its TeX in ``data-tex``, and
+loads no MathJax. A page that still loads MathJax (TeX outside Sphinx's math elements) is
+waited for until MathJax has typeset it. Either way every ``.math`` element must end up
+holding MathJax output and no error.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ TYPESET = """async () => {
     return {
         math: maths.length,
         untypeset: maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent),
+        withoutTex: maths.filter(m => !(m.dataset.tex || '').trim()).map(m => m.outerHTML.slice(0, 200)),
         containers: document.querySelectorAll('mjx-container').length,
         merrors: Array.from(document.querySelectorAll('mjx-merror')).map(
             e => e.getAttribute('data-mjx-error') || e.textContent),
@@ -46,7 +53,7 @@ def test_page_renders_offline(browser, server, doc):
     log = PageLog(page, "127.0.0.1")
     try:
         page.goto(f"{server}/{doc}.html", wait_until="load")
-        # Sphinx loads MathJax only on pages with math; there, wait until it has typeset.
+        # Math comes typeset; a page that still loads MathJax is waited for until it has typeset.
         if page.locator("script[src*='mathjax']").count():
             page.wait_for_function("() => window.MathJax?.startup?.promise")
         math = page.evaluate(TYPESET)
@@ -65,6 +72,9 @@ def test_page_renders_offline(browser, server, doc):
     if math["math"]:
         assert math["containers"] >= math["math"], f"{doc}: {math}"
     assert not math["merrors"] and not math["inputErrors"], f"{doc}: MathJax errors {math}"
+    assert not math["withoutTex"], (
+        f"{doc}: math without its TeX in data-tex: {math['withoutTex'][:3]}"
+    )
     broken = [img["src"] for img in images if img["width"] == 0]
     assert not broken, f"{doc}: images that did not load: {broken}"
 

@@ -1,0 +1,62 @@
+// Typeset TeX with MathJax 3 in Node, for book/_ext/prerender_math.py (run at build-finished).
+//
+//   node math_render.js <node_modules folder of mathjax-full>  < request.json  > reply.json
+//
+// request: {"output": "chtml" | "svg", "pages": [{"fontURL": "...", "items": [{"tex", "display"}]}]}
+// reply:   {"pages": [{"html": [...], "css": "...", "defs": "...", "errors": [{"index", "message"}]}]}
+//
+// Each page gets its own input and output jax, as in a browser: a \newcommand stays within its
+// page, and the stylesheet holds only the characters that page uses. TeX errors are reported
+// (never rendered as red merror boxes), so the build can fail on them.
+"use strict";
+const path = require("path");
+const fs = require("fs");
+
+const modules = path.resolve(process.argv[2]);
+const mj = (name) => require(path.join(modules, "mathjax-full", "js", name));
+const { mathjax } = mj("mathjax.js");
+const { TeX } = mj("input/tex.js");
+const { CHTML } = mj("output/chtml.js");
+const { SVG } = mj("output/svg.js");
+const { liteAdaptor } = mj("adaptors/liteAdaptor.js");
+const { RegisterHTMLHandler } = mj("handlers/html.js");
+const { AllPackages } = mj("input/tex/AllPackages.js");
+
+// The browser's TeX packages are base, ams, newcommand, configmacros and whatever autoload
+// brings in; all of those are here. Left out: noerrors (it hides errors) and noundefined (it
+// prints an undefined macro in red instead of reporting it).
+const PACKAGES = AllPackages.filter((name) => name !== "noerrors" && name !== "noundefined");
+
+const adaptor = liteAdaptor();
+RegisterHTMLHandler(adaptor);
+
+function renderPage(output, page) {
+  const errors = [];
+  let current = -1;
+  const tex = new TeX({
+    packages: PACKAGES,
+    formatError(jax, error) {
+      errors.push({ index: current, message: error.message });
+      return jax.formatError(error);
+    },
+  });
+  const out =
+    output === "svg"
+      ? new SVG({ fontCache: "global" })
+      : new CHTML({ fontURL: page.fontURL, adaptiveCSS: true });
+  const doc = mathjax.document("", { InputJax: tex, OutputJax: out });
+  const html = page.items.map((item, index) => {
+    current = index;
+    const node = doc.convert(item.tex, { display: item.display, em: 16, ex: 8, containerWidth: 1280 });
+    return adaptor.outerHTML(node);
+  });
+  const reply = { html, css: adaptor.textContent(out.styleSheet(doc)), defs: "", errors };
+  if (output === "svg" && out.fontCache.defs) {
+    reply.defs = adaptor.outerHTML(out.fontCache.getCache());
+  }
+  return reply;
+}
+
+const request = JSON.parse(fs.readFileSync(0, "utf8"));
+const reply = { pages: request.pages.map((page) => renderPage(request.output, page)) };
+process.stdout.write(JSON.stringify(reply));
