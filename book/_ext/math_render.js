@@ -21,6 +21,7 @@ const { SVG } = mj("output/svg.js");
 const { liteAdaptor } = mj("adaptors/liteAdaptor.js");
 const { RegisterHTMLHandler } = mj("handlers/html.js");
 const { AllPackages } = mj("input/tex/AllPackages.js");
+const { AssistiveMmlHandler } = mj("a11y/assistive-mml.js");
 
 // The browser's TeX packages are base, ams, newcommand, configmacros and whatever autoload
 // brings in; all of those are here. Left out: noerrors (it hides errors) and noundefined (it
@@ -28,7 +29,9 @@ const { AllPackages } = mj("input/tex/AllPackages.js");
 const PACKAGES = AllPackages.filter((name) => name !== "noerrors" && name !== "noundefined");
 
 const adaptor = liteAdaptor();
-RegisterHTMLHandler(adaptor);
+// With the MathML beside each expression that screen readers read, as MathJax in a browser
+// adds it (its combined components load assistive-mml).
+AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
 
 function renderPage(output, page) {
   const errors = [];

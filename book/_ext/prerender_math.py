@@ -212,7 +212,8 @@ def prerender_dir(outdir: Path, output: str, modules: Path) -> tuple[int, list[s
         if path.relative_to(outdir).parts[0] == "_static":
             continue
         text = path.read_text(encoding="utf-8")
-        elements = math_elements(text)
+        # A page Sphinx did not rewrite in this build has its math typeset already.
+        elements = [e for e in math_elements(text) if "data-tex=" not in text[e.start : e.open_end]]
         if not elements:
             continue
         name = path.relative_to(outdir)
