@@ -73,8 +73,11 @@ def visit(browser, url: str) -> dict:
     try:
         page.goto(url, wait_until="load")
         page.wait_for_function("() => window.__mathVisible !== null")
+        # Every image loaded (the whole page's, not only those in view) and the fonts (above):
+        # what is left to fetch is nothing a reader waits for; a short pause lets the last
+        # responses' sizes arrive.
         page.evaluate(EAGER_IMAGES)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)
         timing = page.evaluate(
             """() => ({math: window.__mathVisible,
                        load: performance.getEntriesByType('navigation')[0].loadEventEnd,

@@ -51,7 +51,8 @@ function renderPage(output, page) {
   const html = page.items.map((item, index) => {
     current = index;
     const node = doc.convert(item.tex, { display: item.display, em: 16, ex: 8, containerWidth: 1280 });
-    return adaptor.outerHTML(node);
+    // MathJax's data-mjx-* hints in the MathML are for its own use, not a screen reader's.
+    return adaptor.outerHTML(node).replace(/ data-mjx-[a-z-]+="[^"]*"/g, "");
   });
   const reply = { html, css: adaptor.textContent(out.styleSheet(doc)), defs: "", errors };
   if (output === "svg" && out.fontCache.defs) {
