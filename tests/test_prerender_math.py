@@ -131,6 +131,8 @@ def test_arguments_are_checked(tmp_path):
         prerender_math.prerender_dir(tmp_path, "png", MODULES)
     with pytest.raises(ValueError, match="outdir"):
         prerender_math.prerender_dir(tmp_path / "missing", "svg", MODULES)
+    with pytest.raises(ValueError, match="scale"):
+        prerender_math.prerender_dir(tmp_path, "svg", MODULES, scale=0)
     with pytest.raises(TypeError, match="page"):
         prerender_math.math_elements(b"<span>")
 

@@ -2,7 +2,8 @@
 //
 //   node math_render.js <node_modules folder of mathjax-full>  < request.json  > reply.json
 //
-// request: {"output": "chtml" | "svg", "pages": [{"fontURL": "...", "items": [{"tex", "display"}]}]}
+// request: {"output": "chtml" | "svg",
+//           "pages": [{"fontURL": "...", "scale": 1.2, "items": [{"tex", "display"}]}]}
 // reply:   {"pages": [{"html": [...], "css": "...", "defs": "...", "errors": [{"index", "message"}]}]}
 //
 // Each page gets its own input and output jax, as in a browser: a \newcommand stays within its
@@ -43,10 +44,13 @@ function renderPage(output, page) {
       return jax.formatError(error);
     },
   });
+  // In a browser MathJax scales its output to the x-height of the surrounding text; here
+  // there is no text to measure, so the scale is given (see prerender_math_scale).
+  const scale = page.scale || 1;
   const out =
     output === "svg"
-      ? new SVG({ fontCache: "global" })
-      : new CHTML({ fontURL: page.fontURL, adaptiveCSS: true });
+      ? new SVG({ fontCache: "global", scale })
+      : new CHTML({ fontURL: page.fontURL, adaptiveCSS: true, scale });
   const doc = mathjax.document("", { InputJax: tex, OutputJax: out });
   const html = page.items.map((item, index) => {
     current = index;

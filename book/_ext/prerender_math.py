@@ -193,13 +193,18 @@ def _rewrite(page: str, elements: list[MathElement], rendered: dict, head: str) 
     return page[:i] + head + page[i:]
 
 
-def prerender_dir(outdir: Path, output: str, modules: Path) -> tuple[int, list[str]]:
+def prerender_dir(
+    outdir: Path, output: str, modules: Path, scale: float = 1.0
+) -> tuple[int, list[str]]:
     """Typeset the math of every HTML page under ``outdir`` in place (see the module doc).
 
     Returns the number of expressions typeset and the problems found (TeX errors, math
     elements without TeX), one message each. ``output`` is ``"chtml"`` or ``"svg"``;
-    ``modules`` the ``node_modules`` folder that holds ``mathjax-full``.
+    ``modules`` the ``node_modules`` folder that holds ``mathjax-full``; ``scale`` the size of
+    the math relative to MathJax's own (a positive number).
     """
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+        raise ValueError(f"scale must be a positive number, not {scale!r}")
     if output not in ("chtml", "svg"):
         raise ValueError(f"output must be 'chtml' or 'svg', not {output!r}")
     outdir, modules = Path(outdir), Path(modules)
@@ -228,6 +233,7 @@ def prerender_dir(outdir: Path, output: str, modules: Path) -> tuple[int, list[s
     requests = [
         {
             "fontURL": _relative_root(outdir, path) + fonts,
+            "scale": scale,
             "items": [{"tex": t, "display": d} for e in elements for _, _, t, d in e.tex],
         }
         for path, _, elements in pages
@@ -257,7 +263,9 @@ def prerender(app: Sphinx, exception: Exception | None) -> None:
         return
     began = time.perf_counter()
     output = app.config.prerender_math_output
-    count, problems = prerender_dir(Path(app.outdir), output, node_modules(app))
+    count, problems = prerender_dir(
+        Path(app.outdir), output, node_modules(app), app.config.prerender_math_scale
+    )
     for problem in problems:
         logger.warning("prerender-math: %s", problem)
     logger.info(
@@ -272,6 +280,10 @@ def setup(app: Sphinx) -> dict:
     # CommonHTML: on the double-descent page (271 expressions) its page is 530 KB and SVG's
     # 718 KB, the fonts it loads (about 150 KB) included in neither.
     app.add_config_value("prerender_math_output", "chtml", "")
+    # MathJax in a browser scales its math to the x-height of the text around it: TeX's fonts
+    # have an x-height of 0.442 em, the theme's sans-serif fonts about 0.53 em (Arial 0.52,
+    # DejaVu Sans 0.56), so 1.2 (MathJax chose 1.13 to 1.27 on this book's pages here).
+    app.add_config_value("prerender_math_scale", 1.2, "")
     app.add_config_value("prerender_math_modules", "_build/mathjax/npm/node_modules", "")
     app.connect("config-inited", check_renderer)
     # Before offline_assets checks the pages (priority 500) and after Sphinx has written them.
