@@ -95,3 +95,21 @@ def test_math_check_is_not_vacuous(server):
     """The introduction renders a derivation, so the math checks above have math to check."""
     text = (HTML / f"{PAGES[0]}.html").read_text(encoding="utf-8")
     assert 'class="math' in text
+
+
+def test_math_is_typeset_at_build_time(server):
+    """Pages arrive with their math typeset and load no MathJax (book/_ext/prerender_math.py).
+
+    A page that still loads MathJax has TeX outside Sphinx's math elements: it renders, but
+    slowly (MathJax's 1.2 MB script typesets it in the browser), so it fails here.
+    """
+    typeset, loading = 0, []
+    for doc in PAGES:
+        text = (HTML / f"{doc}.html").read_text(encoding="utf-8")
+        if 'class="math' in text:
+            assert "<mjx-container" in text and 'data-tex="' in text, doc
+            typeset += 1
+        if "tex-mml-chtml.js" in text:
+            loading.append(doc)
+    assert typeset > 0
+    assert not loading, f"pages that still typeset math in the browser: {loading}"

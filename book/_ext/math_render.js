@@ -24,10 +24,15 @@ const { RegisterHTMLHandler } = mj("handlers/html.js");
 const { AllPackages } = mj("input/tex/AllPackages.js");
 const { AssistiveMmlHandler } = mj("a11y/assistive-mml.js");
 
-// The browser's TeX packages are base, ams, newcommand, configmacros and whatever autoload
-// brings in; all of those are here. Left out: noerrors (it hides errors) and noundefined (it
-// prints an undefined macro in red instead of reporting it).
-const PACKAGES = AllPackages.filter((name) => name !== "noerrors" && name !== "noundefined");
+// The TeX packages of MathJax in a browser (its tex-mml-chtml component): those it loads and
+// those it autoloads at their first macro, so a page means here what it meant there; with no
+// noundefined (it prints an undefined macro in red instead of reporting it), no require
+// (nothing to load it from) and nothing else (textmacros, for one, would parse \text{...}).
+const PACKAGES = ["base", "ams", "newcommand", "configmacros", "action", "amscd", "bbox",
+  "boldsymbol", "braket", "bussproofs", "cancel", "color", "enclose", "extpfeil", "html",
+  "mhchem", "unicode", "verb"];
+const unknown = PACKAGES.filter((name) => !AllPackages.includes(name));
+if (unknown.length) throw new Error(`no TeX package ${unknown.join(", ")} in mathjax-full`);
 
 const adaptor = liteAdaptor();
 // With the MathML beside each expression that screen readers read, as MathJax in a browser
