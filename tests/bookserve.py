@@ -122,3 +122,16 @@ class PageLog:
         page.on(
             "response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} ({r.status})")
         )
+
+
+def fresh_page(browser, width: int = 1280, height: int = 900):
+    """A page in a new browser context (empty cache, no service worker) and its PageLog.
+
+    Returns (context, page, log); the caller closes the context.
+    """
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, service_workers="block"
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return context, page, PageLog(page, "127.0.0.1")

@@ -16,7 +16,7 @@ holding MathJax output and no error.
 from __future__ import annotations
 
 import pytest
-from bookserve import HTML, PAGES, SHOTS, TIMEOUT_MS, PageLog
+from bookserve import HTML, PAGES, SHOTS, fresh_page
 
 pytestmark = pytest.mark.browser
 
@@ -47,10 +47,7 @@ IMAGES = """async () => {
 
 @pytest.mark.parametrize("doc", PAGES)
 def test_page_renders_offline(browser, server, doc):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    log = PageLog(page, "127.0.0.1")
+    context, page, log = fresh_page(browser)
     try:
         page.goto(f"{server}/{doc}.html", wait_until="load")
         # Math comes typeset; a page that still loads MathJax is waited for until it has typeset.

@@ -23,7 +23,7 @@ import json
 import statistics
 
 import pytest
-from bookserve import PAGES, ROOT, TIMEOUT_MS, PageLog
+from bookserve import PAGES, ROOT, fresh_page
 
 pytestmark = pytest.mark.browser
 
@@ -58,10 +58,7 @@ _results: dict[str, dict] = {}
 
 def visit(browser, url: str) -> dict:
     """One first visit of ``url``: transfer bytes, math-visible and load ms, console errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    log = PageLog(page, "127.0.0.1")
+    context, page, log = fresh_page(browser)
     sizes: dict[str, float] = {}
     cdp = context.new_cdp_session(page)
     cdp.on(
@@ -155,10 +152,7 @@ ICON_SIZES = """async (icons) => {
 def test_theme_icons_render(browser, server):
     """Every icon of the page chrome is visible, with a size, in a loaded icon font."""
     doc = "book/mlp" if "book/mlp" in PAGES else PAGES[1]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    log = PageLog(page, "127.0.0.1")
+    context, page, log = fresh_page(browser)
     try:
         page.goto(f"{server}/{doc}.html", wait_until="load")
         found = page.evaluate(ICON_SIZES, ICONS)
