@@ -7,9 +7,13 @@ STAMP := $(VENV)/.installed
 # MathJax for offline math: installed from the npm registry, and only the files the book
 # loads (the TeX input with its lazily loaded extensions, the CommonHTML output and its
 # fonts; about 2 MB of the package's 24 MB) are copied where Sphinx serves static files.
+# The build typesets the pages' math itself (book/_ext/prerender_math.py) with the same
+# version of MathJax's source package, mathjax-full, run by Node; the browser needs only the
+# fonts then, and the script stays for a page with TeX outside Sphinx's math elements.
 MATHJAX_VERSION := 3.2.2
 MATHJAX_NPM := _build/mathjax/npm
 MATHJAX_PKG := $(MATHJAX_NPM)/node_modules/mathjax
+MATHJAX_FULL := $(MATHJAX_NPM)/node_modules/mathjax-full/package.json
 MATHJAX := _build/mathjax/static/mathjax
 MATHJAX_JS := $(MATHJAX)/tex-mml-chtml.js
 
@@ -26,12 +30,12 @@ $(STAMP): pyproject.toml
 
 # Everything but the browser test (which needs a build: `make browser-test`, or .ci/run).
 # The book-build tests need MathJax too.
-test: $(STAMP) $(MATHJAX_JS)
+test: $(STAMP) $(MATHJAX_JS) $(MATHJAX_FULL)
 	$(PY) -m pytest -q -n auto -m "not browser and not fullbook"
 
 # The whole book built twice in a copy: a one-topic change re-executes that page and the
 # dashboard only. Minutes of work, so CI runs it beside `make test` rather than inside it.
-rebuild-test: $(STAMP) $(MATHJAX_JS)
+rebuild-test: $(STAMP) $(MATHJAX_JS) $(MATHJAX_FULL) $(MATHJAX_FULL)
 	$(PY) -m pytest -q -m fullbook tests/test_book_build.py
 
 browser-test: book
@@ -47,9 +51,11 @@ verify: $(STAMP)
 figures: $(STAMP)
 	$(PY) -m figures --out _build/figures
 
-$(MATHJAX_PKG)/package.json:
+# Both packages in one install: npm removes from the folder what a later install leaves out.
+$(MATHJAX_PKG)/package.json $(MATHJAX_FULL) &:
 	@command -v npm >/dev/null || { echo "npm is needed to install MathJax: apt-get install npm" >&2; exit 1; }
-	npm install --prefix $(MATHJAX_NPM) --no-audit --no-fund --no-save mathjax@$(MATHJAX_VERSION)
+	npm install --prefix $(MATHJAX_NPM) --no-audit --no-fund --no-save \
+		mathjax@$(MATHJAX_VERSION) mathjax-full@$(MATHJAX_VERSION)
 
 # The entry script is copied last: its presence means the copy is complete.
 $(MATHJAX_JS): $(MATHJAX_PKG)/package.json
@@ -59,7 +65,7 @@ $(MATHJAX_JS): $(MATHJAX_PKG)/package.json
 	cp $(MATHJAX_PKG)/LICENSE $(MATHJAX)/
 	cp $(MATHJAX_PKG)/es5/tex-mml-chtml.js $@
 
-mathjax: $(MATHJAX_JS)
+mathjax: $(MATHJAX_JS) $(MATHJAX_FULL)
 
 # Pages execute at build time (cached in _build/.jupyter_cache); any warning, failing cell or
 # failing claim fails the build, and so does output on stderr in a page: importing matplotlib
@@ -68,7 +74,7 @@ mathjax: $(MATHJAX_JS)
 # change in DV_CACHE_DIR (see derivations/cache.py); the kernels inherit it, and it must be
 # absolute because each kernel runs in its page's folder. `make clean` removes it with _build.
 DV_CACHE := $(CURDIR)/_build/.dv_cache
-book: $(STAMP) $(MATHJAX_JS)
+book: $(STAMP) $(MATHJAX_JS) $(MATHJAX_FULL)
 	$(PY) -c "import matplotlib.pyplot"
 	DV_CACHE_DIR=$(DV_CACHE) $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 

@@ -3,8 +3,9 @@
 The fixtures ``server`` and ``browser`` (module-scoped, defined in ``tests/conftest.py``) need a
 build (``make book``) and Debian's Chromium at ``/usr/bin/chromium``; without them the tests
 skip, unless ``REQUIRE_BOOK=1`` (as in ``.ci/run``), which turns a missing build or browser
-into a failure. Every test file named ``tests/test_book*.py`` with the ``browser`` mark is a
-browser test; ``make browser-test`` and ``.ci/run`` run them all.
+into a failure; ``BOOK_HTML=<folder>`` serves another build. Every test file named
+``tests/test_book*.py`` with the ``browser`` mark is a browser test; ``make browser-test``
+and ``.ci/run`` run them all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
+# BOOK_HTML serves another build (to compare two builds with the same tests).
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -120,3 +122,16 @@ class PageLog:
         page.on(
             "response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} ({r.status})")
         )
+
+
+def fresh_page(browser, width: int = 1280, height: int = 900):
+    """A page in a new browser context (empty cache, no service worker) and its PageLog.
+
+    Returns (context, page, log); the caller closes the context.
+    """
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, service_workers="block"
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return context, page, PageLog(page, "127.0.0.1")

@@ -5,12 +5,18 @@ tests skip, unless ``REQUIRE_BOOK=1`` (as in ``.ci/run``), which turns a missing
 browser into a failure. Every page of ``_toc.yml`` is served from ``_build/html`` on
 127.0.0.1; any request to another host is blocked and fails the page. A full-page
 screenshot of each page is saved under ``_build/screenshots/``.
+
+The build typesets math itself (``book/_ext/prerender_math.py``): a page arrives with its
+``mjx-container`` elements, each ``.math`` element carrying its TeX in ``data-tex``, and
+loads no MathJax. A page that still loads MathJax (TeX outside Sphinx's math elements) is
+waited for until MathJax has typeset it. Either way every ``.math`` element must end up
+holding MathJax output and no error.
 """
 
 from __future__ import annotations
 
 import pytest
-from bookserve import HTML, PAGES, SHOTS, TIMEOUT_MS, PageLog
+from bookserve import HTML, PAGES, SHOTS, fresh_page
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +28,7 @@ TYPESET = """async () => {
     return {
         math: maths.length,
         untypeset: maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent),
+        withoutTex: maths.filter(m => !(m.dataset.tex || '').trim()).map(m => m.outerHTML.slice(0, 200)),
         containers: document.querySelectorAll('mjx-container').length,
         merrors: Array.from(document.querySelectorAll('mjx-merror')).map(
             e => e.getAttribute('data-mjx-error') || e.textContent),
@@ -40,13 +47,10 @@ IMAGES = """async () => {
 
 @pytest.mark.parametrize("doc", PAGES)
 def test_page_renders_offline(browser, server, doc):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    log = PageLog(page, "127.0.0.1")
+    context, page, log = fresh_page(browser)
     try:
         page.goto(f"{server}/{doc}.html", wait_until="load")
-        # Sphinx loads MathJax only on pages with math; there, wait until it has typeset.
+        # Math comes typeset; a page that still loads MathJax is waited for until it has typeset.
         if page.locator("script[src*='mathjax']").count():
             page.wait_for_function("() => window.MathJax?.startup?.promise")
         math = page.evaluate(TYPESET)
@@ -65,6 +69,9 @@ def test_page_renders_offline(browser, server, doc):
     if math["math"]:
         assert math["containers"] >= math["math"], f"{doc}: {math}"
     assert not math["merrors"] and not math["inputErrors"], f"{doc}: MathJax errors {math}"
+    assert not math["withoutTex"], (
+        f"{doc}: math without its TeX in data-tex: {math['withoutTex'][:3]}"
+    )
     broken = [img["src"] for img in images if img["width"] == 0]
     assert not broken, f"{doc}: images that did not load: {broken}"
 
@@ -85,3 +92,21 @@ def test_math_check_is_not_vacuous(server):
     """The introduction renders a derivation, so the math checks above have math to check."""
     text = (HTML / f"{PAGES[0]}.html").read_text(encoding="utf-8")
     assert 'class="math' in text
+
+
+def test_math_is_typeset_at_build_time(server):
+    """Pages arrive with their math typeset and load no MathJax (book/_ext/prerender_math.py).
+
+    A page that still loads MathJax has TeX outside Sphinx's math elements: it renders, but
+    slowly (MathJax's 1.2 MB script typesets it in the browser), so it fails here.
+    """
+    typeset, loading = 0, []
+    for doc in PAGES:
+        text = (HTML / f"{doc}.html").read_text(encoding="utf-8")
+        if 'class="math' in text:
+            assert "<mjx-container" in text and 'data-tex="' in text, doc
+            typeset += 1
+        if "tex-mml-chtml.js" in text:
+            loading.append(doc)
+    assert typeset > 0
+    assert not loading, f"pages that still typeset math in the browser: {loading}"

@@ -103,6 +103,8 @@ def _copy_project(dest: Path, pages: dict[str, str] | None, toc: str | None) -> 
         shutil.copytree(ROOT / package, dest / package, ignore=ignore)
     shutil.copytree(ROOT / "book" / "_ext", dest / "book" / "_ext", ignore=ignore)
     shutil.copytree(MATHJAX, dest / "_build" / "mathjax" / "static")
+    # The math is typeset at build time with the installed mathjax-full (prerender_math).
+    (dest / "_build" / "mathjax" / "npm").symlink_to(MATHJAX.parent / "npm")
     shutil.copy(ROOT / "_config.yml", dest)
     # The bibliography files the configuration names (bibtex_bibfiles).
     for bib in [*(ROOT / "book").glob("*.bib"), *(ROOT / "book").glob("bib/*.bib")]:

@@ -7,6 +7,11 @@
   browser fetch from another host (``<script src>``, ``<link href>`` other than plain
   hyperlinks, ``<img>``, ``<iframe>``, ``<source>``, ``<video>``, ``<audio>``); each one is
   a warning, hence an error under ``--warningiserror``.
+
+It also loads the two extensions that keep pages light (so the configuration lists one
+name): ``prerender_math`` (math typeset at build time, no MathJax script in the browser)
+and ``page_weight`` (Font Awesome's icons from its font instead of its 1.5 MB script, and a
+favicon).
 """
 
 from __future__ import annotations
@@ -120,6 +125,8 @@ def check_pages(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("prerender_math")
+    app.setup_extension("page_weight")
     app.connect("config-inited", check_mathjax, priority=900)
     app.connect("build-finished", check_pages)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
