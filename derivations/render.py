@@ -32,7 +32,8 @@ class _BookLatex(LatexPrinter):
 
     def _print_Transpose(self, expr):
         base = self._print(expr.arg)
-        if not isinstance(expr.arg, sp.MatrixSymbol | sp.Symbol):
+        # a name with its own superscript (W^{2}) is bracketed, or MathJax sees a double exponent
+        if not isinstance(expr.arg, sp.MatrixSymbol | sp.Symbol) or "^" in base:
             base = f"\\left({base}\\right)"
         return f"{base}^{{\\top}}"
 
