@@ -401,7 +401,7 @@ def _softmax(n: int) -> Softmax:
     # The matrix form is shown as what it is, diag(p) - p pᵀ, in that order (SymPy's LaTeX
     # printer would sort the terms of the explicit matrices to -p pᵀ + diag(p)); its check
     # still compares the explicit matrices with the entries of the step before.
-    shown[matrix_form] = Notation("diag(p) - p·pᵀ", r"\operatorname{diag}(p) - p\,p^{T}")
+    shown[matrix_form] = Notation("diag(p) - p·pᵀ", r"\operatorname{diag}(p) - p\,p^{\top}")
     k = sp.Symbol("k", integer=True, positive=True)
     p_i = sp.Symbol("p_i")
     p_vector = sp.Matrix([sp.Symbol(f"p_{m + 1}") for m in range(n)])
@@ -459,7 +459,7 @@ def _softmax(n: int) -> Softmax:
                             Notation("pᵢδᵢⱼ", r"p_{i} \delta_{i j}"),
                         ),
                         Equation(
-                            Notation("(p·pᵀ)ᵢⱼ", r"(p\,p^{T})_{ij}"),
+                            Notation("(p·pᵀ)ᵢⱼ", r"(p\,p^{\top})_{ij}"),
                             Notation("pᵢpⱼ", r"p_{i} p_{j}"),
                         ),
                     ),

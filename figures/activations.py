@@ -60,7 +60,7 @@ def figure(name: str, *, x_range=X_RANGE):
                 ax.plot([b, b], [float(k.left), float(k.right)], "o", mfc="white", color="C1")
                 ax.plot([b], [float(k.by_cases)], "o", color="C3", label="autograd at the kink")
         ax.axhline(0, color="black", lw=0.6)
-        ax.set_xlabel("x")
+        ax.set_xlabel("$x$")
         ax.set_title(f"{name} and its derivative")
         ax.legend(loc="upper left", frameon=False)
         fig.tight_layout()
@@ -70,18 +70,24 @@ def figure(name: str, *, x_range=X_RANGE):
 def overview():
     """All scalar activations (solid) and derivatives (dashed), one panel each.
 
-    >>> len(overview().axes)
+    >>> sum(ax.axison for ax in overview().axes)
     8
     """
     names = list(act.TABLE)
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(2, 4, figsize=(12, 5.2), sharex=True)
+        # 7 inches wide, so that a 688-pixel column shows the 10-point labels at 13 pixels
+        fig, axes = plt.subplots(3, 3, figsize=(7.0, 6.4), sharex=True)
         xs = np.linspace(*X_RANGE, 1001)
-        for ax, name in zip(axes.flat, names, strict=True):
+        axes.flat[-1].axis("off")
+        for ax, name in zip(axes.flat, names, strict=False):
             a = act.get(name)
             ax.plot(xs, np.broadcast_to(_numeric(a.expr)(xs), xs.shape), lw=2)
             ax.plot(xs, np.broadcast_to(_numeric(a.derivative)(xs), xs.shape), lw=1.5, ls="--")
             ax.set_title(name)
+        for ax in axes[-1, :2]:
+            ax.set_xlabel("$x$")
+        axes[-2, -1].xaxis.set_tick_params(labelbottom=True)
+        axes[-2, -1].set_xlabel("$x$")
         fig.suptitle("activations (solid) and their derivatives (dashed)")
         fig.tight_layout()
     return fig

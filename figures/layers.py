@@ -80,17 +80,21 @@ def step_size():
             [tolerance(1.0, h) for h in STEPS],
             color="black",
             lw=1.5,
-            label="tolerance F (c·eps/h + h²), F = 1",
+            label=r"tolerance $F\,(c\,\varepsilon/h + h^2)$, $F = 1$",
         )
-        ax.loglog(STEPS, ROUNDING * EPS / STEPS, ":", color="C3", label="round-off c·eps/h")
-        ax.loglog(STEPS, STEPS**2, "--", color="C1", label="truncation h²")
+        ax.loglog(
+            STEPS, ROUNDING * EPS / STEPS, ":", color="C3", label=r"round-off $c\,\varepsilon/h$"
+        )
+        ax.loglog(STEPS, STEPS**2, "--", color="C1", label=r"truncation $h^2$")
         ax.axvline(H, color="C4", lw=2, alpha=0.6)
-        ax.text(H * 1.3, 1e-15, f"h = {H:g}", color="C4")
+        power = round(float(np.log10(H)))
+        shown = f"10^{{{power}}}" if np.isclose(H, 10.0**power) else f"{H:g}"
+        ax.text(H * 1.3, 1e-15, f"$h = {shown}$", color="C4")
         ax.set_ylim(1e-16, 1e2)
-        ax.set_xlabel("step size h")
-        ax.set_ylabel("|finite difference − derived gradient|")
+        ax.set_xlabel("step size $h$")
+        ax.set_ylabel(r"$|$finite difference $-$ derived$|$")
         ax.set_title("centered difference: error against step size")
-        ax.legend(loc="upper center", fontsize=8, frameon=False, ncol=2)
+        ax.legend(loc="upper center", fontsize=9, frameon=False, ncol=2)
         fig.tight_layout()
     return fig
 

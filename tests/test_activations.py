@@ -299,8 +299,8 @@ def test_softmax_matrix_form_shows_diag_p_minus_p_pT_in_every_rendering():
     entries, matrix_form = d.steps[-2], d.steps[-1]
     assert "= diag(p) - p·pᵀ" in d.text() and "[matrix form" in d.text()
     body = d.latex().splitlines()[-2].split("&&")[0]
-    assert body.strip() == r"&= \operatorname{diag}(p) - p\,p^{T}", body
-    assert r"= \operatorname{diag}(p) - p\,p^{T}$ — matrix form" in d.markdown()
+    assert body.strip() == r"&= \operatorname{diag}(p) - p\,p^{\top}", body
+    assert r"= \operatorname{diag}(p) - p\,p^{\top}$ — matrix form" in d.markdown()
     # what is shown is what was checked: the explicit matrices equal the entries before them
     at = dict(zip(act.softmax(3).logits, (0.3, -1.2, 2.0), strict=True))
     shown = np.array(matrix_form.expr.doit().subs(at).evalf(), dtype=float)

@@ -545,3 +545,22 @@ def test_kink_conventions_are_caught_only_at_kinks_and_ties(layer, label):
     evidence = claims.get(f"layers.{layer}.autograd").check(candidate)
     assert not evidence.passed
     assert evidence.witness.point["instance"].endswith(("ties", "the kink"))
+
+
+# --- index forms ---------------------------------------------------------------------------
+def test_strided_conv_index_form_agrees_entrywise():
+    import sympy as sp
+
+    from derivations.render import LARGEST_SHOWN
+
+    form = D.index_form("conv.dx_strided")
+    result = D.get("conv.dx_strided").result
+    assert form.disagreements(result) == []
+    # row 5 and column 5 lie in no window: their entries are 0, and a form that forgot the
+    # kernel's support (reading w cyclically) would disagree there
+    assert form.entry(5, 3) == 0 and result[4, 2] == 0
+    assert form.disagreements(result.T) != []
+    wide = [n for n in D.NAMES if max(getattr(D.get(n).result, "shape", (1,))) > LARGEST_SHOWN]
+    assert wide == ["conv.dx_strided"]
+    assert all(D.index_form(n) is None for n in D.NAMES if n not in wide)
+    assert isinstance(form.equation, sp.Basic)

@@ -239,32 +239,43 @@ def test_worked_solution_latex_is_one_align_block():
 
 
 # --- figure --------------------------------------------------------------------------------
-def test_network_figure_is_deterministic(tmp_path):
+def test_network_figures_are_deterministic(tmp_path):
     import figures
     from figures import mlp as fm
 
-    first = figures.save(fm.network(80), tmp_path / "a" / "mlp.network")
-    second = figures.save(fm.FIGURES["mlp.network"](), tmp_path / "b" / "mlp.network")
-    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    for name in ("forward", "backward"):
+        first = figures.save(getattr(fm, name)(80), tmp_path / "a" / f"mlp.{name}")
+        second = figures.save(fm.FIGURES[f"mlp.{name}"](), tmp_path / "b" / f"mlp.{name}")
+        assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
-def test_network_figure_shows_torchs_numbers():
+def test_network_figures_show_torchs_numbers():
     from figures import mlp as fm
 
     ref = vm.reference(vm.course_parameters(80), X, 3)
-    texts = [t.get_text() for t in fm.network(80).axes[0].texts]
-    assert f"loss\nl = {ref['loss']:.4f}" in texts
-    # 3 + 4 + 3 nodes (circles); 12 + 12 edges, each labelled with its weight's gradient
-    edge_labels = {t for t in texts if t.startswith(("+", "-"))}
-    assert (
-        f"{ref['dl_dW1'][3, 1]:+.3f}" in edge_labels
-        and f"{ref['dl_dW2'][2, 0]:+.3f}" in edge_labels
-    )
-    assert any(
-        f"{ref['dl_dh1_bar'][3, 0]:+.4f}".replace("-", "−") in t
-        or f"{ref['dl_dh1_bar'][3, 0]:+.4f}" in t
-        for t in texts
-    )
+    forward = [t.get_text() for t in fm.forward(80).axes[0].texts]
+    assert f"$l = {ref['loss']:.4f}$" in forward
+    assert any(f"p_3 = {ref['p'][2, 0]:.4f}" in t for t in forward)
+    fig = fm.backward(80)
+    nodes = [t.get_text() for t in fig.axes[0].texts]
+    # 12 + 12 weight gradients, one a table cell, with a true minus sign
+    cells = [t.get_text() for ax in fig.axes[1:] for t in ax.texts]
+    assert len(cells) == 24
+    assert fm._signed(ref["dl_dW1"][3, 1]) in cells[:12]
+    assert fm._signed(ref["dl_dW2"][2, 0]) in cells[12:]
+    assert any(f"\\delta^1_4 = {fm._signed(ref['dl_dh1_bar'][3, 0])}" in t for t in nodes)
+
+
+def test_network_figures_are_readable_at_a_column():
+    from figures import mlp as fm
+
+    # at 100 dpi a W-inch figure is shown at most 688 px wide: text of s pt is then
+    # s·(688/(100·W))·100/72 px high, which must be at least 11
+    for fig in (fm.forward(80), fm.backward(80)):
+        width = fig.get_size_inches()[0]
+        sizes = [t.get_fontsize() for ax in fig.axes for t in ax.texts]
+        sizes += [lab.get_fontsize() for ax in fig.axes for lab in ax.get_xticklabels()]
+        assert min(sizes) * min(1.0, 688 / (100 * width)) * 100 / 72 >= 11
 
 
 def test_student_ids_alone_expose_the_phi_prime_slips():
@@ -465,3 +476,33 @@ def test_only_the_exact_kinks_expose_phi_prime_at_zero_equal_one():
         got = wrong(**kwargs)
         exposed.append(not np.allclose(got["dl_dW1"], ref["dl_dW1"], rtol=1e-12, atol=1e-12))
     assert exposed == kinked and sum(kinked) == len(vm.KINKS_ONE_LAYER)
+
+
+# --- index forms ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "derivation_id",
+    [i for i in mlp.ids() if mlp.index_form(i) is not None],
+)
+def test_index_form_agrees_entrywise_with_the_derived_matrix(derivation_id):
+    import sympy as sp
+
+    form = mlp.index_form(derivation_id)
+    result = mlp.derivation(derivation_id).result.doit()
+    result = result.as_explicit() if hasattr(result, "as_explicit") else sp.Matrix(result)
+    assert form.shape == result.shape
+    assert form.disagreements(result) == []
+    # the comparison can fail: the same entries, one column shifted, disagree
+    if result.cols > 1:
+        shifted = sp.Matrix(*result.shape, lambda i, j: result[i, (j + 1) % result.cols])
+    else:
+        shifted = sp.Matrix(*result.shape, lambda i, _: result[(i + 1) % result.rows, 0])
+    assert form.disagreements(shifted)
+
+
+def test_every_result_wider_than_a_column_has_an_index_form():
+    from derivations.render import LARGEST_SHOWN
+
+    for derivation_id in mlp.ids():
+        result = mlp.derivation(derivation_id).result
+        big = hasattr(result, "shape") and max(result.shape) > LARGEST_SHOWN
+        assert big == (mlp.index_form(derivation_id) is not None), derivation_id

@@ -20,6 +20,7 @@ from functools import cache
 import sympy as sp
 
 from derivations.core import Derivation, Step
+from derivations.index_form import IndexForm
 from derivations.printing import Equation, Notation, text
 from derivations.render import Reason
 
@@ -476,3 +477,35 @@ def get(name: str) -> Derivation:
 
 #: Every derivation of the topic: id -> zero-argument builder.
 DERIVATIONS = {f"layers.{name}": (lambda n=name: get(n)) for name in NAMES}
+
+
+# --- index forms: one entry of a result too wide for a page's column -----------------------
+def index_form(name: str) -> IndexForm | None:
+    """The entry ``(i, j)`` of a derivation's matrix result written with indices and bound to
+    the instance's symbols, for a result too wide to show whole; ``None`` otherwise.
+
+    ``conv.dx_strided``: input entry ``x_ij`` sits at kernel position
+    ``(i − 2a + 2, j − 2b + 2)`` of output window ``(a, b)`` (windows start 2 apart, 1-based),
+    so ``∂L/∂x_ij = Σ_ab G_ab w_(i−2a+2, j−2b+2)``, the kernel read as 0 off its 2×2 support.
+
+    >>> f = index_form("conv.dx_strided")
+    >>> text(f.equation)
+    '∂L/∂xᵢⱼ = Σ[a = 1..2] Σ[b = 1..2] G[a, b]·w[-2·a + i + 2, -2·b + j + 2]'
+    >>> f.entry(5, 5), index_form("relu")
+    (0, None)
+    """
+    get(name)  # raises on an unknown name
+    if name != "conv.dx_strided":
+        return None
+    i, j, a, b = sp.symbols("i j a b", integer=True, positive=True)
+    g, w = sp.IndexedBase("G"), sp.IndexedBase("w")
+    kernel = _matrix("w", 2, 2, real=True)
+    written = sp.Sum(g[a, b] * w[i - 2 * a + 2, j - 2 * b + 2], (a, 1, 2), (b, 1, 2))
+    return IndexForm(
+        Notation("∂L/∂xᵢⱼ", r"\frac{\partial L}{\partial x_{ij}}"),
+        (i, j),
+        written,
+        {g: _matrix("g", 2, 2, real=True), w: kernel},
+        (5, 5),
+        zero_outside=frozenset({w}),
+    )

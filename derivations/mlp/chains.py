@@ -28,11 +28,21 @@ import sympy as sp
 
 from derivations import arguments as arg
 from derivations.core import Derivation, Step
+from derivations.index_form import IndexForm
 from derivations.mlp.key import KEYS, answer_key, backprop, student_parameters
 from derivations.printing import Equation, Notation, subscript, text
 from derivations.render import Reason
 
-__all__ = ["KEYS", "RULES", "answer_key", "backprop", "derivation", "ids", "student_parameters"]
+__all__ = [
+    "KEYS",
+    "RULES",
+    "answer_key",
+    "backprop",
+    "derivation",
+    "ids",
+    "index_form",
+    "student_parameters",
+]
 
 #: Widths of the course network and its label (1-based) and LeakyReLU slope, exactly.
 D0, D1, M = 3, 4, 3
@@ -78,7 +88,7 @@ _varphi = sp.Function("varphi")
 _h_bar_j = Notation("h̄¹ⱼ", r"\bar h^1_j")
 _phi_prime_j = Notation("φ'(h̄¹ⱼ)", r"\varphi'(\bar h^1_j)")
 _delta1_rule = Notation(
-    "δ¹ = (W²)ᵀ·δ² ⊙ φ'(h̄¹)", r"\delta^1 = (W^2)^T \delta^2 \odot \varphi'(\bar h^1)"
+    "δ¹ = (W²)ᵀ·δ² ⊙ φ'(h̄¹)", r"\delta^1 = (W^2)^\top \delta^2 \odot \varphi'(\bar h^1)"
 )
 _Delta1, _Delta2 = sp.MatrixSymbol("delta^1", D1, 1), sp.MatrixSymbol("delta^2", M, 1)
 _X, _H1 = sp.MatrixSymbol("x", D0, 1), sp.MatrixSymbol("h^1", D1, 1)
@@ -543,28 +553,85 @@ def _deep(activation: str) -> Derivation:
 #: are read off the whole network, differentiated at once.
 RULES = (
     (r"\delta^L = \partial l/\partial h^L = p - \tilde y", "mlp.label_smoothing"),
-    (r"\partial l/\partial W^k = \delta^k (h^{k-1})^T", "mlp.backprop.dl_dW2"),
+    (r"\partial l/\partial W^k = \delta^k (h^{k-1})^\top", "mlp.backprop.dl_dW2"),
     (r"\partial l/\partial b^k = \delta^k", "mlp.backprop.dl_db2"),
-    (r"\partial l/\partial h^{k-1} = (W^k)^T \delta^k", "mlp.backprop.dl_dh1"),
+    (r"\partial l/\partial h^{k-1} = (W^k)^\top \delta^k", "mlp.backprop.dl_dh1"),
     (
         r"\delta^{k-1} = \partial l/\partial \bar h^{k-1} = \partial l/\partial h^{k-1} \odot "
         r"\varphi'(\bar h^{k-1})",
         "mlp.backprop.dl_dh1_bar",
     ),
-    (r"\partial l/\partial W^1 = \delta^1 x^T", "mlp.backprop.dl_dW1"),
+    (r"\partial l/\partial W^1 = \delta^1 x^\top", "mlp.backprop.dl_dW1"),
     (
-        r"\delta^1 = (W^2)^T \bigl((W^3)^T \delta^3 \odot \varphi'(\bar h^2)\bigr) \odot "
+        r"\delta^1 = (W^2)^\top \bigl((W^3)^\top \delta^3 \odot \varphi'(\bar h^2)\bigr) \odot "
         r"\varphi'(\bar h^1)\ \text{(ReLU, two hidden layers)}",
         "mlp.backprop.deep.relu.dl_dW1",
     ),
     (
-        r"\delta^1 = (W^2)^T \bigl((W^3)^T \delta^3 \odot \varphi'(\bar h^2)\bigr) \odot "
+        r"\delta^1 = (W^2)^\top \bigl((W^3)^\top \delta^3 \odot \varphi'(\bar h^2)\bigr) \odot "
         r"\varphi'(\bar h^1)\ \text{(LeakyReLU, two hidden layers)}",
         "mlp.backprop.deep.leaky_relu.dl_dW1",
     ),
     (r"\partial l/\partial b^1 = \delta^1", "mlp.backprop.dl_db1"),
     (r"\theta \leftarrow \theta - \eta\, \partial l/\partial \theta", "mlp.sgd"),
 )  # fmt: skip
+
+
+# --- index forms: one entry of each result too wide for a page's column -------------------
+_Ib, _Jb = sp.symbols("i j", integer=True, positive=True)
+_W1_, _W2_ = sp.IndexedBase("W^1"), sp.IndexedBase("W^2")
+_x_, _h1_ = sp.IndexedBase("x"), sp.IndexedBase("h^1")
+_d1_, _d2_ = sp.IndexedBase("delta^1"), sp.IndexedBase("delta^2")
+_phi_ = sp.IndexedBase(Notation("φ'(h̄¹)", r"\varphi'(\bar h^{1})"))
+
+
+def _entry_name(wrt: str, wrt_tex: str) -> Notation:
+    return _partial("l", "l", wrt, wrt_tex)
+
+
+def _back(j) -> sp.Sum:
+    """``Σᵢ W²ᵢⱼ δ²ᵢ``: the error sent back to hidden unit ``j``."""
+    return sp.Sum(_W2_[_Ib, j] * _d2_[_Ib], (_Ib, 1, M))
+
+
+def index_form(derivation_id: str) -> IndexForm | None:
+    """The entry ``(i, j)`` of a derivation's matrix result written with indices, as the course
+    writes the rule (``∂l/∂W¹ᵢⱼ = δ¹ᵢ xⱼ``), with each indexed name bound to its matrix on the
+    course network; ``None`` for a result small enough to show whole.
+
+    >>> f = index_form("mlp.backprop.dl_dW1")
+    >>> text(f.equation)
+    '∂l/∂W¹ᵢⱼ = δ¹[i]·x[j]'
+    >>> f.shape, index_form("mlp.cross_entropy")
+    ((4, 3), None)
+    """
+    if derivation_id not in _BUILDERS:
+        derivation(derivation_id)  # raises, naming the known ids
+    if derivation_id in ("mlp.backprop.dl_dW2", "mlp.backprop.dl_dh1"):
+        p, _ = _softmax(W2 * h1 + b2)
+        bound = {_d2_: p - onehot(LABEL), _h1_: h1, _W2_: W2}
+        if derivation_id.endswith("dl_dW2"):
+            return IndexForm(
+                _entry_name("W²ᵢⱼ", "W^2_{ij}"), (_Ib, _Jb), _d2_[_Ib] * _h1_[_Jb], bound, (M, D1)
+            )
+        return IndexForm(_entry_name("h¹ⱼ", "h^1_j"), (_Jb,), _back(_Jb), bound, (D1, 1))
+    if derivation_id == "mlp.backprop.dl_dh1_bar":
+        p, _ = _softmax(W2 * h1_bar.applyfunc(leaky_relu) + b2)
+        bound = {_d2_: p - onehot(LABEL), _W2_: W2, _phi_: h1_bar.applyfunc(leaky_relu_prime)}
+        name = _entry_name("h̄¹ⱼ", r"\bar h^1_j")
+        return IndexForm(name, (_Jb,), _back(_Jb) * _phi_[_Jb], bound, (D1, 1))
+    if derivation_id in ("mlp.backprop.dl_dW1", "mlp.backprop.dl_db1"):
+        pre = W1 * x + b1
+        p, _ = _softmax(W2 * pre.applyfunc(leaky_relu_abs) + b2)
+        delta1 = (W2.T * (p - onehot(LABEL))).multiply_elementwise(
+            pre.applyfunc(leaky_relu_abs_prime)
+        )
+        bound = {_d1_: delta1, _x_: x}
+        if derivation_id.endswith("dl_dW1"):
+            name = _entry_name("W¹ᵢⱼ", "W^1_{ij}")
+            return IndexForm(name, (_Ib, _Jb), _d1_[_Ib] * _x_[_Jb], bound, (D1, D0))
+        return IndexForm(_entry_name("b¹ᵢ", "b^1_i"), (_Ib,), _d1_[_Ib], bound, (D1, 1))
+    return None
 
 
 def ids() -> list[str]:

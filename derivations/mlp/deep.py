@@ -151,8 +151,8 @@ def deep_network(
     name = _NAMES[activation]
     d_rule = Notation(
         "δ² = (W³)ᵀ·δ³ ⊙ φ'(h̄²), δ¹ = (W²)ᵀ·δ² ⊙ φ'(h̄¹)",
-        r"\delta^2 = (W^3)^T \delta^3 \odot \varphi'(\bar h^2),\ "
-        r"\delta^1 = (W^2)^T \delta^2 \odot \varphi'(\bar h^1)",
+        r"\delta^2 = (W^3)^\top \delta^3 \odot \varphi'(\bar h^2),\ "
+        r"\delta^1 = (W^2)^\top \delta^2 \odot \varphi'(\bar h^1)",
     )
     a_text = "0" if slope == 0 else text(slope)
     if slope == 0:
