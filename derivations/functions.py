@@ -94,10 +94,10 @@ class Phi(_CDF):  # noqa: N801
 
 
 class GaussianMean(sp.Function):
-    r"""``E[f]`` over independent zero-mean Gaussians ``(z, variance)``, exact on ``doit()``.
+    r"""``𝔼[f]`` over independent zero-mean Gaussians ``(z, variance)``, exact on ``doit()``.
 
     For a polynomial of degree at most two in the ``z``,
-    ``E[f] = f(0) + ½ Σ_z Var(z) ∂²f/∂z²(0)`` (odd moments vanish, ``E z² = Var z``, products
+    ``𝔼[f] = f(0) + ½ Σ_z Var(z) ∂²f/∂z²(0)`` (odd moments vanish, ``E z² = Var z``, products
     of distinct independent ``z`` have mean zero); a higher degree is refused.
 
     >>> z1, z2, a, s = sp.symbols("z1 z2 a s", positive=True)
@@ -128,7 +128,7 @@ class GaussianMean(sp.Function):
         return r"\mathbb{E}\left[" + printer._print(self.args[0]) + r"\right]"
 
     def _sympystr(self, printer):
-        return f"E[{printer._print(self.args[0])}]"
+        return f"𝔼[{printer._print(self.args[0])}]"
 
 
 def _check_quadratic(expr, zs):

@@ -5,7 +5,7 @@ Pages get SymPy's own LaTeX; a terminal gets :func:`text`: ``e^x/(1 + e^x)`` rat
 as Unicode (``W¹₁₁``, ``x²``), ``Xᵀ``, ``√2``, ``∞`` — and never a backslash. Symbol names
 follow SymPy's conventions (``sigma_w^2``, ``x_1``, ``xtilde``), so the same name gives
 ``\\sigma^{2}_{w}`` in LaTeX and ``σ_w²`` here. A notation SymPy has no name for (``∂L/∂W``,
-``E[u²]``) is a :class:`Notation`: a symbol that carries both of its written forms.
+``𝔼[u²]``) is a :class:`Notation`: a symbol that carries both of its written forms.
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
@@ -180,7 +180,7 @@ class TextPrinter(StrPrinter):
         return f"θ({self._print(expr.args[0])})"
 
     def _print_Expectation(self, expr):
-        return f"E[{self._print(expr.args[0])}]"
+        return f"𝔼[{self._print(expr.args[0])}]"
 
     def _group(self, expr) -> str:
         """``expr`` alone, in parentheses unless it is one symbol, number or call."""

@@ -6,7 +6,7 @@ draws ``w ~ N(0, (σ_w²/d) I)`` and noise ``ε ~ N(0, σ_ε² I)``, the student
 
 Two chains prove it. :func:`concrete_risk` carries out every matrix step for a concrete
 ``d = 2`` with symbolic data (``N = 3`` or ``N = 1``): the error decomposition, the vanishing
-cross term, ``E[zᵀAz] = s² tr A`` and the trace identity, down to the eigenvalue sum.
+cross term, ``𝔼[zᵀAz] = s² tr A`` and the trace identity, down to the eigenvalue sum.
 :func:`per_direction` is the argument for any ``d``: in the eigenbasis of ``H`` the problem
 splits into ``d`` independent one-dimensional ones. :func:`optimum` differentiates the
 result and lets SymPy solve for ``μ*``. Expectations are :class:`GaussianMean` nodes that
@@ -47,7 +47,7 @@ EIGEN_RTOL = 1e-10
 
 
 def _mean(expr):
-    """``E[expr]`` as written in a reason or on the left of a chain (never evaluated)."""
+    """``𝔼[expr]`` as written in a reason or on the left of a chain (never evaluated)."""
     return GaussianMean(expr, sp.Tuple())
 
 
@@ -182,7 +182,7 @@ def concrete_risk(n_rows: int = 3) -> Derivation:
 
 @lru_cache
 def quadratic_form_mean(n: int = 3) -> Derivation:
-    """``E[εᵀAε] = σ_ε² tr A`` for a symmetric ``n × n`` matrix ``A`` (here ``n = 3``).
+    """``𝔼[εᵀAε] = σ_ε² tr A`` for a symmetric ``n × n`` matrix ``A`` (here ``n = 3``).
 
     >>> quadratic_form_mean().check().ok
     True
@@ -227,7 +227,7 @@ def per_direction() -> Derivation:
     Write ``H = QΛQᵀ`` (``Q`` orthogonal). The error in eigen-coordinates, ``u = Qᵀ(w_μ − w)``,
     has ``u_i = (−μ v_i + η_i)/(λ_i + μ)`` with ``v = Qᵀw ~ N(0, (σ_w²/d) I)`` (an isotropic
     Gaussian is rotation invariant) and ``η = QᵀXᵀε`` of covariance ``σ_ε² QᵀHQ = σ_ε² Λ``,
-    independent of ``v``. ``‖w_μ − w‖² = ‖u‖²``, so ``R̄`` is the sum of the ``E[u_i²]``.
+    independent of ``v``. ``‖w_μ − w‖² = ‖u‖²``, so ``R̄`` is the sum of the ``𝔼[u_i²]``.
 
     >>> per_direction().result
     (lambda*sigma_varepsilon^2 + mu**2*sigma_w^2/d)/(lambda + mu)**2

@@ -31,7 +31,7 @@ theta = sp.Symbol("theta", positive=True)
 eta, lam, b = sp.symbols("eta lambda b", positive=True)
 t = sp.Symbol("t", nonnegative=True, integer=True)
 
-#: ``E[relu(wᵀx) relu(wᵀx')]`` for unit ``x, x'`` at angle ``θ``
+#: ``𝔼[relu(wᵀx) relu(wᵀx')]`` for unit ``x, x'`` at angle ``θ``
 ARCCOS = (sp.sin(theta) + (sp.pi - theta) * sp.cos(theta)) / (2 * sp.pi)
 #: the fraction of ``b/λ`` learned after ``t`` steps along an eigenvalue ``λ``
 FACTOR = 1 - (1 - eta * lam) ** t
@@ -82,7 +82,7 @@ def arccos_derivation() -> Derivation:
         steps,
         domain={theta: (0.05, 3.1)},
         points=4,
-        lhs=Notation("E[relu(wᵀx)relu(wᵀx')]", r"\mathbb{E}\,[w^\top x]_+[w^\top x']_+"),
+        lhs=Notation("𝔼[relu(wᵀx)relu(wᵀx')]", r"\mathbb{E}\,[w^\top x]_+[w^\top x']_+"),
     )
 
 

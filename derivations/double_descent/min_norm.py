@@ -10,7 +10,7 @@ Rows ``x ~ N(0, I_d)``, labels ``y = xᵀw* + ε`` with ``ε ~ N(0, σ²)``, ``N
   ``E‖X⁺ε‖² = σ² E tr (XXᵀ)⁻¹ = σ² N/(d − N − 1)``;
 - ``|N − d| ≤ 1``: the mean of ``tr (XᵀX)⁻¹`` (or ``tr (XXᵀ)⁻¹``) is infinite.
 
-The inverse-Wishart means ``E[W⁻¹] = I/(n − p − 1)`` for ``W ~ Wishart_p(n, I)`` are cited
+The inverse-Wishart means ``𝔼[W⁻¹] = I/(n − p − 1)`` for ``W ~ Wishart_p(n, I)`` are cited
 (Muirhead 1982, *Aspects of Multivariate Statistical Theory*, Thm 3.2.12; used for double
 descent by Belkin, Hsu & Xu 2019, *Two models of double descent for weak features*, and
 Hastie, Montanari, Rosset & Tibshirani 2019, *Surprises in high-dimensional ridgeless least
@@ -67,7 +67,7 @@ PW2 = Notation("E‖Pw‖²", r"\mathbb{E}\lVert Pw\rVert^2")
 
 @lru_cache
 def chi_square_inverse() -> Derivation:
-    """``d = 1``: ``XᵀX ~ χ²_N`` and ``E[1/χ²_N] = 1/(N − 2) = 1/(N − d − 1)``, by integration.
+    """``d = 1``: ``XᵀX ~ χ²_N`` and ``𝔼[1/χ²_N] = 1/(N − 2) = 1/(N − d − 1)``, by integration.
 
     >>> chi_square_inverse().result
     1/(2*a)
@@ -94,22 +94,22 @@ def chi_square_inverse() -> Derivation:
         Step(1 / (2 * a), "Γ(a + 1) = a Γ(a)"),
     ]
     return Derivation(
-        "E[(XᵀX)⁻¹] for d = 1, a = N/2 − 1: 1/(2a) = 1/(N − 2) (Muirhead 1982 Thm 3.2.12)",
+        "𝔼[(XᵀX)⁻¹] for d = 1, a = N/2 − 1: 1/(2a) = 1/(N − 2) (Muirhead 1982 Thm 3.2.12)",
         [a],
         steps,
         domain={a: (0.5, 20)},
         points=6,
-        lhs=Notation("E[1/χ²_N]", r"\mathbb{E}[1/\chi^2_N]"),
+        lhs=Notation("𝔼[1/χ²_N]", r"\mathbb{E}[1/\chi^2_N]"),
     )
 
 
 @lru_cache
 def projection_mean() -> Derivation:
-    """``E[P] = (N/d) I`` for the projection ``P = X⁺X`` on the row space (``N < d``).
+    """``𝔼[P] = (N/d) I`` for the projection ``P = X⁺X`` on the row space (``N < d``).
 
     The row space of ``X`` is a uniformly random ``N``-dimensional subspace (the law of ``X``
-    is invariant under ``X ↦ XQ`` for orthogonal ``Q``), so ``E[P] = QᵀE[P]Q`` for every ``Q``:
-    ``E[P] = cI``. Taking traces, ``c·d = E tr P = rank P = N``.
+    is invariant under ``X ↦ XQ`` for orthogonal ``Q``), so ``𝔼[P] = Qᵀ𝔼[P]Q`` for every ``Q``:
+    ``𝔼[P] = cI``. Taking traces, ``c·d = E tr P = rank P = N``.
 
     >>> projection_mean().result
     N*r^2/d
@@ -120,8 +120,8 @@ def projection_mean() -> Derivation:
             Reason(
                 "{} with {} (rotation invariance), {}",
                 (
-                    Equation(PW2, Notation("wᵀE[P]w", r"w^\top\mathbb{E}[P]\,w")),
-                    Equation(Notation("E[P]", r"\mathbb{E}[P]"), Notation("cI", "cI")),
+                    Equation(PW2, Notation("wᵀ𝔼[P]w", r"w^\top\mathbb{E}[P]\,w")),
+                    Equation(Notation("𝔼[P]", r"\mathbb{E}[P]"), Notation("cI", "cI")),
                     Equation(
                         Notation("cd", r"c\,d"),
                         Notation(
@@ -147,7 +147,7 @@ def projection_mean() -> Derivation:
 def under_risk() -> Derivation:
     """``N ≥ d + 2``: ``E‖ŵ − w*‖² = σ² d/(N − d − 1)``.
 
-    ``ŵ − w* = X⁺ε`` (``X`` has full column rank), ``E[εᵀAε | X] = σ² tr A`` with
+    ``ŵ − w* = X⁺ε`` (``X`` has full column rank), ``𝔼[εᵀAε | X] = σ² tr A`` with
     ``A = X(XᵀX)⁻²Xᵀ``, and ``tr A = tr (XᵀX)⁻¹`` (cyclic trace).
 
     >>> under_risk().result
@@ -167,7 +167,7 @@ def under_risk() -> Derivation:
                         ),
                     ),
                     Equation(
-                        Notation("E[(XᵀX)⁻¹]", r"\mathbb{E}[(X^\top X)^{-1}]"),
+                        Notation("𝔼[(XᵀX)⁻¹]", r"\mathbb{E}[(X^\top X)^{-1}]"),
                         sp.Identity(d) / (N - d - 1),
                     ),
                 ),
@@ -195,7 +195,7 @@ def over_risk() -> Derivation:
         Step(
             w_norm2 - projection_mean().result + sigma2 * N / (d - N - 1),
             "the parts (P − I)w* and X⁺ε are orthogonal; ‖(I − P)w*‖² = ‖w*‖² − ‖Pw*‖²; "
-            "E‖X⁺ε‖² = σ² tr E[(XXᵀ)⁻¹] = σ² N/(d − N − 1)",
+            "E‖X⁺ε‖² = σ² tr 𝔼[(XXᵀ)⁻¹] = σ² N/(d − N − 1)",
         ),
         Step(OVER, "collect ‖w*‖²"),
     ]

@@ -1,7 +1,7 @@
 """Initialization: how the second moment travels through a deep network, and what keeps it.
 
 For ``u_l = W_l φ(u_{l-1})`` with i.i.d. zero-mean weights of variance ``σ²``, independent of
-``u_{l-1}``, every pre-activation has ``E[u_l[i]²] = d σ² E[φ(u_{l-1}[j])²]``. The derivations
+``u_{l-1}``, every pre-activation has ``𝔼[u_l[i]²] = d σ² 𝔼[φ(u_{l-1}[j])²]``. The derivations
 (:mod:`.chains`) prove that step, the ReLU factor ½ twice (by symmetry, and by the Gaussian
 integral), ``σ = sqrt(2/d)``, the Xavier uniform bound and the Kaiming normal std. The closed
 forms are plain functions (:mod:`.moments`); the tanh variance map is evaluated by numerical

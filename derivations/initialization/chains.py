@@ -1,7 +1,7 @@
 """Initialization: how the second moment travels through a deep network, and what keeps it.
 
 For ``u_l = W_l φ(u_{l-1})`` with i.i.d. zero-mean weights of variance ``σ²``, independent of
-``u_{l-1}``, every pre-activation has ``E[u_l[i]²] = d σ² E[φ(u_{l-1}[j])²]``. The derivations
+``u_{l-1}``, every pre-activation has ``𝔼[u_l[i]²] = d σ² 𝔼[φ(u_{l-1}[j])²]``. The derivations
 below prove that step, the ReLU factor ½ twice (by symmetry, and by the Gaussian integral),
 ``σ = sqrt(2/d)``, the Xavier uniform bound and the Kaiming normal std. The closed forms are
 plain functions; the tanh variance map is evaluated by numerical quadrature, and the first
@@ -26,12 +26,12 @@ d, n_in, n_out, a = sp.symbols("d n_in n_out a", positive=True)
 u, x = sp.symbols("u x", real=True)
 b_lap, c_mix = sp.symbols("b c", positive=True)
 Var_u = Notation("Var(u_l[i])", r"\operatorname{Var}(u_l[i])")
-E_relu2 = Notation("E[ReLU(u)²]", r"\mathbb{E}[\operatorname{ReLU}(u)^2]")
+E_relu2 = Notation("𝔼[ReLU(u)²]", r"\mathbb{E}[\operatorname{ReLU}(u)^2]")
 p_u = sp.Function("p")(u)
 ReLU = sp.Function("ReLU")
 #: Quoted in reasons only.
-_E_phi2 = Notation("E[φ²]", r"\mathbb{E}[\varphi^2]")
-_E_reluz2 = Notation("E[ReLU(z)²]", r"\mathbb{E}[\operatorname{ReLU}(z)^2]")
+_E_phi2 = Notation("𝔼[φ²]", r"\mathbb{E}[\varphi^2]")
+_E_reluz2 = Notation("𝔼[ReLU(z)²]", r"\mathbb{E}[\operatorname{ReLU}(z)^2]")
 _relu_zero = Reason("{} for {}", (Equation(ReLU(u), 0), u <= 0))
 
 
@@ -45,10 +45,10 @@ def _normal_pdf(v, scale):
 
 
 def variance_propagation() -> Derivation:
-    r"""``Var(u_l[i]) = d σ² E[φ²]``, every term written out for ``d = 2``.
+    r"""``Var(u_l[i]) = d σ² 𝔼[φ²]``, every term written out for ``d = 2``.
 
-    The weights are ``sympy.stats`` normals, so ``E[W_ij W_ik]`` is computed, not asserted.
-    ``m_jk = E[φ_j φ_k]``; the diagonal is ``q = E[φ_j²]`` for every ``j`` (identically
+    The weights are ``sympy.stats`` normals, so ``𝔼[W_ij W_ik]`` is computed, not asserted.
+    ``m_jk = 𝔼[φ_j φ_k]``; the diagonal is ``q = 𝔼[φ_j²]`` for every ``j`` (identically
     distributed), the off-diagonal entry stays a free symbol: independence of the
     activations is never used, only independence of the weights from them.
 
@@ -76,7 +76,7 @@ def variance_propagation() -> Derivation:
                     "{}",
                     (
                         Equation(
-                            Notation("E[WᵢⱼWᵢₖ]", r"\mathbb{E}[W_{ij} W_{ik}]"),
+                            Notation("𝔼[WᵢⱼWᵢₖ]", r"\mathbb{E}[W_{ij} W_{ik}]"),
                             sigma**2 * sp.KroneckerDelta(*sp.symbols("j k", integer=True)),
                         ),
                     ),
@@ -88,18 +88,18 @@ def variance_propagation() -> Derivation:
             ),
         ],
         lhs=Var_u,
-        notes=("Any d: the double sum keeps its d diagonal terms, so Var = d σ² E[φ²].",),
+        notes=("Any d: the double sum keeps its d diagonal terms, so Var = d σ² 𝔼[φ²].",),
         # sympy.stats prints its expectations as \operatorname{E}; the book writes \mathbb{E}
         display={
-            sps.Expectation(w[0] ** 2): Notation("E[W_i1²]", r"\mathbb{E}[W_{i1}^2]"),
-            sps.Expectation(w[1] ** 2): Notation("E[W_i2²]", r"\mathbb{E}[W_{i2}^2]"),
-            sps.Expectation(w[0] * w[1]): Notation("E[W_i1 W_i2]", r"\mathbb{E}[W_{i1} W_{i2}]"),
+            sps.Expectation(w[0] ** 2): Notation("𝔼[W_i1²]", r"\mathbb{E}[W_{i1}^2]"),
+            sps.Expectation(w[1] ** 2): Notation("𝔼[W_i2²]", r"\mathbb{E}[W_{i2}^2]"),
+            sps.Expectation(w[0] * w[1]): Notation("𝔼[W_i1 W_i2]", r"\mathbb{E}[W_{i1} W_{i2}]"),
         },
     )
 
 
 def relu_by_symmetry() -> Derivation:
-    r"""``E[ReLU(u)²] = ½ E[u²]`` for any symmetric density ``p``.
+    r"""``𝔼[ReLU(u)²] = ½ 𝔼[u²]`` for any symmetric density ``p``.
 
     Checked with ``p`` a three-parameter family of symmetric densities (the mixture
     ``c N(0, s²) + (1 - c) N(0, b²)``, heavier-tailed than a normal, shown as ``p(u)``); the
@@ -126,7 +126,7 @@ def relu_by_symmetry() -> Derivation:
             ),
             Step(
                 sp.Integral(u**2 * p, (u, -sp.oo, sp.oo)) / 2,
-                Reason("{}", (Notation("E[u²]", r"\mathbb{E}[u^2]") / 2,)),
+                Reason("{}", (Notation("𝔼[u²]", r"\mathbb{E}[u^2]") / 2,)),
             ),
         ],
         domain={c_mix: (0.1, 0.9)},
@@ -235,7 +235,7 @@ def relu_layer_maps() -> dict[str, Derivation]:
     >>> {k: v.result for k, v in relu_layer_maps().items()}
     {'Kaiming normal': q, 'Xavier uniform': q/2}
     """
-    half_q = relu_by_gaussian_integral().result.subs(s, sp.sqrt(q))  # E[ReLU(u)²], u ~ N(0, q)
+    half_q = relu_by_gaussian_integral().result.subs(s, sp.sqrt(q))  # 𝔼[ReLU(u)²], u ~ N(0, q)
     var = {
         "Kaiming normal": kaiming_sigma().result ** 2,
         "Xavier uniform": uniform_variance()
@@ -268,7 +268,7 @@ def relu_layer_maps() -> dict[str, Derivation]:
 def heat_equation() -> Derivation:
     r"""The N(0, q) density solves ``∂p/∂q = ½ ∂²p/∂u²``.
 
-    Integrating by parts twice, ``d/dq E[f(sqrt(q) z)] = ½ E[f''(sqrt(q) z)]`` for a smooth
+    Integrating by parts twice, ``d/dq 𝔼[f(sqrt(q) z)] = ½ 𝔼[f''(sqrt(q) z)]`` for a smooth
     bounded ``f``: the derivatives of the tanh map in ``q`` used by the finite-width
     correction are Gaussian averages of derivatives of ``tanh²``.
 
@@ -285,7 +285,7 @@ def heat_equation() -> Derivation:
             Step(sp.Derivative(pdf, u, 2) / 2, "½ × the second derivative in u"),
         ],
         lhs=Notation("∂p_q/∂q", r"\partial p_q / \partial q"),
-        notes=("So d/dq E[f(u)] = ∫ f ∂p/∂q du = ½ ∫ f'' p du after two integrations by parts.",),
+        notes=("So d/dq 𝔼[f(u)] = ∫ f ∂p/∂q du = ½ ∫ f'' p du after two integrations by parts.",),
     )
 
 

@@ -56,7 +56,7 @@ def kaiming_normal_std(fan_in: int) -> float:
 _Z = np.linspace(-12.0, 12.0, 4001)
 _PHI_DZ = np.exp(-(_Z**2) / 2) / math.sqrt(2 * math.pi) * (_Z[1] - _Z[0])
 
-#: E[φ(u)²] for u ~ N(0, q): exact for the identity and ReLU, quadrature for tanh.
+#: 𝔼[φ(u)²] for u ~ N(0, q): exact for the identity and ReLU, quadrature for tanh.
 SECOND_MOMENT = {
     "linear": lambda q: q,
     "relu": lambda q: q / 2,
@@ -65,7 +65,7 @@ SECOND_MOMENT = {
 
 
 def variance_map(q_prev: float, *, activation: str, fan_in: int, weight_var: float) -> float:
-    """One layer: ``q_l = d σ² E[φ(sqrt(q_{l-1}) z)²]`` with ``z ~ N(0, 1)``.
+    """One layer: ``q_l = d σ² 𝔼[φ(sqrt(q_{l-1}) z)²]`` with ``z ~ N(0, 1)``.
 
     For tanh the expectation has no closed form; it is computed numerically by the
     trapezoidal rule on a fine grid (accurate to about 1e-15 for ``q ≤ 10³``).
@@ -97,7 +97,7 @@ SCHEMES = {
 
 
 def second_moments(scheme: str, width: int = 512, depth: int = 10) -> np.ndarray:
-    """Predicted ``E[u_l[i]²]`` for layers ``l = 1..depth`` with input ``x ~ N(0, I)``.
+    """Predicted ``𝔼[u_l[i]²]`` for layers ``l = 1..depth`` with input ``x ~ N(0, I)``.
 
     ``u_1 = W_1 x`` (the input is not passed through φ), ``u_l = W_l φ(u_{l-1})``; ``depth``
     is at most :data:`MAX_DEPTH`.
@@ -110,14 +110,14 @@ def second_moments(scheme: str, width: int = 512, depth: int = 10) -> np.ndarray
     activation, var = SCHEMES[arg.choice(scheme, "scheme", SCHEMES)]
     width = arg.count(width, "width")
     depth = arg.count(depth, "depth", maximum=MAX_DEPTH)
-    q = [width * var(width) * 1.0]  # E[x_j²] = 1
+    q = [width * var(width) * 1.0]  # 𝔼[x_j²] = 1
     for _ in range(depth - 1):
         q.append(variance_map(q[-1], activation=activation, fan_in=width, weight_var=var(width)))
     return np.array(q)
 
 
 def expected_rms(width: int = 512) -> float:
-    """``E[‖a x‖/sqrt(d)]`` for ``a ~ N(0, I_{d×d})``, ``x ~ N(0, I_d)``, exactly.
+    """``𝔼[‖a x‖/sqrt(d)]`` for ``a ~ N(0, I_{d×d})``, ``x ~ N(0, I_d)``, exactly.
 
     Given ``x``, ``a x ~ N(0, ‖x‖² I)``, so ``‖a x‖ = ‖x‖ ‖g‖`` with ``g ~ N(0, I)``
     independent of ``x``, and ``E‖g‖ = sqrt(2) Γ((d+1)/2)/Γ(d/2)`` (the chi distribution).
@@ -144,7 +144,7 @@ _KURTOSIS = {"normal": 0.0, "uniform": -1.2}
 
 _t = sp.Symbol("t", real=True)
 #: tanh² and its second and fourth derivatives (SymPy), for the heat-equation identities
-#: d/dq E[f(sqrt(q) z)] = E[f''(sqrt(q) z)]/2 (:func:`derivations.initialization.chains.heat_equation`).
+#: d/dq 𝔼[f(sqrt(q) z)] = 𝔼[f''(sqrt(q) z)]/2 (:func:`derivations.initialization.chains.heat_equation`).
 _F = [sp.lambdify(_t, sp.diff(sp.tanh(_t) ** 2, _t, k), "numpy") for k in (0, 2, 4)]
 
 
@@ -153,8 +153,8 @@ def _gauss(fn, q: float) -> float:
 
 
 def tanh_map_terms(q: float) -> dict:
-    """For ``u ~ N(0, q)``: ``g = E[tanh²u]``, its derivatives ``g1, g2`` in ``q``, the
-    variance ``v`` of ``tanh²u`` and ``m4 = E[tanh⁴u]`` (quadrature).
+    """For ``u ~ N(0, q)``: ``g = 𝔼[tanh²u]``, its derivatives ``g1, g2`` in ``q``, the
+    variance ``v`` of ``tanh²u`` and ``m4 = 𝔼[tanh⁴u]`` (quadrature).
 
     >>> t = tanh_map_terms(1.0)
     >>> round(t["g"], 6), t["g1"] < 1, t["g2"] < 0
@@ -177,11 +177,11 @@ def _scheme(scheme):
 
 
 def finite_width_second_moments(scheme: str, width: int = 512, depth: int = 10) -> np.ndarray:
-    """``E[u_l[i]²]`` for ``l = 1..depth`` at finite ``width``, to first order in ``1/width``.
+    """``𝔼[u_l[i]²]`` for ``l = 1..depth`` at finite ``width``, to first order in ``1/width``.
 
     Given the previous layer, ``u_l`` has i.i.d. entries of variance ``Q_l = σ²‖φ(u_{l-1})‖²``,
-    a random variable of mean ``m_l`` and variance ``s_l²``: ``E[u_{l+1}²] = E[g(Q_l)]`` with
-    ``g(q) = d σ² E[tanh²(sqrt(q) z)]``, and ``E[g(Q)] = g(m) + g''(m) s²/2 + O(1/d²)``. With
+    a random variable of mean ``m_l`` and variance ``s_l²``: ``𝔼[u_{l+1}²] = 𝔼[g(Q_l)]`` with
+    ``g(q) = d σ² 𝔼[tanh²(sqrt(q) z)]``, and ``𝔼[g(Q)] = g(m) + g''(m) s²/2 + O(1/d²)``. With
     ``m_l = q_l + δ_l`` (``q_l`` the variance map), to first order
 
     * ``δ_{l+1} = g'(q_l) δ_l + g''(q_l) s_l²/2 + κ_l g''(q_l)/6``,
@@ -203,7 +203,7 @@ def finite_width_second_moments(scheme: str, width: int = 512, depth: int = 10) 
 
 
 def _finite_width(scheme, width, depth):
-    """(E[u_l²], Var(Q_l)) per layer, to first order in 1/width."""
+    """(𝔼[u_l²], Var(Q_l)) per layer, to first order in 1/width."""
     (name, law), width = _scheme(scheme), arg.count(width, "width")
     depth = arg.count(depth, "depth", maximum=MAX_DEPTH + 1)
     q = second_moments(name, width, depth)
@@ -212,7 +212,7 @@ def _finite_width(scheme, width, depth):
         return q, None
     gain = width * var(width)  # d σ²
     kurt = _KURTOSIS[law]
-    delta, s2, m4_prev = [0.0], [2.0 * gain**2 / width], 3.0  # E[x⁴] = 3
+    delta, s2, m4_prev = [0.0], [2.0 * gain**2 / width], 3.0  # 𝔼[x⁴] = 3
     for layer in range(depth - 1):
         t = tanh_map_terms(q[layer])
         g1, g2 = gain * t["g1"], gain * t["g2"]
@@ -224,7 +224,7 @@ def _finite_width(scheme, width, depth):
 
 
 # --- what the course prints: the mean and std of the post-activation entries ----------------
-_RELU_MEAN = 1 / math.sqrt(2 * math.pi)  # E[ReLU(z)], z ~ N(0, 1)
+_RELU_MEAN = 1 / math.sqrt(2 * math.pi)  # 𝔼[ReLU(z)], z ~ N(0, 1)
 _RELU_VAR = 0.5 - 1 / (2 * math.pi)  # Var ReLU(z)
 
 
@@ -234,7 +234,7 @@ def post_activation_moments(scheme: str, layer: int, width: int = 512) -> tuple[
 
     ``scheme`` is one of ``"scaled"``, ``"tanh"``, ``"xavier_tanh"``, ``"kaiming_relu"``,
     ``"xavier_relu"``; ``layer`` counts from 1. ReLU: mean ``sqrt(q/2π)``, std
-    ``sqrt(q (1/2 - 1/2π))``; tanh: mean 0, std ``sqrt(E[tanh²(sqrt(q) z)])``.
+    ``sqrt(q (1/2 - 1/2π))``; tanh: mean 0, std ``sqrt(𝔼[tanh²(sqrt(q) z)])``.
 
     >>> [round(v, 4) for v in post_activation_moments("kaiming_relu", 100)]
     [0.5642, 0.8256]
@@ -271,7 +271,7 @@ def log_std_moments(scheme: str, layer: int, width: int = 512) -> tuple[float, f
       ``S_l = ‖φ(u_l)‖²/d`` is exactly ``S_0 Π (dσ²/d) Σ_i φ(z_li)²`` with ``z`` i.i.d.
       N(0, 1), ``S_0 = χ²_d/d``; ``Σ z² = χ²_d``, and ``Σ ReLU(z)² = χ²_K`` with
       ``K ~ Bin(d, 1/2)`` active units (conditioned on ``K ≥ 1``: the network dies with
-      probability 2^-d). ``log E[χ²_k] `` has mean ``ψ(k/2) + log 2`` and variance
+      probability 2^-d). ``log 𝔼[χ²_k] `` has mean ``ψ(k/2) + log 2`` and variance
       ``ψ'(k/2)``. The printed std is ``sqrt(dσ² S_{L-1})`` times the sample std of ``d``
       i.i.d. ``φ(z)``: exact for the identity (a ``χ²_{d-1}``), by the delta method for ReLU.
       Xavier's uniform weights change the per-layer variances by ``O(1/d²)``.

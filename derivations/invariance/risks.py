@@ -2,14 +2,14 @@
 
 Rows ``x ~ N(0, I_d)``, ``y = Xβ + ε`` with ``ε ~ N(0, σ² I_n)`` and ``Gβ = β`` for every
 element (Elesedy and Zaidi 2021; Chen, Dobriban and Lee 2020). The risk is ``E‖ŵ − β‖²``
-(the excess test error, as ``E[xxᵀ] = I``). Three facts carry it:
+(the excess test error, as ``𝔼[xxᵀ] = I``). Three facts carry it:
 
 - ``ŵ − β`` is linear in ``ε``: ``(XᵀX)⁻¹Xᵀε`` for OLS, ``P(XᵀX)⁻¹Xᵀε`` projected
   (``Pβ = β``), and for augmentation ``U(ZᵀZ)⁻¹Zᵀε`` with ``Z = XU``, ``U`` an orthonormal
   basis of the invariant subspace: the minimizer of ``L₁`` is invariant, and on invariant
   ``w = Uc`` the loss is ``|𝒢|·½‖y − XUc‖²``;
-- ``E[εᵀAε] = σ² tr A`` and cyclic trace give ``σ² E tr((XᵀX)⁻¹ …)``;
-- the inverse-Wishart mean ``E[(ZᵀZ)⁻¹] = I_k/(n − k − 1)`` for ``n × k`` standard normal
+- ``𝔼[εᵀAε] = σ² tr A`` and cyclic trace give ``σ² E tr((XᵀX)⁻¹ …)``;
+- the inverse-Wishart mean ``𝔼[(ZᵀZ)⁻¹] = I_k/(n − k − 1)`` for ``n × k`` standard normal
   ``Z`` (``n > k + 1``); ``Z = XU`` is one (``UᵀU = I``, rotation invariance).
 
 :func:`risk_chain` carries out the trace steps with the concrete projector of C4 on 3×3
@@ -77,13 +77,13 @@ def risk_chains() -> dict[str, Derivation]:
         "{} (inverse Wishart), {}",
         (
             Equation(
-                Notation("E[(ZᵀZ)⁻¹]", r"\mathbb{E}[(Z^\top Z)^{-1}]"),
+                Notation("𝔼[(ZᵀZ)⁻¹]", r"\mathbb{E}[(Z^\top Z)^{-1}]"),
                 # N, not n: the book writes the number of samples N (the claims' variable
                 # stays n)
                 Notation("I_k/(N - k - 1)", r"I_k/(N-k-1)"),
             ),
             Equation(
-                Notation("E[εᵀAε]", r"\mathbb{E}[\varepsilon^\top A\varepsilon]"),
+                Notation("𝔼[εᵀAε]", r"\mathbb{E}[\varepsilon^\top A\varepsilon]"),
                 sigma2 * Notation("tr A", r"\operatorname{tr}A"),
             ),
         ),

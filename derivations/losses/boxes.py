@@ -16,8 +16,8 @@ half-side ``k = ⌊c/2⌋ ≤ S/2`` (``c`` the cut) the clipped length ``L`` is 
 ``S − 2k + 1`` centres ``x = k … S − k``, ``x + k`` for ``x < k`` and ``S − x + k`` for
 ``x > S − k``:
 ``P(L = 2k) = (S − 2k + 1)/S``, ``P(L = k) = 1/S``, ``P(L = j) = 2/S`` for ``k < j < 2k``
-(:func:`axis_law`), with mean ``E[L] = 2k − k²/S`` (:func:`axis_mean`). Hence, given ``λ``,
-``E[λ̃ | λ] = 1 − (2k_w − k_w²/W)(2k_h − k_h²/H)/(HW)`` (:func:`mean_weight`); in the continuum
+(:func:`axis_law`), with mean ``𝔼[L] = 2k − k²/S`` (:func:`axis_mean`). Hence, given ``λ``,
+``𝔼[λ̃ | λ] = 1 − (2k_w − k_w²/W)(2k_h − k_h²/H)/(HW)`` (:func:`mean_weight`); in the continuum
 limit (``2k = rS``) it is ``1 − (1 − λ)(1 − √(1 − λ)/4)²`` (:func:`continuous_axis_mean`), above
 ``λ`` for every ``λ < 1``: a box centred near the border loses area, so the first image keeps
 more than ``λ`` of the picture. :func:`adjusted_mean` integrates over ``λ``.
@@ -137,7 +137,7 @@ def weight_law(lam, height, width) -> dict[Fraction, Fraction]:
 
 
 def mean_weight(lam, height, width) -> Fraction:
-    """``E[λ̃ | λ] = 1 − (2k_w − k_w²/W)(2k_h − k_h²/H)/(HW)``, exactly.
+    """``𝔼[λ̃ | λ] = 1 − (2k_w − k_w²/W)(2k_h − k_h²/H)/(HW)``, exactly.
 
     >>> mean_weight(0.3, 6, 9), mean_weight(1.0, 6, 9)
     (Fraction(56, 81), Fraction(1, 1))
@@ -163,10 +163,10 @@ def _half_exact(u: Fraction, n: int) -> int:
 
 
 def adjusted_mean(alpha, height, width):
-    """``E[λ̃]`` over ``λ ~ Beta(α, α)`` and the centre: exact integration of a step function.
+    """``𝔼[λ̃]`` over ``λ ~ Beta(α, α)`` and the centre: exact integration of a step function.
 
     ``k_w`` and ``k_h`` are constant between the points ``1 − λ = (m/W)²`` and ``(m/H)²``, so
-    ``E[λ̃ | λ]`` is too, and the mean is a finite sum of interval probabilities times
+    ``𝔼[λ̃ | λ]`` is too, and the mean is a finite sum of interval probabilities times
     :func:`mean_weight` there. The probabilities are ``Beta(α, α)`` CDF differences (SciPy's
     regularized incomplete beta function); for ``α = 1`` they are lengths, and the mean is an
     exact ``Fraction``. (The reference truncates ``W·√(1 − λ)`` in floating point; it differs
@@ -255,13 +255,13 @@ def axis_mean() -> Derivation:
         steps,
         domain={k: (1, 20), S: (40, 80)},
         lhs=Notation("Sum_x L(x)", r"\sum_{x} L(x)"),
-        notes=("divided by S: E[L] = 2k - k^2/S",),
+        notes=("divided by S: 𝔼[L] = 2k - k^2/S",),
     )
 
 
 @lru_cache
 def continuous_axis_mean() -> Derivation:
-    """The continuum limit: side ``rS``, centre uniform on ``[0, S]``; ``E[L/S] = r − r²/4``.
+    """The continuum limit: side ``rS``, centre uniform on ``[0, S]``; ``𝔼[L/S] = r − r²/4``.
 
     ``L/S = r`` with probability ``1 − r``; otherwise the centre is within ``rS/2`` of a
     border and ``L/S`` is uniform on ``[r/2, r]`` (density 2 over the two borders).
@@ -282,16 +282,16 @@ def continuous_axis_mean() -> Derivation:
         [r],
         steps,
         domain={r: (0, 1)},
-        lhs=Notation("E[L/S]", r"\mathbb{E}[L/S]"),
+        lhs=Notation("𝔼[L/S]", r"\mathbb{E}[L/S]"),
         notes=(
-            "with r = sqrt(1 - lambda): E[weight | lambda] = 1 - (1 - lambda)(1 - sqrt(1 - lambda)/4)^2",
+            "with r = sqrt(1 - lambda): 𝔼[weight | lambda] = 1 - (1 - lambda)(1 - sqrt(1 - lambda)/4)^2",
         ),
     )
 
 
 @lru_cache
 def continuous_bias() -> Derivation:
-    """``E[λ̃ | λ] − λ = u(√u/2 − u/16)`` with ``u = 1 − λ``: positive for every ``λ < 1``.
+    """``𝔼[λ̃ | λ] − λ = u(√u/2 − u/16)`` with ``u = 1 − λ``: positive for every ``λ < 1``.
 
     >>> continuous_bias().result
     u**(3/2)/2 - u**2/16
@@ -311,12 +311,12 @@ def continuous_bias() -> Derivation:
         [u],
         steps,
         domain={u: (0, 1)},
-        lhs=Notation("E[weight | λ] - λ", r"\mathbb{E}[\tilde\lambda \mid \lambda] - \lambda"),
+        lhs=Notation("𝔼[weight | λ] - λ", r"\mathbb{E}[\tilde\lambda \mid \lambda] - \lambda"),
         notes=("u^(3/2)/2 - u^2/16 = u^(3/2)(8 - sqrt(u))/16 > 0 for 0 < u <= 1",),
     )
 
 
-#: ``E[λ̃] − E[λ]`` over ``λ ~ Beta(α, α)`` in the continuum limit, as a function of ``α``.
+#: ``𝔼[λ̃] − 𝔼[λ]`` over ``λ ~ Beta(α, α)`` in the continuum limit, as a function of ``α``.
 alpha = sp.Symbol("alpha", positive=True)
 CONTINUOUS_BIAS = sp.beta(alpha + sp.Rational(3, 2), alpha) / (2 * sp.beta(alpha, alpha)) - sp.beta(
     alpha + 2, alpha
@@ -324,7 +324,7 @@ CONTINUOUS_BIAS = sp.beta(alpha + sp.Rational(3, 2), alpha) / (2 * sp.beta(alpha
 
 
 def continuous_adjusted_mean(alpha) -> float:
-    """``½ + E[u^{3/2}]/2 − E[u²]/16`` with ``u ~ Beta(α, α)``: :func:`adjusted_mean`'s limit.
+    """``½ + 𝔼[u^{3/2}]/2 − 𝔼[u²]/16`` with ``u ~ Beta(α, α)``: :func:`adjusted_mean`'s limit.
 
     >>> round(continuous_adjusted_mean(1), 6)  # 1/2 + 1/5 - 1/48
     0.679167

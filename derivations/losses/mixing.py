@@ -80,16 +80,16 @@ def _beta_shown() -> dict:
 
 @lru_cache
 def moments() -> Derivation:
-    """``Var λ = E[λ²] − E[λ]² = 1/(4(2α + 1))`` for ``λ ~ Beta(α, α)`` (``E[λ] = ½``).
+    """``Var λ = 𝔼[λ²] − 𝔼[λ]² = 1/(4(2α + 1))`` for ``λ ~ Beta(α, α)`` (``𝔼[λ] = ½``).
 
-    ``E[λ^k] = B(α + k, α)/B(α, α)`` by the definition of the Beta function.
+    ``𝔼[λ^k] = B(α + k, α)/B(α, α)`` by the definition of the Beta function.
 
     >>> moments().result
     1/(8*alpha + 4)
     """
     g = sp.gamma
     steps = [
-        Step(_raw_moment(2) - _raw_moment(1) ** 2, "E[λ^k] = B(α + k, α)/B(α, α)"),
+        Step(_raw_moment(2) - _raw_moment(1) ** 2, "𝔼[λ^k] = B(α + k, α)/B(α, α)"),
         Step(
             g(alpha + 2) * g(2 * alpha) / (g(2 * alpha + 2) * g(alpha))
             - (g(alpha + 1) * g(2 * alpha) / (g(2 * alpha + 1) * g(alpha))) ** 2,
@@ -105,7 +105,7 @@ def moments() -> Derivation:
         ),
         Step(
             (alpha + 1) * alpha / ((2 * alpha + 1) * 2 * alpha) - sp.Rational(1, 4),
-            "Γ(s + 1) = s Γ(s): E[λ] = α/(2α) = 1/2",
+            "Γ(s + 1) = s Γ(s): 𝔼[λ] = α/(2α) = 1/2",
         ),
         Step(1 / (4 * (2 * alpha + 1)), "common denominator"),
     ]

@@ -94,7 +94,7 @@ SETTINGS: dict[str, Setting] = {
         6000,
         1 / (N - d - 1),
         ("N", "d"),
-        "E[(XᵀX)⁻¹] = I/(N − d − 1) for X with i.i.d. N(0, 1) entries (its mean diagonal entry; "
+        "𝔼[(XᵀX)⁻¹] = I/(N − d − 1) for X with i.i.d. N(0, 1) entries (its mean diagonal entry; "
         "rotation invariance makes it a multiple of I), N = 26, d = 12",
     ),
     "inverse_wishart.wide": Setting(
@@ -103,7 +103,7 @@ SETTINGS: dict[str, Setting] = {
         6000,
         1 / (d - N - 1),
         ("N", "d"),
-        "E[(XXᵀ)⁻¹] = I/(d − N − 1), N = 12, d = 26",
+        "𝔼[(XXᵀ)⁻¹] = I/(d − N − 1), N = 12, d = 26",
     ),
     "projection": Setting(
         "projection",
@@ -341,7 +341,7 @@ def _kernel_check(candidate, seed):
 #: (N, d, λ): the threshold γ = 1 itself (where min-norm has infinite risk) and γ = 2
 RIDGE_POINTS = ((60, 60, 0.3), (40, 80, 0.3))
 RIDGE = {"sigma2": 0.6, "w2": 2.5, "draws": 1500}
-#: The limit is a limit: at N = d = 25 and 50 the finite-size gap E[risk] − R(γ, λ) is
+#: The limit is a limit: at N = d = 25 and 50 the finite-size gap 𝔼[risk] − R(γ, λ) is
 #: 0.39/d relative (tests/test_double_descent.py measures it to 0.1% by averaging the exact
 #: conditional risk over designs), so the claim allows 1/d relative on top of the interval.
 FINITE_SIZE = 1.0
@@ -590,7 +590,7 @@ def _declare():
     )(_peak_check("model_wise", "N"))
     claim(
         "double_descent.arccos_kernel",
-        "E[relu(wᵀx)relu(wᵀx')] = ‖x‖‖x'‖(sin θ + (π − θ)cos θ)/(2π) for w ~ N(0, I)",
+        "𝔼[relu(wᵀx)relu(wᵀx')] = ‖x‖‖x'‖(sin θ + (π − θ)cos θ)/(2π) for w ~ N(0, I)",
         method="monte-carlo",
         answer="expression",
         variables=("a", "b", "theta"),

@@ -12,7 +12,7 @@ Sizes, chosen for a test suite on two busy cores (the book's figure runs deeper 
 * deep-network claims: width 512 as in the experiment, the first :data:`DEPTH` layers,
   :data:`DRAWS` independent draws of all weights, each pushing :data:`COLUMNS` inputs
   ``x ~ N(0, I)`` through them and averaging ``u_l[i]²`` over inputs and entries. A draw's
-  mean is exactly ``E[u_l[i]²]`` (linearity); draws are independent, so the engine's standard
+  mean is exactly ``𝔼[u_l[i]²]`` (linearity); draws are independent, so the engine's standard
   error is honest. Information per unit of work falls like ``depth³`` (the norm's fluctuation
   grows with depth, and inputs sharing weights decorrelate less), so four layers keep the
   relative standard error near 0.15 % for the linear and tanh schemes: a 1 % error is about
@@ -373,7 +373,7 @@ def _init_variance_check(claim_id, fill, expected_of, cv):
             claim_id,
             est,
             value,
-            message=f"E[w²] for a {FAN_IN}→{FAN_OUT} layer: {est} vs {value:.6g}",
+            message=f"𝔼[w²] for a {FAN_IN}→{FAN_OUT} layer: {est} vs {value:.6g}",
             point={"fan_in": FAN_IN, "fan_out": FAN_OUT},
         )
 
@@ -402,7 +402,7 @@ def _relu_check(candidate, seed):
         "initialization.relu.second_moment",
         est,
         factor,
-        message=f"E[ReLU(z)²] for z ~ N(0, 1) with torch.relu: {est} vs {factor:.6g}·E[z²]",
+        message=f"𝔼[ReLU(z)²] for z ~ N(0, 1) with torch.relu: {est} vs {factor:.6g}·𝔼[z²]",
     )
 
 
@@ -497,7 +497,7 @@ def _rms_check(claim_id, column, pooled):
                 f"{what} of y = a x, a ~ N(0, I) {WIDTH}×{WIDTH}, over {n} (a, x) pairs: "
                 f"{shown:.5f} ± {half:.2g} vs {expected:.6g} (t-test with control variates, "
                 f"level {LEVEL:g}; sqrt({WIDTH}) = {math.sqrt(WIDTH):.5f}, "
-                f"E[χ]²/sqrt({WIDTH}) = {init.expected_rms(WIDTH):.5f})"
+                f"𝔼[χ]²/sqrt({WIDTH}) = {init.expected_rms(WIDTH):.5f})"
             ),
         )
 
@@ -797,7 +797,7 @@ def _declare():
     )
     claim(
         "initialization.relu.second_moment",
-        "E[ReLU(u)²] = ½ E[u²] for u ~ N(0, s²)",
+        "𝔼[ReLU(u)²] = ½ 𝔼[u²] for u ~ N(0, s²)",
         method="monte-carlo",
         answer="number",
         derived=lambda: init.relu_by_gaussian_integral().result.subs(init.s, 1),
@@ -812,29 +812,29 @@ def _declare():
     )(_rms_check("initialization.unit_normal.rms_pooled", 0, pooled=True))
     claim(
         "initialization.unit_normal.rms_per_pair",
-        "the mean over pairs of the RMS of y = a x (width 512) is E[χ_512]²/sqrt(512), below "
+        "the mean over pairs of the RMS of y = a x (width 512) is 𝔼[χ_512]²/sqrt(512), below "
         "sqrt(512)",
         method="monte-carlo",
         answer="number",
         derived=lambda: init.expected_rms(WIDTH),
     )(_rms_check("initialization.unit_normal.rms_per_pair", 1, pooled=False))
     for scheme, name, statement in (
-        ("normal / sqrt(d)", "scaled", "weights N(0, 1/d), no activation: E[u_l²] stays 1"),
+        ("normal / sqrt(d)", "scaled", "weights N(0, 1/d), no activation: 𝔼[u_l²] stays 1"),
         (
             "tanh, normal / sqrt(d)",
             "tanh",
-            "weights N(0, 1/d) with tanh: E[u_l²] follows the variance map",
+            "weights N(0, 1/d) with tanh: 𝔼[u_l²] follows the variance map",
         ),
         (
             "tanh, Xavier uniform",
             "xavier_tanh",
-            "Xavier uniform with tanh: E[u_l²] follows the variance map",
+            "Xavier uniform with tanh: 𝔼[u_l²] follows the variance map",
         ),
-        ("ReLU, Kaiming normal", "kaiming_relu", "Kaiming normal with ReLU keeps E[u_l²] = 2"),
+        ("ReLU, Kaiming normal", "kaiming_relu", "Kaiming normal with ReLU keeps 𝔼[u_l²] = 2"),
         (
             "ReLU, Xavier uniform",
             "xavier_relu",
-            "Xavier uniform with ReLU halves E[u_l²] every layer",
+            "Xavier uniform with ReLU halves 𝔼[u_l²] every layer",
         ),
     ):
         claim_id = f"initialization.{name}.second_moments"
@@ -863,7 +863,7 @@ def _declare():
         claim_id = f"initialization.{name}.finite_width"
         claim(
             claim_id,
-            f"width {FW_WIDTH}, {law} weights with tanh: E[u_l²] sits below the variance map "
+            f"width {FW_WIDTH}, {law} weights with tanh: 𝔼[u_l²] sits below the variance map "
             "by its first-order finite-width correction",
             method="monte-carlo",
             answer="sequence",

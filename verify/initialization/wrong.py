@@ -51,7 +51,7 @@ WRONG_ANSWERS = {
         "1/sqrt 2": 1 / math.sqrt(2),
     },
     "initialization.unit_normal.rms_pooled": {
-        "E[χ]²/sqrt(512): the mean of the per-pair RMS": init.expected_rms(D),
+        "𝔼[χ]²/sqrt(512): the mean of the per-pair RMS": init.expected_rms(D),
         "512: the mean square, not its root": 512.0,
         "sqrt(511): a Bessel correction that is not there": math.sqrt(D - 1),
     },
@@ -102,7 +102,7 @@ FW_D, FW_L = 32, 5  # verify.initialization.moments.FW_WIDTH, FW_DEPTH
 
 
 def _q_last(var, depth=100, squash=None):
-    """E[u_depth²] of the tanh map with weight variance ``var`` (or a wrong ``squash``)."""
+    """𝔼[u_depth²] of the tanh map with weight variance ``var`` (or a wrong ``squash``)."""
     squash = squash or init.SECOND_MOMENT["tanh"]
     q = D * var
     for _ in range(depth - 1):
@@ -115,7 +115,7 @@ def _flipped(name):
     return list(2 * q - init.finite_width_second_moments(name, FW_D, FW_L))
 
 
-_KAIMING_MEAN = 1 / math.sqrt(math.pi)  # E[ReLU(u)], u ~ N(0, 2)
+_KAIMING_MEAN = 1 / math.sqrt(math.pi)  # 𝔼[ReLU(u)], u ~ N(0, 2)
 
 WRONG_ANSWERS.update(
     {
@@ -156,7 +156,7 @@ WRONG_ANSWERS.update(
         },
         "initialization.kaiming_relu.layer100": {
             "the pre-activation's (0, sqrt 2)": [0.0, math.sqrt(2)],
-            "the RMS sqrt(E[ReLU(u)²]) = 1 taken for the std": [_KAIMING_MEAN, 1.0],
+            "the RMS sqrt(𝔼[ReLU(u)²]) = 1 taken for the std": [_KAIMING_MEAN, 1.0],
             "a mean of 0 with the std kept at 1": [0.0, 1.0],
         },
         "initialization.xavier_relu.layer100": {  # log2 of (mean, std)

@@ -102,7 +102,7 @@ _STATEMENTS = {
 _n, _d, _dG = (sp.Symbol(k, integer=True, positive=True) for k in ("n", "d", "dG"))
 _s = sp.Symbol("sigma2", nonnegative=True)
 NEAR_MISSES = {
-    "ols": {_s * _d / (_n - _d): "E[(XᵀX)⁻¹] = I/(n − d − 1), not I/(n − d)"},
+    "ols": {_s * _d / (_n - _d): "𝔼[(XᵀX)⁻¹] = I/(n − d − 1), not I/(n − d)"},
     "projected": {
         _s * _d / (_n - _d - 1): "that is plain OLS: the projection keeps d_G of the d directions",
         _s
@@ -117,7 +117,7 @@ NEAR_MISSES = {
         / (
             _n - _d - 1
         ): "that is projected OLS: augmented least squares fits only d_G invariant coordinates, so the inverse Wishart is d_G × d_G",
-        _s * _dG / (_n - _dG): "E[(ZᵀZ)⁻¹] = I/(n − d_G − 1), not I/(n − d_G)",
+        _s * _dG / (_n - _dG): "𝔼[(ZᵀZ)⁻¹] = I/(n − d_G − 1), not I/(n − d_G)",
     },
 }
 

@@ -144,7 +144,7 @@ def _declare():
     )(_weight_law_check)
     claim(
         "losses.cutmix.mean_weight",
-        "E[weight | λ] = 1 − (2k_w − k_w²/W)(2k_h − k_h²/H)/(HW), k = ⌊int(S√(1 − λ))/2⌋, "
+        "𝔼[weight | λ] = 1 − (2k_w − k_w²/W)(2k_h − k_h²/H)/(HW), k = ⌊int(S√(1 − λ))/2⌋, "
         f"exact over every centre at {len(MEAN_SETTINGS)} settings",
         method="enumeration",
         answer="implementation",
@@ -153,13 +153,13 @@ def _declare():
     for name, (a, H, W, _) in ADJUSTED.items():
         claim(
             f"losses.cutmix.adjusted_mean.{name}",
-            f"E[weight] over λ ~ Beta({a:g}, {a:g}) and the centre on {H}×{W}: the exact integral "
-            "of E[weight | λ]",
+            f"𝔼[weight] over λ ~ Beta({a:g}, {a:g}) and the centre on {H}×{W}: the exact integral "
+            "of 𝔼[weight | λ]",
             method="monte-carlo",
             answer="number",
             derived=lambda a=a, H=H, W=W: float(dl.adjusted_mean(a, H, W)),
             near_misses={
-                sp.Rational(1, 2): "the unadjusted weight: E[λ] = 1/2, but clipping shrinks the box"
+                sp.Rational(1, 2): "the unadjusted weight: 𝔼[λ] = 1/2, but clipping shrinks the box"
             },
         )(_adjusted_check(name))
 

@@ -67,7 +67,7 @@ def _variance_check(candidate, seed: int) -> Evidence:
         if worst is None or (ev.p_value or 0) < (worst.p_value or 0):
             worst = ev
     worst.claim_id = ""
-    worst.message = f"E[(λ − ½)²] at α = {worst.witness.point['alpha']}: " + worst.message
+    worst.message = f"𝔼[(λ − ½)²] at α = {worst.witness.point['alpha']}: " + worst.message
     return worst
 
 

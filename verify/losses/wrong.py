@@ -188,7 +188,7 @@ def _wrong_answers() -> dict:
             "factor 2: 1/(2(2α + 1))": 1 / (2 * (2 * alpha + 1)),
             "the uniform's 1/12 for every α": sp.Rational(1, 12),
             "squared: 1/(4(2α + 1)²)": 1 / (4 * (2 * alpha + 1) ** 2),
-            "E[λ²] for the variance: (α + 1)/(2(2α + 1))": (alpha + 1) / (2 * (2 * alpha + 1)),
+            "𝔼[λ²] for the variance: (α + 1)/(2(2α + 1))": (alpha + 1) / (2 * (2 * alpha + 1)),
         },
         "losses.mixup.lambda_law": {
             "uniform for every α": sp.Integer(1),
@@ -223,7 +223,7 @@ def _wrong_answers() -> dict:
     for name, (a, H_, W_, _) in __import__("verify.losses", fromlist=["ADJUSTED"]).ADJUSTED.items():
         exact = float(L.adjusted_mean(a, H_, W_))
         out[f"losses.cutmix.adjusted_mean.{name}"] = {
-            "λ not recomputed: E[λ] = 1/2": 0.5,
+            "λ not recomputed: 𝔼[λ] = 1/2": 0.5,
             "the continuum limit": L.continuous_adjusted_mean(a),
             "(1 − λ) on the wrong sample": 1 - exact,
             "clipping ignored": _unclipped_adjusted(a, H_, W_),
@@ -232,7 +232,7 @@ def _wrong_answers() -> dict:
 
 
 def _unclipped_adjusted(a: float, H: int, W: int) -> float:
-    """E[1 − 4k_hk_w/(HW)] over λ ~ Beta(α, α), by quadrature of the step function."""
+    """𝔼[1 − 4k_hk_w/(HW)] over λ ~ Beta(α, α), by quadrature of the step function."""
     from scipy import integrate, stats
 
     dens = stats.beta(a, a).pdf
