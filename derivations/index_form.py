@@ -22,10 +22,12 @@ ValueError: matrix: shape (3, 2) is not the index form's (2, 3)
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from derivations.printing import Equation, Notation
 
@@ -103,6 +105,29 @@ class IndexForm:
         for i in range(matrix.rows):
             for j in range(matrix.cols):
                 gap = sp.expand(mine[i, j] - matrix[i, j])
-                if gap != 0 and sp.simplify(gap) != 0:
+                if gap != 0 and (_nonzero_somewhere(gap) or sp.simplify(gap) != 0):
                     out.append((i + 1, j + 1) if len(self.indices) == 2 else (i + 1,))
         return out
+
+
+def _nonzero_somewhere(expr) -> bool:
+    """True when ``expr`` is visibly nonzero at a fixed rational point (50 digits).
+
+    A difference that is not zero shows it at almost every point; this spares
+    ``sp.simplify`` (minutes on a network's entries) for the differences that are zero.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> _nonzero_somewhere(sp.Function("f")(x) * x - x), _nonzero_somewhere(sp.sin(x)**2 + sp.cos(x)**2 - 1)
+    (True, False)
+    """
+    rng = random.Random(20261201)
+    calls = {
+        f: sp.Rational(rng.randint(11, 97), rng.randint(13, 89)) for f in expr.atoms(AppliedUndef)
+    }
+    point = expr.xreplace(calls)
+    point = point.xreplace(
+        {s: sp.Rational(rng.randint(11, 97), rng.randint(13, 89)) for s in point.free_symbols}
+    )
+    value = sp.N(point.doit(), 50)
+    return bool(value.is_number and abs(value) > sp.Float("1e-30"))
