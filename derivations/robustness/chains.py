@@ -127,7 +127,7 @@ def holder() -> Derivation:
         display=DISPLAY,
         notes=(
             "term by term Young gives sum_i a_i b_i <= this sum = 1, that is "
-            "|g^T delta| <= sum_i |g_i||delta_i| <= ||g||_q ||delta||_p",
+            "|gᵀ delta| <= sum_i |g_i||delta_i| <= ||g||_q ||delta||_p",
             "equality needs g_i delta_i >= 0 for every i (signs agree) and a_i^p = b_i^q "
             "(Young's equality case): |delta_i| = eps |g_i|^(q-1)/||g||_q^(q-1) on the sphere "
             "||delta||_p = eps",
@@ -160,7 +160,7 @@ def maximizer_value() -> Derivation:
         [r, eps, *a],
         steps,
         domain={r: R_RANGE},
-        lhs=Notation("g^T delta^*", r"g^{\top} \delta^{*}"),
+        lhs=Notation("gᵀ delta^*", r"g^{\top} \delta^{*}"),
         display=DISPLAY,
     )
 
@@ -208,7 +208,7 @@ def fgsm_value() -> Derivation:
         "FGSM attains the L-infinity bound",
         [eps, *g],
         steps,
-        lhs=Notation("g^T delta", r"g^{\top} \delta"),
+        lhs=Notation("gᵀ delta", r"g^{\top} \delta"),
         notes=(
             "|eps sign g_i| <= eps: feasible; it attains eps ||g||_1, Hölder's bound for p = inf, "
             "so it is a maximizer",
@@ -388,7 +388,7 @@ def sam_dropped_term() -> Derivation:
         [rho, *w],
         steps,
         lhs=Notation(
-            "(d eps_hat/dw)^T grad L(w)",
+            "(d eps_hat/dw)ᵀ grad L(w)",
             r"\left(\frac{\partial \hat\epsilon}{\partial w}\right)^{\top} \nabla L(w)",
         ),
         notes=(
@@ -499,9 +499,9 @@ def margin_law() -> Derivation:
         [*w, *mus, s],
         steps,
         lhs=Notation(
-            "(E, Var) of y w^T x", r"\left(\mathbb{E}, \operatorname{Var}\right)(y w^{\top} x)"
+            "(E, Var) of y wᵀ x", r"\left(\mathbb{E}, \operatorname{Var}\right)(y w^{\top} x)"
         ),
-        notes=("y w^T x is Gaussian (a linear function of z): N(w^T mu, s^2 ||w||_2^2)",),
+        notes=("y wᵀ x is Gaussian (a linear function of z): N(wᵀ mu, s^2 ||w||_2^2)",),
     )
 
 
@@ -526,7 +526,7 @@ def robust_accuracy() -> Derivation:
             "P(y f(x) - eps ||w||_q > 0)", r"P(y f(x) - \varepsilon \lVert w\rVert_q > 0)"
         ),
         notes=(
-            "m = w^T mu, n_q = ||w||_q, n_2 = ||w||_2: the margin y w^T x - eps n_q is "
+            "m = wᵀ mu, n_q = ||w||_q, n_2 = ||w||_2: the margin y wᵀ x - eps n_q is "
             "N(m - eps n_q, s^2 n_2^2) by margin_law",
         ),
     )
