@@ -11,6 +11,7 @@ and ``.ci/run`` run them all.
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import os
 import threading
@@ -69,6 +70,17 @@ def _missing_prerequisite() -> str | None:
     return None
 
 
+#: What a static host compresses: text (pages, styles, scripts, data, SVG). Fonts (woff),
+#: images and PDFs are compressed already and are sent as they are.
+COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".map", ".txt", ".xml", ".ipynb", ".md"}
+
+
+@functools.lru_cache(maxsize=512)
+def _gzipped(path: Path) -> bytes:
+    # mtime=0: the same bytes on every run, so transfer sizes are reproducible.
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+
+
 def serve_book():
     """``_build/html`` over HTTP on 127.0.0.1 at a free port; yields the base URL."""
     missing = _missing_prerequisite()
@@ -78,8 +90,24 @@ def serve_book():
         pytest.skip(missing)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        """Serves text gzip-compressed when the browser accepts it, as static hosts do
+        (GitHub Pages, Netlify, nginx with gzip on): what a reader's first visit transfers."""
+
         def log_message(self, *args):
             pass
+
+        def do_GET(self):
+            path = Path(self.translate_path(self.path))
+            accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+            if not (accepts and path.is_file() and path.suffix in COMPRESSED):
+                return super().do_GET()
+            body = _gzipped(path)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
     handler = functools.partial(Quiet, directory=str(HTML))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
