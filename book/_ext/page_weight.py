@@ -90,6 +90,27 @@ def subset_font(source: Path, chars: set[str]) -> bytes:
     return out.getvalue()
 
 
+def _pristine(theme_css: Path) -> Path:
+    """The theme's own stylesheet, as installed: an incremental build leaves the copy in the
+    output as the last build rewrote it, and trimming it again would lose icons a page has
+    started to use since.
+
+    >>> _pristine(Path("/nowhere/pydata-sphinx-theme.css")).name
+    'pydata-sphinx-theme.css'
+    """
+    import pydata_sphinx_theme
+
+    installed = (
+        Path(pydata_sphinx_theme.__file__).parent
+        / "theme"
+        / "pydata_sphinx_theme"
+        / "static"
+        / "styles"
+        / theme_css.name
+    )
+    return installed if installed.is_file() else theme_css
+
+
 def lighter_icons(outdir: Path) -> None:
     """Keep only the icons the built book uses in the theme's stylesheet and fonts."""
     theme_css = outdir / "_static" / "styles" / "pydata-sphinx-theme.css"
@@ -98,7 +119,7 @@ def lighter_icons(outdir: Path) -> None:
     used: set[str] = set()
     for path in [*outdir.rglob("*.html"), *(outdir / "_static").rglob("*.js")]:
         used.update(_ICON_NAME.findall(path.read_text(encoding="utf-8", errors="replace")))
-    css, chars = glyph_rules(theme_css.read_text(encoding="utf-8"), used)
+    css, chars = glyph_rules(_pristine(theme_css).read_text(encoding="utf-8"), used)
     if not chars:
         logger.warning("page-weight: no Font Awesome glyph rule of %s is used", theme_css)
         return
