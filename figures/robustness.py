@@ -31,7 +31,7 @@ def accuracy_curve(*, draws: int = 20_000, epsilons=EPSILONS):
 
     >>> fig = accuracy_curve(draws=200, epsilons=(0.0, 0.5))
     >>> fig.axes[0].get_xlabel(), plt.close(fig)
-    ('attack radius $\\varepsilon$', None)
+    ('attack radius $\\\\varepsilon$', None)
     """
     draws = arg.count(draws, "draws", minimum=2)
     epsilons = arg.array(epsilons, "epsilons", ndim=1)

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = {
     "verify": {
         "__init__",
+        "dashboard",
         "__main__",
         "claims",
         "kinds",
@@ -51,6 +52,7 @@ SHARED = {
         "lazy",
         "variants",
         "roster",
+        "index_form",
     },
 }
 #: Book pages that are not topics.
