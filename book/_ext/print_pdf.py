@@ -30,7 +30,11 @@ FOOTER = (
 
 TYPESET = """async () => {
     const maths = document.querySelectorAll('.math').length;
-    if (maths) {
+    // Math the build typeset already (book/_ext/prerender_math.py) needs no MathJax, and
+    // such a page does not load it: wait only for math still in TeX.
+    const untypeset = Array.from(document.querySelectorAll('.math')).filter(
+        m => !m.querySelector('mjx-container')).length;
+    if (untypeset) {
         // MathJax is loaded deferred: wait for it to arrive, then for its typesetting.
         while (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) {
             await new Promise(done => setTimeout(done, 100));
