@@ -104,18 +104,21 @@
   }
 
   /* 4. Print. */
+  var PRINT_SCALED = ".bd-article div.math, .bd-article td span.math";
   var opened = [];
   function beforePrint() {
     document.querySelectorAll("details:not([open])").forEach(function (d) {
       d.setAttribute("open", "");
       opened.push(d);
     });
-    document.querySelectorAll(".bd-article div.math").forEach(function (box) {
+    document.querySelectorAll(PRINT_SCALED).forEach(function (box) {
       box.style.zoom = "";
       var inner = box.querySelector("mjx-container") || box;
+      // A display equation fits its own box; inline math in a table cell fits the cell.
+      var frame = box.tagName === "DIV" ? box : box.closest(".dv-cell-value, td") || box;
       var need = inner.scrollWidth;
-      var have = box.clientWidth;
-      if (need > have && have > 0) box.style.zoom = String(Math.max(0.4, have / need));
+      var have = frame.clientWidth;
+      if (need > have && have > 0) box.style.zoom = String(Math.max(0.25, have / need));
     });
   }
   function afterPrint() {
@@ -123,7 +126,7 @@
       d.removeAttribute("open");
     });
     opened = [];
-    document.querySelectorAll(".bd-article div.math").forEach(function (box) {
+    document.querySelectorAll(PRINT_SCALED).forEach(function (box) {
       box.style.zoom = "";
     });
   }
