@@ -365,7 +365,11 @@ def test_print_fits_the_page(browser, server, doc):
     try:
         page.set_viewport_size({"width": 718, "height": 1000})
         page.emulate_media(media="print")
-        page.wait_for_timeout(200)
+        # book.js lays the page out for print when the media changes (as beforeprint does for
+        # a reader), on the next rendering step: wait for its mark, not for a guess.
+        page.wait_for_function(
+            "() => document.documentElement.getAttribute('data-dv-print') === 'laid-out'"
+        )
         result = page.evaluate(MEASURE)
         shown = page.evaluate("""() => ({
             sidebar: !!document.querySelector('.bd-sidebar-primary')?.offsetParent,

@@ -23,6 +23,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 #: MathJax on the whole book takes long on two cores; more than this is a hang.
 TIMEOUT_MS = 15 * 60 * 1000
+SIDE_MM = 16
+# A4 is 210 mm wide; at 96 px to the inch what is left between the side margins, in CSS px.
+PRINT_WIDTH_PX = int((210 - 2 * SIDE_MM) / 25.4 * 96)
 FOOTER = (
     '<div style="font-size:8px; width:100%; text-align:center; color:#555;">'
     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
@@ -94,7 +97,9 @@ def print_pdf(folder: Path, out: Path) -> dict:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            page = browser.new_page()
+            # The width of the printed column (A4 less the margins below), so that what
+            # book.js scales for print is scaled to the paper, not to a screen.
+            page = browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
 
             def route(r):
@@ -109,11 +114,21 @@ def print_pdf(folder: Path, out: Path) -> dict:
             maths = page.evaluate(TYPESET)
             typeset = time.perf_counter() - start
             page.emulate_media(media="print")
+            # book.js scales wide equations for print when the media changes, on the next
+            # rendering step; printing before that would cut them.
+            page.wait_for_function(
+                "() => document.documentElement.getAttribute('data-dv-print') === 'laid-out'"
+            )
             out.parent.mkdir(parents=True, exist_ok=True)
             page.pdf(
                 path=str(out),
                 format="A4",
-                margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+                margin={
+                    "top": "18mm",
+                    "bottom": "18mm",
+                    "left": f"{SIDE_MM}mm",
+                    "right": f"{SIDE_MM}mm",
+                },
                 print_background=True,
                 display_header_footer=True,
                 header_template="<span></span>",

@@ -120,6 +120,8 @@
       var have = frame.clientWidth;
       if (need > have && have > 0) box.style.zoom = String(Math.max(0.25, have / need));
     });
+    // Tells a printing script (and the print tests) that the print layout is in place.
+    document.documentElement.setAttribute("data-dv-print", "laid-out");
   }
   function afterPrint() {
     opened.forEach(function (d) {
@@ -129,6 +131,7 @@
     document.querySelectorAll(PRINT_SCALED).forEach(function (box) {
       box.style.zoom = "";
     });
+    document.documentElement.removeAttribute("data-dv-print");
   }
   window.addEventListener("beforeprint", beforePrint);
   window.addEventListener("afterprint", afterPrint);
