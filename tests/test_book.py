@@ -33,6 +33,16 @@ TYPESET = """async () => {
         merrors: Array.from(document.querySelectorAll('mjx-merror')).map(
             e => e.getAttribute('data-mjx-error') || e.textContent),
         inputErrors: document.body.innerText.includes('Math input error'),
+        // SVG math draws its glyphs with <use> of paths defined once a page: each must point
+        // to an SVG element, and what is on screen must have ink.
+        unresolved: Array.from(document.querySelectorAll('mjx-container[jax="SVG"] use')).filter(u => {
+            const target = document.getElementById(
+                (u.getAttribute('href') || u.getAttribute('xlink:href') || '').slice(1));
+            return !(target instanceof SVGElement);
+        }).length,
+        blank: Array.from(document.querySelectorAll('mjx-container[jax="SVG"]')).filter(c =>
+            c.checkVisibility() && c.querySelector('use, path, rect')
+            && c.querySelector('svg > g').getBBox().width === 0).map(c => c.parentElement.dataset.tex),
     };
 }"""
 
@@ -69,6 +79,8 @@ def test_page_renders_offline(browser, server, doc):
     if math["math"]:
         assert math["containers"] >= math["math"], f"{doc}: {math}"
     assert not math["merrors"] and not math["inputErrors"], f"{doc}: MathJax errors {math}"
+    assert not math["unresolved"], f"{doc}: {math['unresolved']} glyphs point to no SVG path"
+    assert not math["blank"], f"{doc}: math drawn with no ink: {math['blank'][:3]}"
     assert not math["withoutTex"], (
         f"{doc}: math without its TeX in data-tex: {math['withoutTex'][:3]}"
     )

@@ -6,13 +6,16 @@ blocked), served from ``_build/html`` on 127.0.0.1:
 * **transfer**: the bytes of every response the page loads, read from Chromium's network
   events (``Network.loadingFinished``'s ``encodedDataLength``: body and headers as received),
   with every image made eager so the count covers the whole page, not only what is in view;
-* **math visible**: milliseconds from navigation start until every ``.math`` element holds
-  an ``mjx-container``, the document is parsed and no font is still loading (checked on
-  every animation frame by a script installed before the page's own); the median of three
+* **math visible**: when every ``.math`` element holds an ``mjx-container``, the document
+  is parsed and no font is still loading (checked on every animation frame by a script
+  installed before the page's own), in milliseconds after the load event (the target's
+  measure: 0 when the math shows before it) and from navigation start; the median of three
   visits, each in a fresh context;
 * **console errors**: what the page logged as an error, or threw.
 
-Targets (issue 17, point 8): transfer ≤ 1.5 MB, math visible ≤ 1.5 s, no console error.
+Targets (issue 17, point 8): transfer ≤ 1.5 MB, math visible ≤ 1.5 s after load, no console
+error. The load time itself is printed too: on the heaviest pages it is the browser laying
+out their math, pre-rendered or not.
 The server compresses text with gzip, as static hosts do; the uncompressed bytes are printed
 too. Transfer and errors are asserted; the time is printed with its target (met or MISSED),
 not asserted, because a timing depends on the machine's load.
@@ -102,6 +105,7 @@ def visit(browser, url: str, width: int = 1280) -> dict:
         "requests": len(sizes),
         "math_ms": round(timing["math"]),
         "load_ms": round(timing["load"]),
+        "math_after_load_ms": max(0, round(timing["math"] - timing["load"])),
         "math": timing["count"],
         "errors": log.errors + log.failed + log.external,
     }
@@ -110,6 +114,7 @@ def visit(browser, url: str, width: int = 1280) -> dict:
 def _report(doc: str, figures: dict, capsys) -> None:
     """Print a page's figures on the terminal and add them to ``_build/speed.json``."""
     _results[doc] = figures
+    met = figures["math_after_load_ms"] <= MAX_MATH_MS
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     old = json.loads(REPORT.read_text()) if REPORT.is_file() else {}
     REPORT.write_text(json.dumps({**old, **_results}, indent=1, sort_keys=True))
@@ -117,10 +122,11 @@ def _report(doc: str, figures: dict, capsys) -> None:
         print(
             f"\n[speed] {doc:28s} {figures['width']:4d} px  transfer {figures['transfer'] / 1e6:5.2f} MB "
             f"(uncompressed {figures['decoded'] / 1e6:5.2f} MB) "
-            f"({figures['requests']:2d} responses)  math visible {figures['math_ms']:5d} ms "
-            f"({figures['math']:3d} expressions; visits {figures['math_visits']})  "
+            f"({figures['requests']:2d} responses)  math visible "
+            f"{figures['math_after_load_ms']:5d} ms after load, {figures['math_ms']:5d} ms from "
+            f"navigation ({figures['math']:3d} expressions; visits {figures['math_visits']})  "
             f"load {figures['load_ms']:5d} ms  console errors {len(figures['errors'])}  "
-            f"target math ≤ {MAX_MATH_MS} ms: {'met' if figures['math_ms'] <= MAX_MATH_MS else 'MISSED'}",
+            f"target math ≤ {MAX_MATH_MS} ms after load: {'met' if met else 'MISSED'}",
             end="",
         )
 
@@ -135,6 +141,10 @@ def test_first_visit_is_light_and_fast(browser, server, doc, width, capsys):
     figures = dict(visits[0], width=width)
     figures["math_visits"] = [v["math_ms"] for v in visits]
     figures["math_ms"] = round(statistics.median(figures["math_visits"]))
+    figures["math_after_load_ms"] = round(
+        statistics.median(v["math_after_load_ms"] for v in visits)
+    )
+    figures["load_ms"] = round(statistics.median(v["load_ms"] for v in visits))
     _report(f"{doc}@{width}", figures, capsys)
     assert figures["transfer"] > 0, f"{doc}: no bytes counted, the measurement is broken"
     assert figures["decoded"] >= figures["transfer"] * 0.9, f"{doc}: sizes disagree {figures}"

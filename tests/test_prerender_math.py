@@ -124,6 +124,11 @@ def test_svg_output_has_its_glyphs_once(tmp_path, modules):
     out = (tmp_path / "p.html").read_text()
     assert (count, problems) == (2, [])
     assert out.count('id="MJX-TEX-I-1D465"') == 1 and out.count('href="#MJX-TEX-I-1D465"') == 3
+    # The paths are SVG only inside an <svg>: bare <defs> in HTML are unknown elements.
+    at = out.index('id="MJX-TEX-I-1D465"')
+    opened = out.rfind("<svg", 0, at)
+    assert opened >= 0 and "</svg>" not in out[opened:at], out[:at][-300:]
+    assert 'id="MJX-SVG-global-cache"' in out[opened : out.index(">", opened)]
 
 
 def test_arguments_are_checked(tmp_path):

@@ -64,8 +64,12 @@ function renderPage(output, page) {
     return adaptor.outerHTML(node).replace(/ data-mjx-[a-z-]+="[^"]*"/g, "");
   });
   const reply = { html, css: adaptor.textContent(out.styleSheet(doc)), defs: "", errors };
-  if (output === "svg" && out.fontCache.defs) {
-    reply.defs = adaptor.outerHTML(out.fontCache.getCache());
+  if (output === "svg") {
+    // The glyphs every expression's <use> points to: <defs> inside a hidden <svg>, as MathJax
+    // puts them in a browser's page (bare in HTML, <defs> and <path> are not SVG, and no
+    // glyph shows).
+    const cache = out.pageElements(doc);
+    if (cache) reply.defs = adaptor.outerHTML(cache);
   }
   return reply;
 }

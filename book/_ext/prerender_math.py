@@ -258,14 +258,22 @@ def prerender_dir(
     return count, problems
 
 
+# MathJax in a browser scales its math to the x-height of the text around it. CommonHTML sizes
+# in em: TeX's fonts have an x-height of 0.442 em, the theme's sans-serif fonts about 0.53 em
+# (Arial 0.52, DejaVu Sans 0.56), so 1.2 (MathJax chose 1.13 to 1.27 on this book's pages
+# here). SVG sizes in ex, one ex being TeX's x-height, so the text's own ex already matches.
+DEFAULT_SCALE = {"chtml": 1.2, "svg": 1.0}
+
+
 def prerender(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     began = time.perf_counter()
     output = app.config.prerender_math_output
-    count, problems = prerender_dir(
-        Path(app.outdir), output, node_modules(app), app.config.prerender_math_scale
-    )
+    scale = app.config.prerender_math_scale
+    if scale is None:
+        scale = DEFAULT_SCALE[output]
+    count, problems = prerender_dir(Path(app.outdir), output, node_modules(app), scale)
     for problem in problems:
         logger.warning("prerender-math: %s", problem)
     logger.info(
@@ -278,12 +286,11 @@ def prerender(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict:
     # CommonHTML: on the double-descent page (271 expressions) its page is 530 KB and SVG's
-    # 718 KB, the fonts it loads (about 150 KB) included in neither.
+    # 718 KB, the fonts it loads (about 150 KB) included in neither. But the browser lays SVG
+    # out faster (the book's _config.yml chooses it; see the speed test's figures).
     app.add_config_value("prerender_math_output", "chtml", "")
-    # MathJax in a browser scales its math to the x-height of the text around it: TeX's fonts
-    # have an x-height of 0.442 em, the theme's sans-serif fonts about 0.53 em (Arial 0.52,
-    # DejaVu Sans 0.56), so 1.2 (MathJax chose 1.13 to 1.27 on this book's pages here).
-    app.add_config_value("prerender_math_scale", 1.2, "")
+    # None: DEFAULT_SCALE of the output.
+    app.add_config_value("prerender_math_scale", None, "")
     app.add_config_value("prerender_math_modules", "_build/mathjax/npm/node_modules", "")
     app.connect("config-inited", check_renderer)
     # Before offline_assets checks the pages (priority 500) and after Sphinx has written them.
