@@ -104,21 +104,42 @@
   }
 
   /* 4. Print. */
-  var PRINT_SCALED = ".bd-article div.math, .bd-article td span.math";
+  var PRINT_SCALED = ".bd-article div.math, .bd-article span.math";
+
+  /* The box an inline formula must fit in: its nearest block ancestor (a table cell's value
+     in a card), but never past the article's column. */
+  function printRoom(box, column) {
+    var frame = box.parentElement;
+    while (frame && frame !== document.body && getComputedStyle(frame).display.indexOf("inline") === 0) {
+      frame = frame.parentElement;
+    }
+    frame = box.closest(".dv-cell-value, td") || frame || box;
+    var style = getComputedStyle(frame);
+    var left = frame.getBoundingClientRect().left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
+    return Math.min(frame.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight), column - left);
+  }
   var opened = [];
   function beforePrint() {
     document.querySelectorAll("details:not([open])").forEach(function (d) {
       d.setAttribute("open", "");
       opened.push(d);
     });
-    document.querySelectorAll(PRINT_SCALED).forEach(function (box) {
+    var article = document.querySelector(".bd-article");
+    var column = article ? article.getBoundingClientRect().right : window.innerWidth;
+    var boxes = Array.from(document.querySelectorAll(PRINT_SCALED));
+    boxes.forEach(function (box) {
       box.style.zoom = "";
+    });
+    // Measured first, then scaled: a zoom changes the layout the next box is measured in.
+    var zooms = boxes.map(function (box) {
       var inner = box.querySelector("mjx-container") || box;
-      // A display equation fits its own box; inline math in a table cell fits the cell.
-      var frame = box.tagName === "DIV" ? box : box.closest(".dv-cell-value, td") || box;
+      // A display equation fits its own box; inline math the block it sits in.
+      var have = box.tagName === "DIV" ? box.clientWidth : printRoom(box, column);
       var need = inner.scrollWidth;
-      var have = frame.clientWidth;
-      if (need > have && have > 0) box.style.zoom = String(Math.max(0.25, have / need));
+      return need > have && have > 0 ? String(Math.max(0.25, have / need)) : "";
+    });
+    boxes.forEach(function (box, i) {
+      box.style.zoom = zooms[i];
     });
     // Tells a printing script (and the print tests) that the print layout is in place.
     document.documentElement.setAttribute("data-dv-print", "laid-out");
