@@ -779,8 +779,9 @@ def _check_one(key: dict, label, text) -> dict:
     except ValueError as exc:
         return _result(label, "unreadable", str(exc))
     if name not in key:
-        close = difflib.get_close_matches(name, list(key), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        folded = {k.casefold(): k for k in key}  # dl_dw2 is dl_dW2 mistyped, not dl_dh2
+        close = difflib.get_close_matches(name.casefold(), list(folded), n=1)
+        hint = f" (did you mean {folded[close[0]]!r}?)" if close else ""
         return _result(
             label,
             "unreadable",
