@@ -562,3 +562,19 @@ def test_runs_with_numpy_and_torch_unimportable():
         ]
         assert got["check"][2]["message"] == "wrong: off by about 20% of the key’s size"
         assert math.isclose(got["key"]["loss"], theirs["loss"], rel_tol=1e-12)
+
+
+def test_activations_are_the_keys_at_the_kink_too():
+    """Random weights never put a pre-activation at exactly 0: the kink is checked here."""
+    u = [-2.0, -0.0, 0.0, 1e-300, 3.0, float("nan")]
+    for slope in (0.01, 0.0, 0.3):
+        pairs = [
+            (off._leaky_relu, mlp_key.leaky_relu),
+            (off._prime, mlp_key.leaky_relu_prime),
+        ]
+        for ours, theirs in pairs:
+            got, want = [ours(v, slope) for v in u], theirs(np.array(u), slope).tolist()
+            assert np.array_equal(got, want, equal_nan=True), (ours, slope)
+            assert [math.copysign(1, g) for g in got] == [math.copysign(1, w) for w in want]
+    assert [off._relu(v, 0.0) for v in u][:-1] == mlp_key.relu(np.array(u)).tolist()[:-1]
+    assert [off._prime(v, 0.0) for v in u] == mlp_key.relu_prime(np.array(u)).tolist()
