@@ -870,3 +870,21 @@ def check(student_id, answers: dict, **options) -> list[dict]:
         )
     key = answer_key(student_id, **options)
     return [_check_one(key, label, text) for label, text in answers.items()]
+
+
+def check_json(student_id, answers, options=None) -> dict:
+    """What the book's per-student form shows: :func:`check`'s results, or the message for
+    a bad id or option (``{"verdict": "error", "message": "error: …"}``), as a plain dict.
+
+    ``student_id`` is the text typed in the form (read by :func:`parse_student_id`) or an int.
+
+    >>> check_json("80", {"y_hat": "1"})["results"][0]["verdict"]
+    'wrong'
+    >>> check_json("eighty", {"loss": "1"})["message"]
+    "error: student id: a whole number in [0, 2**32 - 1] is required, got 'eighty'"
+    """
+    try:
+        sid = parse_student_id(student_id) if isinstance(student_id, str) else student_id
+        return {"results": check(sid, answers, **dict(options or {}))}
+    except (ValueError, TypeError, OverflowError) as exc:
+        return {"verdict": "error", "message": f"error: {exc}"}
