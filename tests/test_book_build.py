@@ -26,6 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 MATHJAX = ROOT / "_build" / "mathjax" / "static"
+CHECKER = ROOT / "_build" / "checker" / "static"
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
 import page_dependencies as deps  # noqa: E402
@@ -105,6 +106,11 @@ def _copy_project(dest: Path, pages: dict[str, str] | None, toc: str | None) -> 
     shutil.copytree(MATHJAX, dest / "_build" / "mathjax" / "static")
     # The math is typeset at build time with the installed mathjax-full (prerender_math).
     (dest / "_build" / "mathjax" / "npm").symlink_to(MATHJAX.parent / "npm")
+    # The in-book checker's interpreter and SymPy (`make checker`), served as they are.
+    if not (CHECKER / "checker" / "python.zip").is_file():
+        pytest.fail(f"the in-book checker is not installed in {CHECKER}: run `make checker`")
+    (dest / "_build" / "checker").mkdir()
+    (dest / "_build" / "checker" / "static").symlink_to(CHECKER)
     shutil.copy(ROOT / "_config.yml", dest)
     # The bibliography files the configuration names (bibtex_bibfiles).
     for bib in [*(ROOT / "book").glob("*.bib"), *(ROOT / "book").glob("bib/*.bib")]:
