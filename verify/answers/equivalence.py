@@ -24,10 +24,10 @@ import math
 import time
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from verify.answers import points as pts
+from verify.answers.arrays import xp
 from verify.answers.numeric import MP, SAFETY, U64, Unsupported, evaluate
 from verify.answers.proof import TimeUp, prove_equal, time_limit
 from verify.answers.values import (
@@ -203,18 +203,18 @@ def _break_points(exprs, columns, lines, variables, domain, finish):
             around = pts.near([root], domain.get(name))
             added += len(around)
             for v in variables:
-                extra[v].append(around if v == name else np.full(len(around), columns[v][base]))
+                extra[v].append(around if v == name else xp.full(len(around), columns[v][base]))
     return extra
 
 
-def _excluded(refs, columns) -> np.ndarray:
+def _excluded(refs, columns):
     """Points exactly at a break of the reference (its kinks), compared after all others."""
     size = len(next(iter(columns.values())))
-    out = np.zeros(size, bool)
+    out = xp.zeros(size, bool)
     for r in refs:
         for g in pts.break_arguments(r):
             v, k, _ = evaluate(g, columns)
-            out |= np.abs(v) <= SAFETY * U64 * k
+            out |= xp.abs(v) <= SAFETY * U64 * k
     return out
 
 
@@ -234,11 +234,11 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, fi
             domain,
             finish,
         )
-        columns = {v: np.concatenate([columns[v], *extra[v]]) for v in variables}
+        columns = {v: xp.concatenate([columns[v], *extra[v]]) for v in variables}
     else:
         columns = {}
     integer_only = all(len(domain.get(v, ())) > 2 for v in variables)
-    skip = np.zeros(len(next(iter(columns.values()))) if columns else 1, bool)
+    skip = xp.zeros(len(next(iter(columns.values()))) if columns else 1, bool)
     if not integer_only and columns:
         skip = _excluded([refs[i] for i in pending], columns)
     compared = 0
@@ -246,7 +246,7 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, fi
     deadline = min(time.process_time() + REFEREE_BUDGET, finish)
     for i in pending:
         _in_time(finish)
-        with np.errstate(all="ignore"):
+        with xp.errstate(all="ignore"):
             outcome, count = _compare_one(i, cands, refs, columns, skip, variables, label, deadline)
         if outcome is not None:
             if entries and outcome.witness is not None:
@@ -271,13 +271,13 @@ def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
     r, kr, ur = evaluate(refs[i], columns)
     certain = ~uc & ~ur
     tol = SAFETY * U64 * (kc + kr)
-    close = np.isfinite(c) & np.isfinite(r) & (np.abs(c - r) <= tol)
-    same_inf = np.isinf(c) & (c == r)
+    close = xp.isfinite(c) & xp.isfinite(r) & (xp.abs(c - r) <= tol)
+    same_inf = xp.isinf(c) & (c == r)
     # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt there;
     # a float64 overflow on one side only is disputed and goes to mpmath
-    both_nan = np.isnan(c) & np.isnan(r)
+    both_nan = xp.isnan(c) & xp.isnan(r)
     ok = ((close | same_inf) & certain) | (both_nan & certain)
-    suspect = np.nonzero(~ok & ~skip)[0]
+    suspect = xp.nonzero(~ok & ~skip)[0]
 
     # the plainest suspects first (fewest characters written out, then nearest 1 in size),
     # so the witness reads x = -1.0 rather than x = -1.0299999999999994 or x = 1e300
@@ -287,23 +287,23 @@ def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
             (abs(math.log10(abs(v))) for v in values if v), default=0.0
         )
 
-    order = np.array(sorted(suspect, key=plainness), dtype=int)
+    order = xp.array(sorted(suspect, key=plainness), dtype=int)
     if len(order) > MAX_REFEREED:
         # disputed points are mostly float64 overflows at huge magnitudes, all alike: the
         # plainest half, and an even sample of the rest, stand for them
         half = MAX_REFEREED // 2
-        rest = order[half:][np.linspace(0, len(order) - half - 1, half).astype(int)]
-        order = np.concatenate([order[:half], rest])
+        rest = order[half:][xp.linspace(0, len(order) - half - 1, half).astype(int)]
+        order = xp.concatenate([order[:half], rest])
     witness, decided, undecided = _referee(cands[i], refs[i], columns, order, deadline)
     if witness is None:
-        spread = np.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
+        spread = xp.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
         witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]], deadline)
     compared = int((ok & ~skip).sum()) + decided
     where, details = "differs from the derived result", {}
     if witness is None:
         # Equal away from the kinks: the value at a kink is part of the derived result (the
         # convention torch's autograd follows there), so it is compared too, exactly.
-        kinks = np.nonzero(~ok & skip)[0][:MAX_REFEREED]
+        kinks = xp.nonzero(~ok & skip)[0][:MAX_REFEREED]
         witness, decided, _ = _referee(cands[i], refs[i], columns, kinks, deadline)
         compared += int((ok & skip).sum()) + decided
         where = "equals the derived result away from its kinks, but not at one"

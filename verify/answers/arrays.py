@@ -1,0 +1,53 @@
+"""The array module the answer checker computes with: NumPy where it imports, else plain Python.
+
+The checker runs in two places: under CPython for ``python -m verify check-answer``, and in
+the book's pages under Pyodide, where NumPy is not loaded. Both run the same code, over
+``xp``: NumPy itself when it can be imported (and ``DV_PURE_ARRAYS`` is not set), otherwise
+:mod:`verify.answers.purearrays`, which gives the same float64 results (IEEE 754: ``inf``
+and ``nan`` where ``math`` would raise) on lists. Only the speed differs; :data:`SLOWDOWN`
+says by about how much, so that a time budget buys the same work in both.
+
+>>> float(xp.exp(xp.asarray([1000.0]))[0])
+inf
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+try:
+    if os.environ.get("DV_PURE_ARRAYS"):
+        raise ImportError("DV_PURE_ARRAYS is set")
+    import numpy as xp
+except ImportError:
+    from verify.answers import purearrays as xp
+
+#: Whether ``xp`` is the plain-Python module.
+PURE = not hasattr(xp, "ndarray")
+
+if PURE:
+    erf, erfc = xp.erf, xp.erfc
+
+    def broadcast(value, shape):
+        """``value`` as a new float64 array of ``shape``."""
+        return xp.broadcast(value, shape)
+
+    def flags(value, shape):
+        """``value`` as a new bool array of ``shape``."""
+        return value.copy() if isinstance(value, xp.Vec) else xp.full(shape, bool(value))
+
+else:
+    _erf, _erfc = xp.frompyfunc(math.erf, 1, 1), xp.frompyfunc(math.erfc, 1, 1)
+
+    def erf(a):
+        return _erf(a).astype(xp.float64)
+
+    def erfc(a):
+        return _erfc(a).astype(xp.float64)
+
+    def broadcast(value, shape):
+        return xp.broadcast_to(xp.asarray(value, xp.float64), shape).copy()
+
+    def flags(value, shape):
+        return xp.broadcast_to(value, shape).copy()
