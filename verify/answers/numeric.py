@@ -479,7 +479,7 @@ def evaluate(expr, point: dict, backend=FLOAT64):
     shape = xp.shape(next(iter(point.values()))) if point else ()
     ev = _Evaluation(FLOAT64, {n: xp.asarray(v, xp.float64) for n, v in point.items()}, shape)
     ev.repeated = _repeated(expr)
-    with xp.errstate(all="ignore"):
+    with arrays.charged(), xp.errstate(all="ignore"):
         v, k = ev.run(expr)
         v, k = arrays.broadcast(v, shape), arrays.broadcast(k, shape)
     return v, k, arrays.flags(ev.unsure, shape)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import builtins
 import contextlib
 import math
-import operator
 from itertools import repeat
 
 nan, inf = math.nan, math.inf
@@ -100,34 +99,34 @@ class Vec:
             if key and type(key[0]) is bool:
                 if len(key) != len(v):
                     raise IndexError("a mask of another length")
-                return Vec([x for x, keep in zip(v, key) if keep])
+                return Vec([x for x, keep in zip(v, key, strict=False) if keep])
             return Vec([v[i] for i in key])
         return self.v[key]
 
     # --- arithmetic -------------------------------------------------------------------------
     def __add__(self, other):
-        return _binary(operator.add, self, other)
+        return _add(self, other)
 
     def __radd__(self, other):
-        return _binary(operator.add, other, self)
+        return _add(other, self)
 
     def __sub__(self, other):
-        return _binary(operator.sub, self, other)
+        return _sub(self, other)
 
     def __rsub__(self, other):
-        return _binary(operator.sub, other, self)
+        return _sub(other, self)
 
     def __mul__(self, other):
-        return _binary(operator.mul, self, other)
+        return _mul(self, other)
 
     def __rmul__(self, other):
-        return _binary(operator.mul, other, self)
+        return _mul(other, self)
 
     def __truediv__(self, other):
-        return _binary(operator.truediv, self, other, _div)
+        return _truediv(self, other)
 
     def __rtruediv__(self, other):
-        return _binary(operator.truediv, other, self, _div)
+        return _truediv(other, self)
 
     def __pow__(self, other):
         if not isinstance(other, Vec) and other == 0.5:  # NumPy's ``**`` takes sqrt here
@@ -145,30 +144,30 @@ class Vec:
 
     # --- comparisons and logic --------------------------------------------------------------
     def __lt__(self, other):
-        return _binary(operator.lt, self, other)
+        return _lt(self, other)
 
     def __le__(self, other):
-        return _binary(operator.le, self, other)
+        return _le(self, other)
 
     def __gt__(self, other):
-        return _binary(operator.gt, self, other)
+        return _gt(self, other)
 
     def __ge__(self, other):
-        return _binary(operator.ge, self, other)
+        return _ge(self, other)
 
     def __eq__(self, other):
-        return _binary(operator.eq, self, other)
+        return _eq(self, other)
 
     def __ne__(self, other):
-        return _binary(operator.ne, self, other)
+        return _ne(self, other)
 
     def __and__(self, other):
-        return _binary(operator.and_, self, other)
+        return _and(self, other)
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return _binary(operator.or_, self, other)
+        return _or(self, other)
 
     __ror__ = __or__
 
@@ -176,25 +175,146 @@ class Vec:
         return Vec([not x for x in self.v])
 
 
+def _zipped(a, b):
+    if len(a.v) != len(b.v):
+        raise ValueError(f"arrays of lengths {len(a.v)} and {len(b.v)}")
+    return zip(a.v, b.v, strict=False)
+
+
 def _pairs(a, b):
     if isinstance(a, Vec):
-        if isinstance(b, Vec):
-            if len(a.v) != len(b.v):
-                raise ValueError(f"arrays of lengths {len(a.v)} and {len(b.v)}")
-            return zip(a.v, b.v)
-        return zip(a.v, repeat(b))
+        return _zipped(a, b) if isinstance(b, Vec) else zip(a.v, repeat(b))
     return zip(repeat(a), b.v)
 
 
-def _binary(op, a, b, careful=None):
+def _binary(f, a, b):
     if not isinstance(a, Vec) and not isinstance(b, Vec):
-        return (careful or op)(a, b)
-    if careful is None:
-        return Vec([op(x, y) for x, y in _pairs(a, b)])
+        return f(a, b)
+    return Vec([f(x, y) for x, y in _pairs(a, b)])
+
+
+# --- the operators, one comprehension each (a call per element would cost twice the time)
+def _add(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x + y for x, y in _zipped(a, b)])
+        return Vec([x + b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a + y for y in b.v])
+    return a + b
+
+
+def _sub(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x - y for x, y in _zipped(a, b)])
+        return Vec([x - b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a - y for y in b.v])
+    return a - b
+
+
+def _mul(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x * y for x, y in _zipped(a, b)])
+        return Vec([x * b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a * y for y in b.v])
+    return a * b
+
+
+def _lt(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x < y for x, y in _zipped(a, b)])
+        return Vec([x < b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a < y for y in b.v])
+    return a < b
+
+
+def _le(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x <= y for x, y in _zipped(a, b)])
+        return Vec([x <= b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a <= y for y in b.v])
+    return a <= b
+
+
+def _gt(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x > y for x, y in _zipped(a, b)])
+        return Vec([x > b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a > y for y in b.v])
+    return a > b
+
+
+def _ge(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x >= y for x, y in _zipped(a, b)])
+        return Vec([x >= b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a >= y for y in b.v])
+    return a >= b
+
+
+def _eq(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x == y for x, y in _zipped(a, b)])
+        return Vec([x == b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a == y for y in b.v])
+    return a == b
+
+
+def _ne(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x != y for x, y in _zipped(a, b)])
+        return Vec([x != b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a != y for y in b.v])
+    return a != b
+
+
+def _and(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x & y for x, y in _zipped(a, b)])
+        return Vec([x & b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a & y for y in b.v])
+    return a & b
+
+
+def _or(a, b):
+    if isinstance(a, Vec):
+        if isinstance(b, Vec):
+            return Vec([x | y for x, y in _zipped(a, b)])
+        return Vec([x | b for x in a.v])
+    if isinstance(b, Vec):
+        return Vec([a | y for y in b.v])
+    return a | b
+
+
+def _truediv(a, b):
     try:
-        return Vec([op(x, y) for x, y in _pairs(a, b)])
-    except (ZeroDivisionError, OverflowError):
-        return Vec([careful(x, y) for x, y in _pairs(a, b)])
+        if isinstance(a, Vec):
+            if isinstance(b, Vec):
+                return Vec([x / y for x, y in _zipped(a, b)])
+            return Vec([x / b for x in a.v])
+        if isinstance(b, Vec):
+            return Vec([a / y for y in b.v])
+        return a / b
+    except ZeroDivisionError:
+        return _binary(_div, a, b)
 
 
 def _div(x, y):
@@ -353,7 +473,7 @@ def where(cond, a, b):
     n = len(cond.v)
     xs = a.v if isinstance(a, Vec) else repeat(a, n)
     ys = b.v if isinstance(b, Vec) else repeat(b, n)
-    return Vec([x if c else y for c, x, y in zip(cond.v, xs, ys)])
+    return Vec([x if c else y for c, x, y in zip(cond.v, xs, ys, strict=False)])
 
 
 # --- building arrays ---------------------------------------------------------------------------
