@@ -59,7 +59,7 @@ else:
 #: About how many times slower the plain-Python arrays are than NumPy's (measured: 15 to 30
 #: on the checker's expressions at 5,000 to 23,000 points).
 SLOWDOWN = 25.0 if PURE else 1.0
-_rebate = 0.0
+_rebate, _depth = 0.0, 0
 
 
 def clock() -> float:
@@ -70,12 +70,14 @@ def clock() -> float:
 @contextmanager
 def charged():
     """Time the body as float64 array work: :func:`clock` counts it at NumPy's rate."""
-    global _rebate
-    if not PURE:
+    global _rebate, _depth
+    if not PURE or _depth:  # NumPy, or counted already by an enclosing charge
         yield
         return
     start = time.process_time()
+    _depth += 1
     try:
         yield
     finally:
+        _depth -= 1
         _rebate += (time.process_time() - start) * (1 - 1 / SLOWDOWN)

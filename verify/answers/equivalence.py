@@ -242,13 +242,15 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, fi
             domain,
             finish,
         )
-        columns = {v: xp.concatenate([columns[v], *extra[v]]) for v in variables}
+        with arrays.charged():
+            columns = {v: xp.concatenate([columns[v], *extra[v]]) for v in variables}
     else:
         columns = {}
     integer_only = all(len(domain.get(v, ())) > 2 for v in variables)
     skip = xp.zeros(len(next(iter(columns.values()))) if columns else 1, bool)
     if not integer_only and columns:
-        skip = _excluded([refs[i] for i in pending], columns)
+        with arrays.charged():
+            skip = _excluded([refs[i] for i in pending], columns)
     compared = 0
     # shared by every entry of a matrix
     deadline = min(arrays.clock() + REFEREE_BUDGET, finish)
@@ -275,27 +277,30 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, fi
 
 def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
     """``(None, points compared)`` if entry ``i`` agrees everywhere, else ``(outcome, n)``."""
-    c, kc, uc = evaluate(cands[i], columns)
-    r, kr, ur = evaluate(refs[i], columns)
-    certain = ~uc & ~ur
-    tol = SAFETY * U64 * (kc + kr)
-    close = xp.isfinite(c) & xp.isfinite(r) & (xp.abs(c - r) <= tol)
-    same_inf = xp.isinf(c) & (c == r)
-    # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt there;
-    # a float64 overflow on one side only is disputed and goes to mpmath
-    both_nan = xp.isnan(c) & xp.isnan(r)
-    ok = ((close | same_inf) & certain) | (both_nan & certain)
-    suspect = xp.nonzero(~ok & ~skip)[0]
+    with arrays.charged():
+        c, kc, uc = evaluate(cands[i], columns)
+        r, kr, ur = evaluate(refs[i], columns)
+        certain = ~uc & ~ur
+        tol = SAFETY * U64 * (kc + kr)
+        close = xp.isfinite(c) & xp.isfinite(r) & (xp.abs(c - r) <= tol)
+        same_inf = xp.isinf(c) & (c == r)
+        # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt
+        # there; a float64 overflow on one side only is disputed and goes to mpmath
+        both_nan = xp.isnan(c) & xp.isnan(r)
+        ok = ((close | same_inf) & certain) | (both_nan & certain)
+        suspect = xp.nonzero(~ok & ~skip)[0]
+        listed = [columns[v].tolist() for v in variables]  # Python floats: quick to index
 
     # the plainest suspects first (fewest characters written out, then nearest 1 in size),
     # so the witness reads x = -1.0 rather than x = -1.0299999999999994 or x = 1e300
+
     def plainness(j):
-        values = [float(columns[v][j]) for v in variables]
+        values = [col[j] for col in listed]
         return sum(len(repr(v)) for v in values), max(
             (abs(math.log10(abs(v))) for v in values if v), default=0.0
         )
 
-    order = xp.array(sorted(suspect, key=plainness), dtype=int)
+    order = xp.array(sorted(suspect.tolist(), key=plainness), dtype=int)
     if len(order) > MAX_REFEREED:
         # disputed points are mostly float64 overflows at huge magnitudes, all alike: the
         # plainest half, and an even sample of the rest, stand for them

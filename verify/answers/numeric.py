@@ -192,12 +192,20 @@ class _Mp:
     def where(cond, a, b):
         return a if cond else b
 
-    @staticmethod
-    def power(b, e):
+    def power(self, b, e):
         if b < 0 and e != int(e):
             return mpmath.nan
         if b == 0 and e < 0:
             return mpmath.inf
+        if b and mpmath.isfinite(b) and mpmath.isfinite(e):
+            # |b^e| = exp(e·ln|b|): past the range of exp, inf or 0 as exp gives them (and
+            # mpmath's exact integer power of a huge exponent would take seconds)
+            size = e * mpmath.log(abs(b))
+            if abs(size) > _MP_EXP_LIMIT:
+                self.overflowed = True
+                if size < 0:
+                    return mpmath.mpf(0)
+                return -mpmath.inf if b < 0 and e % 2 == 1 else mpmath.inf
         return mpmath.power(b, e)
 
     def finite(self, v):
