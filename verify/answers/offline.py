@@ -26,7 +26,7 @@ what a person types (that goes through the parser).
 ...     "method": "exact", "variables": [], "domain": {}, "reference": "Integer(2)",
 ...     "near_misses": [["Integer(3)", "one too many"]]}}}, "demo.two", "3")
 >>> r["verdict"], r["message"]
-('not equivalent', 'not equivalent: the value differs (... — one too many')
+('not equivalent', 'not equivalent: your answer gives 3, the derived result gives 2 — one too many')
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def export(claim) -> dict | None:
     >>> from verify import claims
     >>> r = export(claims.get("ridge.optimal_mu"))
     >>> r["answer"], r["variables"], r["reference"][:3]
-    ('expression', ['d', 'se2', 'sw2'], 'Mul')
+    ('expression', ['d', 'sw2', 'se2'], 'Mul')
     """
     if claim.answer not in TYPED_KINDS:
         return None
@@ -152,8 +152,8 @@ def _rebuilt(text: str):
     """A value from its srepr, read by a small interpreter of its syntax tree (calls of
     SymPy's names, numbers, tuples, lists, dicts): nothing is evaluated as code.
 
-    >>> _rebuilt("Interval(Integer(0), oo, false, true)")
-    Interval.Ropen(0, oo)
+    >>> _rebuilt("Interval(Integer(0), Integer(1), false, true)")
+    Interval.Ropen(0, 1)
     """
     return _value(ast.parse(text, mode="eval").body)
 

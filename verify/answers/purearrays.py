@@ -498,6 +498,8 @@ def ones(shape, dtype=float):
 def asarray(values, dtype=None):
     if isinstance(values, Vec):
         return values if dtype is None else values.astype(dtype)
+    if hasattr(values, "tolist"):  # another library's array
+        values = values.tolist()
     if isinstance(values, list | tuple | range):
         return Vec(list(values)) if dtype is None else Vec(list(values)).astype(dtype)
     return Vec([values if dtype is None else dtype(values)])
