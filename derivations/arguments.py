@@ -32,7 +32,14 @@ import json
 import math
 import numbers
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # the book's in-page answer checker (Pyodide): scalars only, no arrays
+    np = None
+
+#: What counts as an array, and as a bool, here (no NumPy: no arrays, Python's bool).
+_ARRAY = np.ndarray if np is not None else ()
+_BOOL = (bool, np.bool_) if np is not None else bool
 
 #: Counts stay below 2**63: NumPy's int64 holds them, and a float holds them to 1 part in 2**53.
 COUNT_LIMIT = 2**63
@@ -53,7 +60,7 @@ def shown(value) -> str:
     >>> shown("x" * 100)[-4:]
     "xx…'"
     """
-    if isinstance(value, np.ndarray):
+    if isinstance(value, _ARRAY):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
         # repr of an int past 4300 digits raises in Python ≥ 3.11; bit_length never does
@@ -68,13 +75,13 @@ def shown(value) -> str:
 
 def _refuse(error: type, name: str, wanted: str, value) -> Exception:
     got = shown(value)
-    if error is TypeError and not isinstance(value, np.ndarray):
+    if error is TypeError and not isinstance(value, _ARRAY):
         got = f"{got} ({type(value).__name__})"
     return error(f"{name}: {wanted} is required, got {got}")
 
 
 def _is_integer(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+    return isinstance(value, numbers.Integral) and not isinstance(value, _BOOL)
 
 
 # --- integers ----------------------------------------------------------------------------------
@@ -228,7 +235,7 @@ def real(
     ValueError: beta1: a real number in [0, 1) is required, got 1.0
     """
     wanted = _real_wanted(low, high, open_low, open_high)
-    if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+    if not isinstance(value, numbers.Real) or isinstance(value, _BOOL):
         raise _refuse(TypeError, name, wanted, value)
     try:
         v = float(value)
@@ -322,7 +329,11 @@ def _array_wanted(kind: str, shape, ndim, min_ndim) -> str:
     return f"{kind} array"
 
 
-_KINDS = {float: ("a real", "iuf", np.float64), int: ("an integer", "iu", np.int64)}
+_KINDS = (
+    {float: ("a real", "iuf", np.float64), int: ("an integer", "iu", np.int64)}
+    if np is not None
+    else {}
+)
 
 
 def array(
@@ -385,7 +396,7 @@ def array(
 
 
 def _as_array(value, name: str, wanted: str, codes: str) -> np.ndarray:
-    if isinstance(value, np.ndarray):
+    if isinstance(value, _ARRAY):
         a = value
     elif isinstance(value, list | tuple | numbers.Number):
         try:
@@ -494,10 +505,10 @@ def numbers_only(value, name: str, *, depth: int = JSON_DEPTH):
                     "deeper nesting"
                 )
             stack.extend((item, f"{where}[{i}]", level + 1) for i, item in enumerate(v))
-        elif isinstance(v, np.ndarray):
+        elif isinstance(v, _ARRAY):
             if v.dtype.kind not in "iuf":
                 raise _refuse(TypeError, where, "a real array", v)
-        elif not isinstance(v, numbers.Real) or isinstance(v, bool | np.bool_):
+        elif not isinstance(v, numbers.Real) or isinstance(v, _BOOL):
             raise _refuse(TypeError, where, "a real number (not a bool or a string)", v)
     return value
 

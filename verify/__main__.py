@@ -6,6 +6,7 @@ python -m verify check-answer CLAIM_ID "EXPR"
 python -m verify check-answer --student-id N QUESTION.QUANTITY ANSWER
 python -m verify grade --submissions CSV [--out CSV] [--question Q] [key options]
 python -m verify audit-grader [--checks JSON] [--json PATH]
+python -m verify export-references --out PATH
 
 Without a subcommand the claims run. ``--workers N`` shares them among N processes
 (default: one per core, fewer for a short run), ``--scheduler tcp://host:port`` sends them to
@@ -43,6 +44,10 @@ SUBCOMMANDS = {
     "audit-grader": (
         "which wrong implementations a course's checks let through",
         "verify.audit:main",
+    ),
+    "export-references": (
+        "write every claim's derived result for the in-page answer checker",
+        "verify.answers.offline:main",
     ),
 }
 

@@ -319,9 +319,18 @@ def get(claim_id: str) -> Claim:
         pool = [c for c in _REGISTRY if c.startswith(head + ".")]
     else:
         pool = [*TOPICS, *_REGISTRY]
-    close = difflib.get_close_matches(claim_id, pool, n=3, cutoff=0.6)
+    raise unknown(claim_id, pool)
+
+
+def unknown(claim_id: str, pool) -> ValueError:
+    """The error for an unknown ``claim_id``, naming the ids of ``pool`` close to it.
+
+    >>> unknown("ridge.optimal_m", ["ridge.optimal_mu"])
+    ValueError("claim_id: unknown claim 'ridge.optimal_m'; did you mean ridge.optimal_mu?")
+    """
+    close = difflib.get_close_matches(claim_id, list(pool), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; topics: {', '.join(TOPICS)}"
-    raise ValueError(f"claim_id: unknown claim {claim_id!r}{hint}")
+    return ValueError(f"claim_id: unknown claim {claim_id!r}{hint}")
 
 
 def select(prefix: str = "") -> list[Claim]:

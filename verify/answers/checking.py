@@ -30,6 +30,7 @@ from verify.answers.forms import parse_answer
 from verify.answers.proof import TimeUp, time_limit
 from verify.answers.tokens import check_text, printable, refuse
 from verify.evidence import CANNOT_CHECK, EQUIVALENT, NOT_EQUIVALENT, Evidence, Witness
+from verify.kinds import TYPED_KINDS
 
 #: Most significant digits a witness value is printed with.
 MAX_DIGITS = 40
@@ -144,13 +145,25 @@ def check_answer(claim_id: str, text: str, *, seed: int = 0, thorough: bool = Fa
     >>> print(check_answer("activations.relu.derivative", "where(x > 0, 2, 0)").message)
     not equivalent: at x = ... your answer gives 2, the derived result gives 1
     """
+    seed = arguments(text, seed, thorough)
+    return check(claims.get(claim_id), text, seed=seed, thorough=thorough)
+
+
+def arguments(text, seed, thorough) -> int:
+    """The seed, once ``text``, ``seed`` and ``thorough`` are known to be readable."""
     from derivations.arguments import seed as valid_seed
 
     seed = valid_seed(seed)
     if not isinstance(thorough, bool):
         raise TypeError(f"thorough: True or False is required, got {thorough!r}")
     check_text(text)
-    claim = claims.get(claim_id)
+    return seed
+
+
+def check(claim, text: str, *, seed: int, thorough: bool = False) -> Evidence:
+    """:func:`check_answer` for a claim in hand: a registered :class:`~verify.claims.Claim`,
+    or one read back from its exported record (:mod:`verify.answers.offline`), which has
+    the same attributes. ``text`` and ``seed`` are checked already (:func:`arguments`)."""
     from verify.answers import formulas, tables
 
     if tables.takes(claim):  # a per-layer table: counts or shapes, the wrong row named
@@ -159,7 +172,7 @@ def check_answer(claim_id: str, text: str, *, seed: int = 0, thorough: bool = Fa
         return formulas.check_formula(claim, text, seed=seed, thorough=thorough)
     start = time.perf_counter()
     base = {"claim_id": claim.id, "seed": seed, "details": {"answer": printable(text)}}
-    if claim.answer not in claims.TYPED_KINDS:
+    if claim.answer not in TYPED_KINDS:
         return _cannot(
             claim,
             base,

@@ -24,10 +24,11 @@ import math
 import time
 
 import mpmath
-import numpy as np
 import sympy as sp
 
+from verify.answers import arrays
 from verify.answers import points as pts
+from verify.answers.arrays import xp
 from verify.answers.numeric import MP, SAFETY, U64, Unsupported, evaluate
 from verify.answers.proof import TimeUp, prove_equal, time_limit
 from verify.answers.values import (
@@ -49,6 +50,11 @@ MAX_REFEREED, ALWAYS_REFEREED, REFEREE_BUDGET, WITNESSES = 240, 48, 0.6, 12
 CHECK_BUDGET, ROOT_BUDGET, PROOF_BUDGET = 1.1, 0.3, 0.4
 #: Most points added around break points (each break point brings a few dozen).
 MAX_EXTRA_POINTS = 40_000
+#: The budgets are kept on :func:`arrays.clock`, which counts float64 work at NumPy's speed
+#: (so the plain-Python arrays of the in-page checker decide as much as NumPy does); this
+#: many times :data:`CHECK_BUDGET` of real CPU time is the most one comparison ever takes.
+HARD_LIMIT = 4.0
+_real_stop = math.inf  # set per comparison by expressions()
 
 
 class OutOfTime(Exception):  # noqa: N818 - reads as what happened
@@ -138,12 +144,14 @@ def expressions(candidates, references, variables, domain, *, seed=0, entries=No
         names = ", ".join(sorted(s.name for s in stray))
         return Outcome(CANNOT_CHECK, f"the derived result uses {names}, not among the variables")
     label = (lambda i: f"entry {entries[i]}") if entries else (lambda i: "the answer")
-    start = time.process_time()
+    global _real_stop
+    _real_stop = time.process_time() + HARD_LIMIT * CHECK_BUDGET
+    start = arrays.clock()
     finish = start + CHECK_BUDGET
     deadline = start + PROOF_BUDGET
     pending = []
     for i in range(len(refs)):
-        left = deadline - time.process_time()
+        left = deadline - arrays.clock()
         if left <= 0.01 or prove_equal(cands[i], refs[i], budget=left) is not True:
             pending.append(i)
     if not pending:
@@ -175,14 +183,14 @@ def _break_points(exprs, columns, lines, variables, domain, finish):
         (name,) = variables
         symbol = next(iter(set().union(*(g.free_symbols for g in args))), None)
         roots = []
-        deadline = min(time.process_time() + ROOT_BUDGET, finish)
+        deadline = min(arrays.clock() + ROOT_BUDGET, finish)
         for g in args:
             _in_time(finish)
             if g.is_polynomial(symbol) and sp.degree(g, symbol) <= 2:
                 # SymPy's roots of a quadratic are all of them: no search needed
                 roots += pts.exact_roots(g, symbol, sp.solve)
                 continue
-            left = deadline - time.process_time()
+            left = deadline - arrays.clock()
             try:
                 if left > 0.01:
                     with time_limit(left):
@@ -203,23 +211,23 @@ def _break_points(exprs, columns, lines, variables, domain, finish):
             around = pts.near([root], domain.get(name))
             added += len(around)
             for v in variables:
-                extra[v].append(around if v == name else np.full(len(around), columns[v][base]))
+                extra[v].append(around if v == name else xp.full(len(around), columns[v][base]))
     return extra
 
 
-def _excluded(refs, columns) -> np.ndarray:
+def _excluded(refs, columns):
     """Points exactly at a break of the reference (its kinks), compared after all others."""
     size = len(next(iter(columns.values())))
-    out = np.zeros(size, bool)
+    out = xp.zeros(size, bool)
     for r in refs:
         for g in pts.break_arguments(r):
             v, k, _ = evaluate(g, columns)
-            out |= np.abs(v) <= SAFETY * U64 * k
+            out |= xp.abs(v) <= SAFETY * U64 * k
     return out
 
 
 def _in_time(finish: float):
-    if time.process_time() > finish:
+    if arrays.clock() > finish or time.process_time() > _real_stop:
         raise OutOfTime
 
 
@@ -234,19 +242,21 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, fi
             domain,
             finish,
         )
-        columns = {v: np.concatenate([columns[v], *extra[v]]) for v in variables}
+        with arrays.charged():
+            columns = {v: xp.concatenate([columns[v], *extra[v]]) for v in variables}
     else:
         columns = {}
     integer_only = all(len(domain.get(v, ())) > 2 for v in variables)
-    skip = np.zeros(len(next(iter(columns.values()))) if columns else 1, bool)
+    skip = xp.zeros(len(next(iter(columns.values()))) if columns else 1, bool)
     if not integer_only and columns:
-        skip = _excluded([refs[i] for i in pending], columns)
+        with arrays.charged():
+            skip = _excluded([refs[i] for i in pending], columns)
     compared = 0
     # shared by every entry of a matrix
-    deadline = min(time.process_time() + REFEREE_BUDGET, finish)
+    deadline = min(arrays.clock() + REFEREE_BUDGET, finish)
     for i in pending:
         _in_time(finish)
-        with np.errstate(all="ignore"):
+        with xp.errstate(all="ignore"):
             outcome, count = _compare_one(i, cands, refs, columns, skip, variables, label, deadline)
         if outcome is not None:
             if entries and outcome.witness is not None:
@@ -267,43 +277,46 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, fi
 
 def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
     """``(None, points compared)`` if entry ``i`` agrees everywhere, else ``(outcome, n)``."""
-    c, kc, uc = evaluate(cands[i], columns)
-    r, kr, ur = evaluate(refs[i], columns)
-    certain = ~uc & ~ur
-    tol = SAFETY * U64 * (kc + kr)
-    close = np.isfinite(c) & np.isfinite(r) & (np.abs(c - r) <= tol)
-    same_inf = np.isinf(c) & (c == r)
-    # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt there;
-    # a float64 overflow on one side only is disputed and goes to mpmath
-    both_nan = np.isnan(c) & np.isnan(r)
-    ok = ((close | same_inf) & certain) | (both_nan & certain)
-    suspect = np.nonzero(~ok & ~skip)[0]
+    with arrays.charged():
+        c, kc, uc = evaluate(cands[i], columns)
+        r, kr, ur = evaluate(refs[i], columns)
+        certain = ~uc & ~ur
+        tol = SAFETY * U64 * (kc + kr)
+        close = xp.isfinite(c) & xp.isfinite(r) & (xp.abs(c - r) <= tol)
+        same_inf = xp.isinf(c) & (c == r)
+        # both undefined in float64 (log of a negative, 0/0): nothing claimed or learnt
+        # there; a float64 overflow on one side only is disputed and goes to mpmath
+        both_nan = xp.isnan(c) & xp.isnan(r)
+        ok = ((close | same_inf) & certain) | (both_nan & certain)
+        suspect = xp.nonzero(~ok & ~skip)[0]
+        listed = [columns[v].tolist() for v in variables]  # Python floats: quick to index
 
     # the plainest suspects first (fewest characters written out, then nearest 1 in size),
     # so the witness reads x = -1.0 rather than x = -1.0299999999999994 or x = 1e300
+
     def plainness(j):
-        values = [float(columns[v][j]) for v in variables]
+        values = [col[j] for col in listed]
         return sum(len(repr(v)) for v in values), max(
             (abs(math.log10(abs(v))) for v in values if v), default=0.0
         )
 
-    order = np.array(sorted(suspect, key=plainness), dtype=int)
+    order = xp.array(sorted(suspect.tolist(), key=plainness), dtype=int)
     if len(order) > MAX_REFEREED:
         # disputed points are mostly float64 overflows at huge magnitudes, all alike: the
         # plainest half, and an even sample of the rest, stand for them
         half = MAX_REFEREED // 2
-        rest = order[half:][np.linspace(0, len(order) - half - 1, half).astype(int)]
-        order = np.concatenate([order[:half], rest])
+        rest = order[half:][xp.linspace(0, len(order) - half - 1, half).astype(int)]
+        order = xp.concatenate([order[:half], rest])
     witness, decided, undecided = _referee(cands[i], refs[i], columns, order, deadline)
     if witness is None:
-        spread = np.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
+        spread = xp.linspace(0, len(c) - 1, ALWAYS_REFEREED).astype(int)
         witness, _, _ = _referee(cands[i], refs[i], columns, spread[~skip[spread]], deadline)
     compared = int((ok & ~skip).sum()) + decided
     where, details = "differs from the derived result", {}
     if witness is None:
         # Equal away from the kinks: the value at a kink is part of the derived result (the
         # convention torch's autograd follows there), so it is compared too, exactly.
-        kinks = np.nonzero(~ok & skip)[0][:MAX_REFEREED]
+        kinks = xp.nonzero(~ok & skip)[0][:MAX_REFEREED]
         witness, decided, _ = _referee(cands[i], refs[i], columns, kinks, deadline)
         compared += int((ok & skip).sum()) + decided
         where = "equals the derived result away from its kinks, but not at one"
@@ -347,7 +360,7 @@ def _referee(cand, ref, columns, indices, deadline):
         if j in seen:
             continue
         seen.add(j)
-        if time.process_time() > deadline:
+        if arrays.clock() > deadline or time.process_time() > _real_stop:
             undecided += 1
             continue
         point = {v: float(col[j]) for v, col in columns.items()}

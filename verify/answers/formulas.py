@@ -51,12 +51,32 @@ def register(claim_id: str, variables, ranges: dict, keep=None) -> None:
 
 
 def takes(claim) -> bool:
-    """Whether ``claim`` is a registered formula claim.
+    """Whether ``claim`` is a formula claim (registered, or read back from its record).
 
     >>> takes(type("C", (), {"id": "nothing.here"})())
     False
     """
-    return getattr(claim, "id", None) in FORMULAS
+    return getattr(claim, "formula", None) is not None or getattr(claim, "id", None) in FORMULAS
+
+
+def grid(claim) -> tuple[tuple, list[tuple]]:
+    """``(variables, points)``: the claim's variables and every grid point it is checked at
+    (a claim read back from its record carries them as ``claim.formula``).
+
+    >>> register("demo.pair", ("a", "b"), {"a": (0, 1), "b": (0, 1)}, lambda q: q["a"] <= q["b"])
+    >>> grid(type("C", (), {"id": "demo.pair"})())
+    (('a', 'b'), [(0, 0), (0, 1), (1, 1)])
+    """
+    carried = getattr(claim, "formula", None)
+    if carried is not None:
+        return tuple(carried["variables"]), [tuple(p) for p in carried["grid"]]
+    variables, ranges, keep = FORMULAS[claim.id]
+    points = [
+        p
+        for p in itertools.product(*(range(ranges[v][0], ranges[v][1] + 1) for v in variables))
+        if keep(dict(zip(variables, p, strict=True)))
+    ]
+    return variables, points
 
 
 def _normalized(text: str, variables=()) -> str:
@@ -164,7 +184,7 @@ def check_formula(claim, text: str, *, seed: int = 0, thorough: bool = False) ->
     ``thorough`` runs the claim's own check (torch) on the formula instead."""
     import sympy as sp
 
-    variables, ranges, keep = FORMULAS[claim.id]
+    variables, grid_points = grid(claim)
     tree = read(text, variables)
     base = {"claim_id": claim.id, "seed": seed, "details": {"answer": text[:200]}}
 
@@ -184,12 +204,7 @@ def check_formula(claim, text: str, *, seed: int = 0, thorough: bool = False) ->
         claim.reference().xreplace({s: sp.Symbol(s.name) for s in claim.reference().free_symbols}),
         [{"floor": math.floor, "ceiling": math.ceil}, "math"],
     )
-    grid = [
-        p
-        for p in itertools.product(*(range(ranges[v][0], ranges[v][1] + 1) for v in variables))
-        if keep(dict(zip(variables, p, strict=True)))
-    ]
-    for p in grid:
+    for p in grid_points:
         theirs, got = int(reference(*p)), mine(*p)
         if got != theirs:
             point = dict(zip(variables, p, strict=True))
@@ -198,7 +213,7 @@ def check_formula(claim, text: str, *, seed: int = 0, thorough: bool = False) ->
                 method="exact",
                 passed=False,
                 verdict=NOT_EQUIVALENT,
-                n=len(grid),
+                n=len(grid_points),
                 message=f"not equivalent: at {where} your answer gives {got}, the derived result {theirs}",
                 witness=Witness(point, str(got), theirs),
                 **base,
@@ -207,7 +222,7 @@ def check_formula(claim, text: str, *, seed: int = 0, thorough: bool = False) ->
         method="exact",
         passed=True,
         verdict=EQUIVALENT,
-        n=len(grid),
-        message=f"equivalent: equal exactly at all {len(grid)} points of the grid",
+        n=len(grid_points),
+        message=f"equivalent: equal exactly at all {len(grid_points)} points of the grid",
         **base,
     )

@@ -1,4 +1,7 @@
-"""Evaluating an expression with a bound on its rounding error: float64 (NumPy) or mpmath.
+"""Evaluating an expression with a bound on its rounding error: float64 or mpmath.
+
+float64 runs over arrays of points with :mod:`verify.answers.arrays` (NumPy, or plain
+Python where NumPy is absent: the same values either way).
 
 Both sides of an answer check are evaluated here, node by node, by one small interpreter
 over the SymPy nodes the parser can build (and the few more a derived result uses), so every
@@ -19,9 +22,9 @@ roundoff ``u`` (Higham, *Accuracy and Stability of Numerical Algorithms*, ch. 3)
 Two values of mathematically equal expressions then differ by at most ``u·(k_1 + k_2)``
 (first order); :data:`SAFETY` covers the neglected second-order terms.
 
->>> import numpy as np, sympy as sp
+>>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
->>> value, bound, unsure = evaluate(1 - sp.tanh(x) ** 2, {"x": np.array([0.0, 20.0])})
+>>> value, bound, unsure = evaluate(1 - sp.tanh(x) ** 2, {"x": xp.asarray([0.0, 20.0])})
 >>> float(value[0]), bool(bound[1] > 1)
 (1.0, True)
 """
@@ -32,10 +35,11 @@ import functools
 import math
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from derivations.functions import Phi, sigmoid
+from verify.answers import arrays
+from verify.answers.arrays import xp
 
 #: float64 unit roundoff; mpmath runs at MP_BITS bits, unit roundoff 2**-MP_BITS.
 U64 = 2.0**-53
@@ -53,12 +57,9 @@ class Unsupported(ValueError):
     """The expression holds a node this evaluator does not know."""
 
 
-_erf = np.frompyfunc(math.erf, 1, 1)
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-
-
 class _Float64:
-    """NumPy over arrays of points; undefined values are nan."""
+    """float64 over arrays of points (:mod:`.arrays`: NumPy or plain Python); undefined
+    values are nan."""
 
     u = U64
 
@@ -68,43 +69,43 @@ class _Float64:
         except (TypeError, OverflowError):
             v = math.inf if node.is_positive else -math.inf
         exact = node.is_Rational and sp.Rational(v) == node if math.isfinite(v) else True
-        return np.float64(v), np.float64(0.0 if exact else abs(v))  # NumPy broadcasts them
+        bound = 0.0 if exact else abs(v)
+        if arrays.PURE:  # every value an array: Python's own float operators would raise
+            return xp.full(shape, v), xp.full(shape, bound)
+        return xp.float64(v), xp.float64(bound)  # NumPy broadcasts them
 
-    abs = staticmethod(np.abs)
-    floor = staticmethod(np.floor)
-    ceil = staticmethod(np.ceil)
-    nearest = staticmethod(np.rint)
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    tanh = staticmethod(np.tanh)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-    sinh = staticmethod(np.sinh)
-    cosh = staticmethod(np.cosh)
+    abs = staticmethod(xp.abs)
+    floor = staticmethod(xp.floor)
+    ceil = staticmethod(xp.ceil)
+    nearest = staticmethod(xp.rint)
+    exp = staticmethod(xp.exp)
+    log = staticmethod(xp.log)
+    tanh = staticmethod(xp.tanh)
+    sin = staticmethod(xp.sin)
+    cos = staticmethod(xp.cos)
+    sinh = staticmethod(xp.sinh)
+    cosh = staticmethod(xp.cosh)
+    erf = staticmethod(arrays.erf)
 
     @staticmethod
     def sigmoid(a):
-        e = np.exp(-np.abs(a))
-        return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
-
-    @staticmethod
-    def erf(a):
-        return _erf(a).astype(np.float64)
+        e = xp.exp(-xp.abs(a))
+        return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
     @staticmethod
     def Phi(a):  # noqa: N802 - the function's name
-        return 0.5 * _erfc(-a / math.sqrt(2)).astype(np.float64)
+        return 0.5 * arrays.erfc(-a / math.sqrt(2))
 
     @staticmethod
     def where(cond, a, b):
-        return np.where(cond, a, b)
+        return xp.where(cond, a, b)
 
     @staticmethod
     def power(b, e):
-        return np.power(b, e)
+        return xp.power(b, e)
 
     def finite(self, v):
-        return np.isfinite(v)
+        return xp.isfinite(v)
 
 
 class _Mp:
@@ -191,12 +192,20 @@ class _Mp:
     def where(cond, a, b):
         return a if cond else b
 
-    @staticmethod
-    def power(b, e):
+    def power(self, b, e):
         if b < 0 and e != int(e):
             return mpmath.nan
         if b == 0 and e < 0:
             return mpmath.inf
+        if b and mpmath.isfinite(b) and mpmath.isfinite(e):
+            # |b^e| = exp(e·ln|b|): past the range of exp, inf or 0 as exp gives them (and
+            # mpmath's exact integer power of a huge exponent would take seconds)
+            size = e * mpmath.log(abs(b))
+            if abs(size) > _MP_EXP_LIMIT:
+                self.overflowed = True
+                if size < 0:
+                    return mpmath.mpf(0)
+                return -mpmath.inf if b < 0 and e % 2 == 1 else mpmath.inf
         return mpmath.power(b, e)
 
     def finite(self, v):
@@ -255,7 +264,7 @@ class _Evaluation:
     def __init__(self, backend, point: dict, shape):
         self.B, self.point, self.shape = backend, point, shape
         self.mp = isinstance(backend, _Mp)
-        self.unsure = False if self.mp else np.zeros(shape, bool)
+        self.unsure = False if self.mp else xp.zeros(shape, bool)
         # values of repeated subexpressions only: keeping every node's arrays would cost
         # hundreds of MB for a long answer at tens of thousands of points
         self.memo: dict = {}
@@ -329,7 +338,7 @@ class _Evaluation:
         if f in (sp.floor, sp.ceiling):
             a, ka = self.run(node.args[0])
             # a step: exact where the argument is known to lie strictly between integers
-            with np.errstate(invalid="ignore"):
+            with xp.errstate(invalid="ignore"):
                 self.flag(self.close(a - B.nearest(a), ka))
             v = B.floor(a) if f is sp.floor else B.ceil(a)
             return v * 1.0, ka * 0
@@ -357,10 +366,10 @@ class _Evaluation:
         own bound is ``k_m``: an exact zero factor makes any bound 0 (0·inf is not nan), and
         an inexact zero times an unbounded error is unbounded."""
         if not self.mp:
-            with np.errstate(invalid="ignore"):
+            with xp.errstate(invalid="ignore"):
                 t = k * m
-            zero_inf = (m == 0) & np.isinf(k)
-            return np.where(zero_inf, np.where(k_m == 0, 0.0, np.inf), t)
+            zero_inf = (m == 0) & xp.isinf(k)
+            return xp.where(zero_inf, xp.where(k_m == 0, 0.0, math.inf), t)
         if m == 0 and mpmath.isinf(k):
             return mpmath.mpf(0) if k_m == 0 else mpmath.inf
         return k * m
@@ -368,7 +377,7 @@ class _Evaluation:
     def zero_if_exact(self, dk, ka):
         """``dk`` where the argument carries an error, 0 where it is exact (no 0·inf)."""
         if not self.mp:
-            return np.where(ka == 0, 0.0, dk)
+            return xp.where(ka == 0, 0.0, dk)
         return 0 if ka == 0 else dk
 
     def close(self, d, k):
@@ -382,8 +391,8 @@ class _Evaluation:
             e = node.exp
             ev = float(e) if not self.mp else B.const(e, self.shape)[0]
             if not self.mp:
-                with np.errstate(all="ignore"):
-                    v = np.power(b, ev) if e.is_Integer else np.where(b < 0, np.nan, b) ** ev
+                with xp.errstate(all="ignore"):
+                    v = xp.power(b, ev) if e.is_Integer else xp.where(b < 0, math.nan, b) ** ev
             else:
                 v = B.power(b, ev)
             dk = abs(ev) * B.abs(B.power(b, ev - 1) if self.mp else b ** (ev - 1)) * kb
@@ -397,7 +406,7 @@ class _Evaluation:
         """(truth, unsure) of a condition at every point."""
         if cond is sp.true or cond is sp.false:
             truth = bool(cond)
-            return (np.full(self.shape, truth) if not self.mp else truth), False
+            return (xp.full(self.shape, truth) if not self.mp else truth), False
         if type(cond) in _RELATIONS:
             lhs, kl = self.run(cond.lhs)
             rhs, kr = self.run(cond.rhs)
@@ -427,16 +436,16 @@ class _Evaluation:
                 if truth:
                     return self.run(expr)
             return mpmath.nan, mpmath.mpf(0)
-        value = np.full(self.shape, np.nan)
-        bound = np.zeros(self.shape)
-        open_ = np.ones(self.shape, bool)  # no earlier branch has been taken
+        value = xp.full(self.shape, math.nan)
+        bound = xp.zeros(self.shape)
+        open_ = xp.ones(self.shape, bool)  # no earlier branch has been taken
         for expr, cond in node.args:
             truth, unsure = self.condition(cond)
             self.flag(open_ & unsure)
             take = open_ & truth
             if take.any():
                 v, k = self.run(expr)
-                value, bound = np.where(take, v, value), np.where(take, k, bound)
+                value, bound = xp.where(take, v, value), xp.where(take, k, bound)
             open_ &= ~truth
         return value, bound
 
@@ -475,14 +484,13 @@ def evaluate(expr, point: dict, backend=FLOAT64):
             if ev.B.overflowed and not mpmath.isfinite(v):
                 v = mpmath.nan
             return v, k, bool(ev.unsure) or ev.B.overflowed
-    shape = np.shape(next(iter(point.values()))) if point else ()
-    ev = _Evaluation(FLOAT64, {n: np.asarray(v, np.float64) for n, v in point.items()}, shape)
+    shape = xp.shape(next(iter(point.values()))) if point else ()
+    ev = _Evaluation(FLOAT64, {n: xp.asarray(v, xp.float64) for n, v in point.items()}, shape)
     ev.repeated = _repeated(expr)
-    with np.errstate(all="ignore"):
+    with arrays.charged(), xp.errstate(all="ignore"):
         v, k = ev.run(expr)
-        v = np.broadcast_to(np.asarray(v, np.float64), shape).copy()
-        k = np.broadcast_to(np.asarray(k, np.float64), shape).copy()
-    return v, k, np.broadcast_to(ev.unsure, shape).copy()
+        v, k = arrays.broadcast(v, shape), arrays.broadcast(k, shape)
+    return v, k, arrays.flags(ev.unsure, shape)
 
 
 def supported(expr) -> str:
@@ -492,7 +500,7 @@ def supported(expr) -> str:
     ('', 'cannot evaluate gamma numerically')
     """
     try:
-        evaluate(expr, {s.name: np.array([0.5]) for s in expr.free_symbols})
+        evaluate(expr, {s.name: xp.asarray([0.5]) for s in expr.free_symbols})
     except Unsupported as exc:
         return str(exc)
     return ""

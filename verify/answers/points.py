@@ -15,18 +15,23 @@ between two grid points (a bump of width 1e-3), or just beside a kink. So the po
   every line each sign change of a break argument, bisected to the float, then points at
   relative and absolute distances 1e-12 … 1e-1 on both sides.
 
+The points are drawn in plain Python (``random.Random(seed)``, never NumPy's generator), so
+the command line and the book's in-page checker (no NumPy there) compare at the same points.
+
 >>> ax = axis((0, math.inf, "integer"))
->>> bool(ax.min() == 1), bool(np.all(ax == np.round(ax)))
+>>> bool(ax.min() == 1), all(v == round(v) for v in ax.tolist())
 (False, True)
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import random
 
-import numpy as np
 import sympy as sp
 
+from verify.answers.arrays import xp
 from verify.answers.numeric import evaluate
 
 #: Distances from a break point at which both sides are probed (relative and absolute).
@@ -35,46 +40,69 @@ OFFSETS = (1e-12, 1e-9, 1e-6, 1e-4, 1e-2, 1e-1)
 COMBINATIONS, BASES, LINE_POINTS = 3000, 5, 500
 
 
-def _clip(values: np.ndarray, low: float, high: float, integer: bool) -> np.ndarray:
-    values = values[np.isfinite(values)]
+def _linspace(start: float, stop: float, num: int) -> list[float]:
+    """NumPy's ``linspace`` to the bit: ``i·step + start``, the last point ``stop``."""
+    step = (stop - start) / (num - 1)
+    out = [i * step + start for i in range(num)]
+    out[-1] = float(stop)
+    return out
+
+
+def _clip(values, low: float, high: float, integer: bool) -> list[float]:
+    values = [v for v in values if math.isfinite(v)]
     if integer:
-        values = np.round(values)
-    values = values[(values >= low) & (values <= high)]
-    return np.unique(values)
+        values = [float(round(v)) for v in values]  # half to even, as NumPy's round
+    # + 0.0 makes -0.0 plain 0.0: one zero, whichever came first
+    return sorted({v + 0.0 for v in values if low <= v <= high})
 
 
-def axis(domain=None) -> np.ndarray:
-    """The points one variable takes: every scale of its ``(low, high[, "integer"])`` domain.
-
-    >>> a = axis()
-    >>> bool(a.min() == -1e300 and a.max() == 1e300 and 0.0 in a and 1e-300 in a)
-    True
-    """
-    low, high, integer = -math.inf, math.inf, False
-    if domain is not None:
-        low, high = float(domain[0]), float(domain[1])
-        integer = len(domain) > 2 and domain[2] == "integer"
-    magnitudes = np.logspace(-300, 300, 601)
+@functools.lru_cache(maxsize=64)
+def _axis(low: float, high: float, integer: bool) -> tuple[float, ...]:
+    magnitudes = [10.0**e for e in _linspace(-300, 300, 601)]
     if integer:
         start = max(math.ceil(low), -(10**6)) if math.isfinite(low) else -200
-        ladder = np.round(np.logspace(0, 300, 601))
-        pieces = [np.arange(start, start + 201, dtype=float), start + ladder, start - ladder]
-        pieces.append(np.arange(-50, 51, dtype=float))
+        ladder = [float(round(10.0**e)) for e in _linspace(0, 300, 601)]
+        pieces = [
+            [float(i) for i in range(start, start + 201)],
+            [start + m for m in ladder],
+            [start - m for m in ladder],
+            [float(i) for i in range(-50, 51)],
+        ]
     else:
         pieces = [
-            np.linspace(-10, 10, 2001),
-            np.linspace(-1000, 1000, 2001),
+            _linspace(-10, 10, 2001),
+            _linspace(-1000, 1000, 2001),
             magnitudes,
-            -magnitudes,
-            np.arange(-20, 21, dtype=float),
+            [-m for m in magnitudes],
+            [float(i) for i in range(-20, 21)],
             [0.0],
         ]
         for end, sign in ((low, 1.0), (high, -1.0)):
             if math.isfinite(end):
-                pieces += [[end], end + sign * magnitudes, end + sign * np.linspace(0, 10, 1001)]
+                pieces += [
+                    [end],
+                    [end + sign * m for m in magnitudes],
+                    [end + sign * t for t in _linspace(0, 10, 1001)],
+                ]
         if math.isfinite(low) and math.isfinite(high):
-            pieces.append(np.linspace(low, high, 2001))
-    return _clip(np.concatenate([np.asarray(p, float) for p in pieces]), low, high, integer)
+            pieces.append(_linspace(low, high, 2001))
+    return tuple(_clip([v for p in pieces for v in p], low, high, integer))
+
+
+def _bounds(domain) -> tuple[float, float, bool]:
+    if domain is None:
+        return -math.inf, math.inf, False
+    return float(domain[0]), float(domain[1]), len(domain) > 2 and domain[2] == "integer"
+
+
+def axis(domain=None):
+    """The points one variable takes: every scale of its ``(low, high[, "integer"])`` domain.
+
+    >>> a = axis()
+    >>> bool(a.min() == -1e300 and a.max() == 1e300 and 0.0 in a.tolist() and 1e-300 in a.tolist())
+    True
+    """
+    return xp.asarray(list(_axis(*_bounds(domain))))
 
 
 def cloud(variables, domains, seed: int):
@@ -86,34 +114,35 @@ def cloud(variables, domains, seed: int):
     >>> len(cols["x"]) > 5000, lines[0][0]
     (True, 'x')
     """
-    axes = {v: axis(domains.get(v)) for v in variables}
+    axes = {v: _axis(*_bounds(domains.get(v))) for v in variables}
     if len(variables) == 1:
         (name,) = variables
-        return {name: axes[name]}, [(name, np.arange(len(axes[name])))]
-    rng = np.random.default_rng(seed)
-    columns = {v: [rng.choice(axes[v], COMBINATIONS)] for v in variables}
-    # a shared scale: every variable near the same magnitude, where terms can cancel
-    scales = 10.0 ** rng.uniform(-8, 8, COMBINATIONS // 3)
+        return {name: xp.asarray(list(axes[name]))}, [(name, xp.arange(len(axes[name])))]
+    rng = random.Random(seed)
+    columns = {}
     for v in variables:
-        near = scales * rng.uniform(0.5, 2.0, scales.size)
-        lo, hi, *kind = domains.get(v, (-math.inf, math.inf))
-        near = np.round(near) + 1 if kind == ["integer"] else near
-        near = np.clip(near, float(lo), float(hi))
-        columns[v].append(near)
-    size = sum(len(c) for c in columns[variables[0]])
+        along = axes[v]
+        columns[v] = [along[rng.randrange(len(along))] for _ in range(COMBINATIONS)]
+    # a shared scale: every variable near the same magnitude, where terms can cancel
+    scales = [10.0 ** rng.uniform(-8, 8) for _ in range(COMBINATIONS // 3)]
+    for v in variables:
+        near = [s * rng.uniform(0.5, 2.0) for s in scales]
+        lo, hi, integer = _bounds(domains.get(v))
+        near = [float(round(t)) + 1 for t in near] if integer else near
+        columns[v] += [min(max(t, lo), hi) for t in near]
+    size = len(columns[variables[0]])
     lines = []
     for name in variables:
         along = axes[name]
         if len(along) > LINE_POINTS:
             along = along[:: max(1, len(along) // LINE_POINTS)]
         for _ in range(BASES):
-            base = int(rng.integers(0, COMBINATIONS))
+            base = rng.randrange(COMBINATIONS)
             for v in variables:
-                column = along if v == name else np.full(len(along), columns[v][0][base])
-                columns[v].append(column)
-            lines.append((name, np.arange(size, size + len(along))))
+                columns[v] += along if v == name else [columns[v][base]] * len(along)
+            lines.append((name, xp.arange(size, size + len(along))))
             size += len(along)
-    return {v: np.concatenate(c) for v, c in columns.items()}, lines
+    return {v: xp.asarray(c) for v, c in columns.items()}, lines
 
 
 def break_arguments(expr) -> list:
@@ -142,22 +171,25 @@ def break_arguments(expr) -> list:
     return sorted(unique, key=sp.default_sort_key)
 
 
-def near(points, domain=None) -> np.ndarray:
+def near(points, domain=None):
     """``points`` and their neighbours at every offset of :data:`OFFSETS`, inside ``domain``.
 
     >>> [float(v) for v in sorted(near([1.0]))[:3]]
     [0.9, 0.9, 0.99]
     """
-    p = np.asarray(points, float)
-    p = p[np.isfinite(p)]
-    out = [p]
+    p = [float(v) for v in points]
+    p = [v for v in p if math.isfinite(v)]
+    values = list(p)
     for d in OFFSETS:
-        step = d * np.maximum(1.0, np.abs(p))
-        out += [p - step, p + step, p * (1 - d), p * (1 + d)]
-    low, high, *kind = domain or (-math.inf, math.inf)
-    values = np.concatenate(out)
-    values = np.round(values) if kind == ["integer"] else values
-    return np.sort(values[(values >= float(low)) & (values <= float(high))])
+        step = [d * max(1.0, abs(v)) for v in p]
+        values += [v - s for v, s in zip(p, step, strict=True)]
+        values += [v + s for v, s in zip(p, step, strict=True)]
+        values += [v * (1 - d) for v in p]
+        values += [v * (1 + d) for v in p]
+    low, high, integer = _bounds(domain)
+    if integer:
+        values = [float(round(v)) for v in values]
+    return xp.asarray(sorted(v for v in values if low <= v <= high))
 
 
 def crossings(g, columns: dict, lines, *, iterations: int = 64, on_line=None) -> list:
@@ -168,8 +200,8 @@ def crossings(g, columns: dict, lines, *, iterations: int = 64, on_line=None) ->
     (a caller's deadline check).
 
     >>> x = sp.Symbol("x", real=True)
-    >>> cols = {"x": np.array([-1.0, 0.1234, 2.0])}
-    >>> [round(r, 12) for _, _, r in crossings(x - 0.123456, cols, [("x", np.arange(3))])]
+    >>> cols = {"x": xp.asarray([-1.0, 0.1234, 2.0])}
+    >>> [round(r, 12) for _, _, r in crossings(x - 0.123456, cols, [("x", xp.arange(3))])]
     [0.123456]
     """
     found = []
@@ -180,10 +212,8 @@ def crossings(g, columns: dict, lines, *, iterations: int = 64, on_line=None) ->
             on_line()
         pts = {v: c[idx] for v, c in columns.items()}
         vals = evaluate(g, pts)[0]
-        s = np.sign(vals)
-        change = np.nonzero(np.isfinite(vals[:-1]) & np.isfinite(vals[1:]) & (s[:-1] * s[1:] < 0))[
-            0
-        ]
+        s, finite = xp.sign(vals), xp.isfinite(vals)
+        change = xp.nonzero(finite[:-1] & finite[1:] & (s[:-1] * s[1:] < 0))[0]
         if change.size == 0:
             continue
         lo, hi = pts[name][change].copy(), pts[name][change + 1].copy()
@@ -191,9 +221,9 @@ def crossings(g, columns: dict, lines, *, iterations: int = 64, on_line=None) ->
         fixed = {v: c[change] for v, c in pts.items() if v != name}
         for _ in range(iterations):
             mid = lo + (hi - lo) / 2
-            here = np.sign(evaluate(g, {**fixed, name: mid})[0])
+            here = xp.sign(evaluate(g, {**fixed, name: mid})[0])
             left = here == s_lo
-            lo, hi = np.where(left, mid, lo), np.where(left, hi, mid)
+            lo, hi = xp.where(left, mid, lo), xp.where(left, hi, mid)
         found += [(name, int(idx[c]), float(r)) for c, r in zip(change, (lo + hi) / 2, strict=True)]
     return found
 

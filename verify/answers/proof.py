@@ -5,8 +5,8 @@
 rewrite ``sigmoid``, ``Phi`` and the hyperbolic functions through ``exp``/``erf``; then
 ``cancel`` and ``expand`` of the numerator) in which each step runs only if an estimate of
 its output size stays below :data:`MAX_TERMS`, and the whole chain runs under a wall-clock
-budget (a ``SIGPROF`` timer on the process's CPU time; off the main thread no proof is
-tried). When the chain does not
+budget (a ``SIGPROF`` timer on the process's CPU time, or a profile hook where there is
+no timer; off the main thread no proof is tried). When the chain does not
 reach zero the answer is not refuted: the caller falls back to evaluation.
 
 >>> x = sp.Symbol("x", real=True)
@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import signal
+import sys
 import threading
+import time
 from contextlib import contextmanager
 
 import sympy as sp
@@ -38,6 +40,11 @@ class TimeUp(BaseException):  # noqa: N818 - reads as what happened
     """
 
 
+#: Calls and returns between two looks at the clock when the deadline is kept by a profile
+#: hook (where there is no ``setitimer``: Pyodide); a look costs about a microsecond.
+CHECK_EVERY = 200
+
+
 @contextmanager
 def time_limit(seconds: float, *, off_main_thread: str = "refuse"):
     """Raise :class:`TimeUp` in the body after ``seconds`` of CPU time.
@@ -45,7 +52,10 @@ def time_limit(seconds: float, *, off_main_thread: str = "refuse"):
     The timer is ``SIGPROF``, which only the main thread handles. Off the main thread,
     ``off_main_thread="refuse"`` raises :class:`TimeUp` at once without running the body (an
     optional proof is skipped rather than risked), ``"run"`` runs the body unbounded (for work
-    that is bounded by construction and timed only as a safety net).
+    that is bounded by construction and timed only as a safety net). Where the platform has
+    no ``signal.setitimer`` (Pyodide: no signals, no threads) a profile hook
+    (``sys.setprofile``) looks at the CPU clock every :data:`CHECK_EVERY` Python-level and
+    C-level calls and raises there.
 
     >>> with time_limit(1.0):
     ...     sum(range(10))
@@ -60,6 +70,10 @@ def time_limit(seconds: float, *, off_main_thread: str = "refuse"):
             raise TimeUp("no timer off the main thread")
         yield
         return
+    if not hasattr(signal, "setitimer"):
+        with _profiled_limit(seconds):
+            yield
+        return
 
     def expire(signum, frame):
         raise TimeUp(f"over {seconds:g} s")
@@ -73,6 +87,29 @@ def time_limit(seconds: float, *, off_main_thread: str = "refuse"):
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+
+
+@contextmanager
+def _profiled_limit(seconds: float):
+    """:func:`time_limit` by a profile hook: :class:`TimeUp` raised from inside the body."""
+    deadline = time.process_time() + seconds
+    previous = sys.getprofile()
+    count = 0
+
+    def hook(frame, event, arg):
+        nonlocal count
+        count += 1
+        if count >= CHECK_EVERY:
+            count = 0
+            if time.process_time() > deadline:
+                sys.setprofile(previous)  # raised once; the handlers that unwind run freely
+                raise TimeUp(f"over {seconds:g} s")
+
+    sys.setprofile(hook)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
 
 
 def expansion_size(expr) -> float:

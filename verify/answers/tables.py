@@ -60,13 +60,24 @@ def register(claim_ids, names) -> None:
         ROWS[str(cid)] = names
 
 
+def rows(claim) -> tuple | None:
+    """The names of ``claim``'s rows: registered here, or carried by a claim read back from
+    its exported record (``claim.rows``); None for a claim that is no table.
+
+    >>> rows(type("C", (), {"id": "nothing.here"})()) is None
+    True
+    """
+    found = getattr(claim, "rows", None)
+    return tuple(found) if found is not None else ROWS.get(getattr(claim, "id", None))
+
+
 def takes(claim) -> bool:
-    """Whether ``claim`` is a registered per-row claim.
+    """Whether ``claim`` is a per-row claim.
 
     >>> takes(type("C", (), {"id": "nothing.here"})())
     False
     """
-    return getattr(claim, "id", None) in ROWS
+    return rows(claim) is not None
 
 
 def parse_rows(text: str) -> tuple:
@@ -167,7 +178,7 @@ def check_table(claim, text: str, *, seed: int = 0, thorough: bool = False) -> E
         "seed": seed,
         "details": {"answer": text[:200], "parsed": [_text(v) for v in candidate][:50]},
     }
-    names = ROWS[claim.id]
+    names = rows(claim)
     if thorough:
         try:
             ev = claim.check(candidate, seed=seed)
