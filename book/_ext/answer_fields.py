@@ -18,7 +18,7 @@ is sent anywhere. Where the fields go (``doctree-resolved``):
   quantity of the answer key).
 
 At ``build-finished`` it writes ``_static/checker/references.json`` (every typed claim's
-derived result, exported from its derivation by :func:`verify.answers.offline.export`) and
+derived result, exported from its derivation by :func:`verify.answers.offline.export_all`) and
 ``_static/checker/dv.zip`` (the project's Python packages, which the worker imports). The
 interpreter and SymPy come from the Makefile's ``checker`` target (Pyodide from npm, SymPy and
 mpmath from PyPI); without them the build stops and says what to run.
@@ -57,15 +57,23 @@ PLACEHOLDER = {
     "interval": "an interval such as (0, oo)",
     "sequence": "a list such as [1, 2, 3]",
     "distribution": "outcomes and probabilities such as {{0: 1/2, 1: 1/2}}",
+    "table": "one row per layer, such as [1792, 0, …] or [64x112x112, …]",
+    "formula": "a formula in {vars}, with floor(…) where it rounds down",
 }
 
 
 def _claims() -> dict:
     """Claim id -> (kind, variables, statement, topic) of every claim a person can type."""
     from verify import claims
+    from verify.answers import formulas, tables
+
+    def kind(c):
+        if tables.takes(c):
+            return "table"
+        return "formula" if formulas.takes(c) else c.answer
 
     return {
-        c.id: (c.answer, tuple(c.variables), c.statement, c.topic)
+        c.id: (kind(c), tuple(c.variables), c.statement, c.topic)
         for c in claims.all()
         if c.answer in claims.TYPED_KINDS
     }
@@ -307,21 +315,18 @@ def _project_zip() -> bytes:
 def write_assets(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    from verify import claims
-    from verify.answers.offline import export
+    from verify.answers.offline import export_all
 
     out = Path(app.outdir) / "_static" / "checker"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "dv.zip").write_bytes(_project_zip())
-    if not _TYPED and (out / "references.json").is_file():
-        # no page with a field was written: the pages kept are those of the last build, and
-        # so are the references (a change to a topic's code re-executes and rewrites its page)
+    code = _project_zip()
+    same_code = (out / "dv.zip").is_file() and (out / "dv.zip").read_bytes() == code
+    (out / "dv.zip").write_bytes(code)
+    if not _TYPED and same_code and (out / "references.json").is_file():
+        # no page with a field was written and the code is the same: the references are
+        # those of the last build (a change to a topic's code re-executes its page)
         return
-    records = {}
-    for claim in claims.all():
-        record = export(claim)
-        if record is not None:
-            records[claim.id] = record
+    records = export_all()
     (out / "references.json").write_text(json.dumps(records, sort_keys=True, indent=0))
 
 

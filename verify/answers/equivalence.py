@@ -275,6 +275,35 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, fi
     )
 
 
+def _plainest_first(indices: list, listed: list) -> list:
+    """``indices`` sorted (stably) by how plainly their points read: the fewest characters
+    written out (``repr``), then the magnitude nearest 1 (the largest ``|log10|`` of a
+    coordinate). Each distinct coordinate is measured once: the points share their axes.
+
+    >>> _plainest_first([0, 1, 2], [[-1.0299999999999994, 1e300, -1.0]])
+    [2, 0, 1]
+    """
+    length: dict = {}
+    size: dict = {}
+
+    def measured(v):
+        if v not in length:
+            length[v] = len(repr(v))
+            size[v] = abs(math.log10(abs(v)))
+        return v
+
+    def key(values):
+        if any(v == 0 or v != v for v in values):  # -0.0 == 0.0 but reads longer; nan
+            return sum(len(repr(v)) for v in values), max(
+                (abs(math.log10(abs(v))) for v in values if v), default=0.0
+            )
+        values = [measured(v) for v in values]
+        return sum(length[v] for v in values), max(size[v] for v in values)
+
+    keys = [key([col[j] for col in listed]) for j in indices]
+    return [indices[k] for k in sorted(range(len(indices)), key=keys.__getitem__)]
+
+
 def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
     """``(None, points compared)`` if entry ``i`` agrees everywhere, else ``(outcome, n)``."""
     with arrays.charged():
@@ -294,13 +323,7 @@ def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):
     # the plainest suspects first (fewest characters written out, then nearest 1 in size),
     # so the witness reads x = -1.0 rather than x = -1.0299999999999994 or x = 1e300
 
-    def plainness(j):
-        values = [col[j] for col in listed]
-        return sum(len(repr(v)) for v in values), max(
-            (abs(math.log10(abs(v))) for v in values if v), default=0.0
-        )
-
-    order = xp.array(sorted(suspect.tolist(), key=plainness), dtype=int)
+    order = xp.array(_plainest_first(suspect.tolist(), listed), dtype=int)
     if len(order) > MAX_REFEREED:
         # disputed points are mostly float64 overflows at huge magnitudes, all alike: the
         # plainest half, and an even sample of the rest, stand for them

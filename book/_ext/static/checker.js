@@ -8,7 +8,7 @@
  * The checks run in a Web Worker (checker/worker.js) with Pyodide and the project's own
  * Python code (verify.answers.offline: the parser and equivalence rules of
  * `python -m verify check-answer`), all served from this book's _static/checker folder.
- * Nothing is fetched before the first check, nothing from another host ever. A check that
+ * Nothing is fetched before a field is first used (focused), nothing from another host ever. A check that
  * runs past its time limit is stopped (the worker is terminated and started again on the
  * next check), so no answer can hang the page.
  */
@@ -54,6 +54,7 @@
     });
     if (worker) worker.terminate();
     worker = null;
+    warmed = {};
   }
 
   /* Runs one request in the worker; resolves with its answer, or with a "cannot check" when
@@ -68,6 +69,7 @@
         delete calls[id];
         if (worker) worker.terminate();
         worker = null;
+        warmed = {};
         resolve({
           verdict: "cannot check",
           message:
@@ -119,6 +121,10 @@
     var t0 = performance.now();
     ask({ op: "check", claim: input.dataset.claim, text: text }).then(function (result) {
       result.ms = performance.now() - t0;
+      // refused text reads as the command line prints it
+      if (result.verdict === "error" && result.message.indexOf("error: ") !== 0) {
+        result.message = "error: " + result.message;
+      }
       output.dataset.ms = String(Math.round(result.ms));
       show(output, result);
     });
@@ -168,6 +174,19 @@
       });
     });
   }
+
+  /* The first use starts the checker: focusing a field starts Python and imports the checker
+   * while the answer is being typed (nothing is fetched before). */
+  var warmed = {};
+  document.addEventListener("focusin", function (event) {
+    var t = event.target;
+    if (!t.matches) return;
+    var what = t.matches("input[data-claim]") ? "claim" : t.closest("form.dv-student") ? "student" : null;
+    if (!what || warmed[what]) return;
+    warmed[what] = true;
+    if (!worker) start();
+    worker.postMessage({ op: "warm", what: what });
+  });
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".dv-check-go, .dv-student-go");

@@ -1,10 +1,11 @@
-/* Derived & Verified: the in-book checker's worker (started by checker.js on the first check).
+/* Derived & Verified: the in-book checker's worker (started by checker.js on first use).
  *
  * Starts Pyodide from ./pyodide/, unpacks SymPy and mpmath (./python.zip, compiled to
  * bytecode at build time) and the project's packages (./dv.zip), reads the claims' derived
  * results (./references.json, exported at build time) and answers requests:
- *   {id, op: "check", claim, text}                    -> verify.answers.offline
- *   {id, op: "student", student, answers, options}    -> verify.offline.student
+ *   {id, op: "check", claim, text}                    -> verify.answers.offline.check_json
+ *   {id, op: "student", student, answers, options}    -> verify.offline.student.check_json
+ *   {op: "warm", what: "claim" | "student"}           -> start and import, answer nothing
  * Every file comes from this folder: nothing from another host.
  */
 /* global importScripts, loadPyodide */
@@ -13,7 +14,6 @@
 importScripts("pyodide/pyodide.js");
 
 var here = new URL(".", self.location.href);
-var python = null;
 
 function fetched(name) {
   return fetch(new URL(name, here)).then(function (r) {
@@ -22,9 +22,31 @@ function fetched(name) {
   });
 }
 
+var GLUE = [
+  "import json, sys",
+  "sys.path.insert(0, '/home/pyodide/dv')",
+  "_LOADED = {}",
+  "def _warm(what):",
+  "    if what == 'student':",
+  "        from verify.offline import student",
+  "        return",
+  "    if not _LOADED:",
+  "        from verify.answers import offline",
+  "        with open('/home/pyodide/references.json') as f:",
+  "            _LOADED['references'] = json.load(f)",
+  "        _LOADED['offline'] = offline",
+  "def _check(claim, text):",
+  "    _warm('claim')",
+  "    return json.dumps(_LOADED['offline'].check_json(_LOADED['references'], claim, text))",
+  "def _check_student(sid, answers, options):",
+  "    from verify.offline import student",
+  "    return json.dumps(student.check_json(sid, json.loads(answers), json.loads(options)))",
+].join("\n");
+
 function boot() {
+  var quiet = function () {};
   return Promise.all([
-    loadPyodide({ indexURL: new URL("pyodide/", here).href, stdout: function () {}, stderr: function () {} }),
+    loadPyodide({ indexURL: new URL("pyodide/", here).href, stdout: quiet, stderr: quiet }),
     fetched("python.zip"),
     fetched("dv.zip"),
     fetched("references.json"),
@@ -34,25 +56,28 @@ function boot() {
     py.unpackArchive(parts[1], "zip", { extractDir: site });
     py.unpackArchive(parts[2], "zip", { extractDir: "/home/pyodide/dv" });
     py.FS.writeFile("/home/pyodide/references.json", new Uint8Array(parts[3]));
-    py.runPython(
-      [
-        "import sys",
-        "sys.path.insert(0, '/home/pyodide/dv')",
-        "import json",
-        "from verify.answers import offline as _offline",
-        "from verify.offline import student as _student",
-        "_REFERENCES = _offline.load('/home/pyodide/references.json')",
-        "def _check(claim, text):",
-        "    return json.dumps(_offline.check_json(_REFERENCES, claim, text))",
-        "def _check_student(sid, answers, options):",
-        "    return json.dumps(_student.check_json(sid, answers.to_py(), options.to_py()))",
-      ].join("\n"),
-    );
+    py.runPython(GLUE);
     return py;
   });
 }
 
 var ready = null;
+
+function answer(py, m) {
+  if (m.op === "warm") {
+    py.globals.get("_warm")(m.what === "student" ? "student" : "claim");
+    return null;
+  }
+  if (m.op === "check") {
+    return JSON.parse(py.globals.get("_check")(String(m.claim), String(m.text)));
+  }
+  if (m.op === "student") {
+    var answers = JSON.stringify(m.answers || {});
+    var options = JSON.stringify(m.options || {});
+    return JSON.parse(py.globals.get("_check_student")(String(m.student), answers, options));
+  }
+  return { verdict: "error", message: "unknown request " + m.op };
+}
 
 self.onmessage = function (event) {
   var m = event.data;
@@ -60,23 +85,19 @@ self.onmessage = function (event) {
   ready
     .then(function (py) {
       var t0 = performance.now();
-      var out;
-      if (m.op === "check") {
-        out = JSON.parse(py.globals.get("_check")(String(m.claim), String(m.text)));
-      } else if (m.op === "student") {
-        var answers = py.toPy(m.answers);
-        var options = py.toPy(m.options || {});
-        out = JSON.parse(py.globals.get("_check_student")(String(m.student), answers, options));
-        answers.destroy();
-        options.destroy();
-      } else {
-        out = { verdict: "error", message: "unknown request " + m.op };
-      }
+      var out = answer(py, m);
+      if (out === null) return;
       out.worker_ms = performance.now() - t0;
       out.id = m.id;
       self.postMessage(out);
     })
     .catch(function (err) {
-      self.postMessage({ id: m.id, verdict: "error", message: "the checker failed: " + String(err && err.message || err).slice(0, 400) });
+      if (m.id === undefined) return; // a warm-up's failure shows on the next check
+      var why = String((err && err.message) || err);
+      self.postMessage({
+        id: m.id,
+        verdict: "error",
+        message: "the checker failed: " + why.split("\n").filter(Boolean).slice(-1)[0].slice(0, 300),
+      });
     });
 };
