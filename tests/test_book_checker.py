@@ -49,8 +49,7 @@ class _Fields(HTMLParser):
         self.exercise_claims: list[list[str]] = []
         self.exercise_text: list[str] = []
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-            "track", "wbr"}
+    VOID = set("area base br col embed hr img input link meta source track wbr".split())
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)

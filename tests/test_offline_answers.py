@@ -275,3 +275,31 @@ def test_time_limit_without_setitimer_stops_sympy_in_bounded_time(monkeypatch):
     assert sys.getprofile() is before
     with time_limit(0.5):
         assert sp.expand((x + 1) ** 2) == x**2 + 2 * x + 1
+
+
+def test_the_plainest_first_order_is_the_sort_by_plainness():
+    """The column-wise ordering of suspects equals sorting by the per-point key it replaced
+    (characters written out, then the largest |log10| of a nonzero coordinate), ties kept in
+    order, on points with signed zeros, tiny and huge values and ties."""
+    import math
+    import random
+
+    from verify.answers.equivalence import _plainest_first
+
+    r = random.Random(1)
+    pool = [0.0, -0.0, 1.0, -1.0299999999999994, 1e300, 2.5, 1e-300, -3.0, 123456.789, -1e-7]
+
+    for _ in range(3000):
+        listed = [[r.choice(pool) for _ in range(r.randint(1, 40))]]
+        listed += [[r.choice(pool) for _ in listed[0]] for _ in range(r.randint(0, 3))]
+        idx = list(range(len(listed[0])))
+        r.shuffle(idx)
+        idx = idx[: r.randint(0, len(idx))]
+
+        def plain(j, listed=listed):
+            values = [col[j] for col in listed]
+            return sum(len(repr(v)) for v in values), max(
+                (abs(math.log10(abs(v))) for v in values if v), default=0.0
+            )
+
+        assert _plainest_first(idx, listed) == sorted(idx, key=plain)

@@ -277,31 +277,23 @@ def _evaluated(cands, refs, pending, variables, domain, seed, label, entries, fi
 
 def _plainest_first(indices: list, listed: list) -> list:
     """``indices`` sorted (stably) by how plainly their points read: the fewest characters
-    written out (``repr``), then the magnitude nearest 1 (the largest ``|log10|`` of a
-    coordinate). Each distinct coordinate is measured once: the points share their axes.
+    written out (``repr``), then the magnitude nearest 1 (the largest ``|log10|`` of a nonzero
+    coordinate; a zero counts as 0, which changes no maximum of these non-negative sizes).
+    Computed column by column: the suspects of a wrong answer are most of the cloud.
 
     >>> _plainest_first([0, 1, 2], [[-1.0299999999999994, 1e300, -1.0]])
     [2, 0, 1]
     """
-    length: dict = {}
-    size: dict = {}
-
-    def measured(v):
-        if v not in length:
-            length[v] = len(repr(v))
-            size[v] = abs(math.log10(abs(v)))
-        return v
-
-    def key(values):
-        if any(v == 0 or v != v for v in values):  # -0.0 == 0.0 but reads longer; nan
-            return sum(len(repr(v)) for v in values), max(
-                (abs(math.log10(abs(v))) for v in values if v), default=0.0
-            )
-        values = [measured(v) for v in values]
-        return sum(length[v] for v in values), max(size[v] for v in values)
-
-    keys = [key([col[j] for col in listed]) for j in indices]
-    return [indices[k] for k in sorted(range(len(indices)), key=keys.__getitem__)]
+    n = len(indices)
+    length, size = [0] * n, [0.0] * n
+    for col in listed:
+        values = [col[j] for j in indices]
+        length = [a + len(repr(v)) for a, v in zip(length, values, strict=True)]
+        size = [
+            max(b, abs(math.log10(abs(v)))) if v else b for b, v in zip(size, values, strict=True)
+        ]
+    keys = list(zip(length, size, strict=True))
+    return [indices[k] for k in sorted(range(n), key=keys.__getitem__)]
 
 
 def _compare_one(i, cands, refs, columns, skip, variables, label, deadline):

@@ -114,10 +114,24 @@ def cloud(variables, domains, seed: int):
     >>> len(cols["x"]) > 5000, lines[0][0]
     (True, 'x')
     """
+    variables = tuple(variables)
+    chosen = tuple((v, tuple(domains[v])) for v in variables if v in domains)
+    columns, lines = _cloud(variables, chosen, seed)
+    return (
+        {v: xp.asarray(list(c)) for v, c in columns.items()},
+        [(name, xp.arange(start, stop)) for name, start, stop in lines],
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _cloud(variables: tuple, chosen: tuple, seed: int):
+    """:func:`cloud`'s points as tuples of floats and its lines as ``(name, start, stop)``;
+    the same for the same arguments, so they are drawn once per process."""
+    domains = dict(chosen)
     axes = {v: _axis(*_bounds(domains.get(v))) for v in variables}
     if len(variables) == 1:
         (name,) = variables
-        return {name: xp.asarray(list(axes[name]))}, [(name, xp.arange(len(axes[name])))]
+        return {name: tuple(axes[name])}, ((name, 0, len(axes[name])),)
     rng = random.Random(seed)
     columns = {}
     for v in variables:
@@ -140,9 +154,9 @@ def cloud(variables, domains, seed: int):
             base = rng.randrange(COMBINATIONS)
             for v in variables:
                 columns[v] += along if v == name else [columns[v][base]] * len(along)
-            lines.append((name, xp.arange(size, size + len(along))))
+            lines.append((name, size, size + len(along)))
             size += len(along)
-    return {v: xp.asarray(c) for v, c in columns.items()}, lines
+    return {v: tuple(c) for v, c in columns.items()}, tuple(lines)
 
 
 def break_arguments(expr) -> list:
