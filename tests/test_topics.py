@@ -35,6 +35,7 @@ SHARED = {
         "bench",
         "grading",
         "audit",
+        "offline",
     },
     "figures": {"__init__", "__main__"},
     "derivations": {

@@ -281,8 +281,8 @@ def _plainest_first(indices: list, listed: list) -> list:
     coordinate; a zero counts as 0, which changes no maximum of these non-negative sizes).
     Computed column by column: the suspects of a wrong answer are most of the cloud.
 
-    >>> _plainest_first([0, 1, 2], [[-1.0299999999999994, 1e300, -1.0]])
-    [2, 0, 1]
+    >>> _plainest_first([0, 1, 2], [[-1.0299999999999994, 1e300, -1.0]])  # 1e+300 is short
+    [2, 1, 0]
     """
     n = len(indices)
     length, size = [0] * n, [0.0] * n
