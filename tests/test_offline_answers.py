@@ -303,3 +303,46 @@ def test_the_plainest_first_order_is_the_sort_by_plainness():
             )
 
         assert _plainest_first(idx, listed) == sorted(idx, key=plain)
+
+
+def test_scaled_bounds_are_the_same_on_both_backends():
+    """``arrays.scaled`` (one pass on lists) gives NumPy's ``k·m`` with its two rules for an
+    infinite bound times an exact or inexact zero, entry by entry, on special values."""
+    import itertools
+    import math
+
+    import numpy as np
+
+    from verify.answers import purearrays
+
+    special = [0.0, -0.0, 1.5, -2.0, math.inf, 1e308, 5e-324, math.nan]
+    triples = list(itertools.product(special, special, [0.0, 1.0, math.inf]))
+    k, m, km = (list(t) for t in zip(*triples, strict=True))
+    with np.errstate(invalid="ignore"):
+        t = np.array(k) * np.array(m)
+    zero_inf = (np.array(m) == 0) & np.isinf(np.array(k))
+    expected = np.where(zero_inf, np.where(np.array(km) == 0, 0.0, math.inf), t)
+    pure = _pure_scaled()
+    out = pure(purearrays.Vec(k), purearrays.Vec(m), purearrays.Vec(km)).v
+    for e, o, triple in zip(expected.tolist(), out, triples, strict=True):
+        assert (math.isnan(e) and math.isnan(o)) or e == o, (triple, e, o)
+    for triple, e in zip(triples, expected.tolist(), strict=True):
+        o = pure(*triple)
+        assert (math.isnan(e) and math.isnan(o)) or e == o, (triple, e, o)
+
+
+def _pure_scaled():
+    """The pure backend's ``scaled``, taken from a fresh import of arrays with NumPy refused."""
+    import importlib
+    import sys
+
+    saved = {"verify.answers.arrays": sys.modules.pop("verify.answers.arrays")}
+    blocked = sys.modules.get("numpy")
+    sys.modules["numpy"] = None
+    try:
+        module = importlib.import_module("verify.answers.arrays")
+        return module.scaled
+    finally:
+        sys.modules["numpy"] = blocked
+        sys.modules.pop("verify.answers.arrays", None)
+        sys.modules.update(saved)

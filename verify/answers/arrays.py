@@ -40,6 +40,24 @@ if PURE:
         """``value`` as a new bool array of ``shape``."""
         return value.copy() if isinstance(value, xp.Vec) else xp.full(shape, bool(value))
 
+    def scaled(k, m, k_m):
+        """``k·m``, but 0 where ``m == 0`` and ``k`` is infinite with ``k_m == 0``, and inf
+        there when ``k_m != 0`` (see ``numeric._Evaluation.scale``): one pass here."""
+        vecs = [a for a in (k, m, k_m) if isinstance(a, xp.Vec)]
+        if not vecs:
+            if m == 0 and abs(k) == math.inf:
+                return 0.0 if k_m == 0 else math.inf
+            return k * m
+        n = len(vecs[0].v)
+        ks, ms, kms = (a.v if isinstance(a, xp.Vec) else [a] * n for a in (k, m, k_m))
+        inf = math.inf
+        return xp.Vec(
+            [
+                (0.0 if c == 0 else inf) if (b == 0 and abs(a) == inf) else a * b
+                for a, b, c in zip(ks, ms, kms, strict=True)
+            ]
+        )
+
 else:
     _erf, _erfc = xp.frompyfunc(math.erf, 1, 1), xp.frompyfunc(math.erfc, 1, 1)
 
@@ -54,6 +72,12 @@ else:
 
     def flags(value, shape):
         return xp.broadcast_to(value, shape).copy()
+
+    def scaled(k, m, k_m):
+        with xp.errstate(invalid="ignore"):
+            t = k * m
+        zero_inf = (m == 0) & xp.isinf(k)
+        return xp.where(zero_inf, xp.where(k_m == 0, 0.0, math.inf), t)
 
 
 #: About how many times slower the plain-Python arrays are than NumPy's (measured: 15 to 30

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import time
 
 import mpmath
@@ -288,10 +289,10 @@ def _plainest_first(indices: list, listed: list) -> list:
     length, size = [0] * n, [0.0] * n
     for col in listed:
         values = [col[j] for j in indices]
-        length = [a + len(repr(v)) for a, v in zip(length, values, strict=True)]
-        size = [
-            max(b, abs(math.log10(abs(v)))) if v else b for b, v in zip(size, values, strict=True)
-        ]
+        length = list(map(operator.add, length, map(len, map(repr, values))))
+        # a zero reads as 1 here: |log10(1)| = 0 leaves the maximum as it is
+        logs = map(math.log10, map(abs, [v if v else 1.0 for v in values]))
+        size = list(map(max, size, map(abs, logs)))
     keys = list(zip(length, size, strict=True))
     return [indices[k] for k in sorted(range(n), key=keys.__getitem__)]
 

@@ -366,10 +366,7 @@ class _Evaluation:
         own bound is ``k_m``: an exact zero factor makes any bound 0 (0·inf is not nan), and
         an inexact zero times an unbounded error is unbounded."""
         if not self.mp:
-            with xp.errstate(invalid="ignore"):
-                t = k * m
-            zero_inf = (m == 0) & xp.isinf(k)
-            return xp.where(zero_inf, xp.where(k_m == 0, 0.0, math.inf), t)
+            return arrays.scaled(k, m, k_m)
         if m == 0 and mpmath.isinf(k):
             return mpmath.mpf(0) if k_m == 0 else mpmath.inf
         return k * m
