@@ -296,6 +296,17 @@ def test_answers_are_checked_on_the_page_offline(server, offline_browser, capsys
         context.close()
 
 
+def _submit(page, form, summary, timeout_ms: float) -> None:
+    """Press the form's button and wait for its summary verdict."""
+    summary.evaluate("o => { o.dataset.verdict = ''; }")
+    form.locator(".dv-student-go").click()
+    page.wait_for_function(
+        "o => o.dataset.verdict && o.dataset.verdict !== 'pending'",
+        arg=summary.element_handle(),
+        timeout=timeout_ms,
+    )
+
+
 def test_the_per_student_form_marks_each_number_without_showing_the_key(
     server, offline_browser, capsys
 ):
@@ -320,12 +331,7 @@ def test_the_per_student_form_marks_each_number_without_showing_the_key(
         w2[0][2] = -w2[0][2] * 1.5  # a sign slip in one entry
         form.locator('input[data-quantity="dl_dW2"]').fill(json.dumps(w2))
         summary = form.locator(".dv-student-summary")
-        form.locator(".dv-student-go").click()
-        page.wait_for_function(
-            "o => o.dataset.verdict && o.dataset.verdict !== 'pending'",
-            arg=summary.element_handle(),
-            timeout=120_000,
-        )
+        _submit(page, form, summary, 120_000)
         seconds = time.perf_counter() - start
         _say(capsys, [_target("per-student form, first check (cold cache)", seconds, FIRST_S)])
         row = form.locator('input[data-quantity="loss"]').locator("xpath=ancestor::div[1]")
@@ -341,26 +347,13 @@ def test_the_per_student_form_marks_each_number_without_showing_the_key(
             assert shown not in text, f"the form shows the key: {shown}"
         # a second check: the id alone decides; a wrong id makes the right loss wrong
         form.locator("[data-student-id]").fill(str(sid + 1))
-        start = time.perf_counter()
-        summary.evaluate("o => { o.dataset.verdict = ''; }")
-        form.locator(".dv-student-go").click()
-        page.wait_for_function(
-            "o => o.dataset.verdict && o.dataset.verdict !== 'pending'",
-            arg=summary.element_handle(),
-            timeout=30_000,
-        )
+        _submit(page, form, summary, 30_000)
         later = float(summary.get_attribute("data-ms")) / 1000  # as the page timed it
         _say(capsys, [_target("per-student form, later check", later, LATER_S)])
         row = form.locator('input[data-quantity="loss"]').locator("xpath=ancestor::div[1]")
         assert row.locator(".verdict").get_attribute("data-verdict") == "wrong"
         form.locator("[data-student-id]").fill("-3")
-        summary.evaluate("o => { o.dataset.verdict = ''; }")
-        form.locator(".dv-student-go").click()
-        page.wait_for_function(
-            "o => o.dataset.verdict && o.dataset.verdict !== 'pending'",
-            arg=summary.element_handle(),
-            timeout=30_000,
-        )
+        _submit(page, form, summary, 30_000)
         assert "student" in summary.inner_text().lower(), summary.inner_text()
         assert net.external == [], net.external
         assert not net.errors, net.errors

@@ -26,6 +26,7 @@ mpmath from PyPI); without them the build stops and says what to run.
 
 from __future__ import annotations
 
+import argparse
 import html
 import io
 import json
@@ -149,21 +150,24 @@ def student_form_html(quantities, options: dict | None = None, *, entry: bool = 
 
 
 def _options(words: list[str]) -> dict:
-    """The answer-key options written in an exercise's command (``--label-smoothing 0.1``)."""
-    out, i = {}, 0
-    while i < len(words):
-        w = words[i]
-        if w.startswith("--") and w != "--student-id" and i + 1 < len(words):
-            name = w[2:].replace("-", "_")
-            value = words[i + 1]
-            try:
-                out[name] = float(value) if name in ("label_smoothing", "lr", "slope") else value
-            except ValueError:
-                out[name] = value
-            i += 2
-            continue
-        i += 1
-    return out
+    """The answer-key options written in an exercise's command (``--label-smoothing 0.1``),
+    read by the command line's own option parser and checked against the key, so a page
+    cannot carry an option the form would refuse.
+
+    >>> _options(["--student-id", "<your", "id>", "--label-smoothing", "0.1", "mlp.loss"])
+    {'label_smoothing': 0.1}
+    """
+    from verify.grading import cli
+    from verify.offline import student
+
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    cli._key_options(parser)
+    parser.add_argument("--student-id")
+    args, _ = parser.parse_known_args(words)
+    args.question = "mlp"
+    options = cli._options(args)
+    student.answer_key(0, **options)  # a ValueError/TypeError naming the option
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
 
 
 def _raw(text: str) -> nodes.raw:
@@ -213,7 +217,7 @@ def place_fields(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         return
     if not _needs_claims(doctree):
         return  # a page with no exercise command, claim id, Evidence section or form
-    claims = _TYPED or _load_claims(app)
+    claims = _typed()
     placed: set[str] = set()
     after: list[tuple[nodes.Element, str]] = []
     for lit in list(doctree.findall(nodes.literal)):
@@ -226,7 +230,12 @@ def place_fields(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 quantity = next(
                     (w.partition(".")[2] for w in words if w.startswith("mlp.")), "loss"
                 )
-                exercise += _raw(student_form_html([quantity], _options(words)))
+                try:
+                    options = _options(words)
+                except (ValueError, TypeError, argparse.ArgumentError) as exc:
+                    logger.warning(f"answer field: {text!r}: {exc}")
+                    continue
+                exercise += _raw(student_form_html([quantity], options))
                 continue
             cid = next((w for w in words if w in claims), None)
             if cid is None:
@@ -290,7 +299,7 @@ def _require_bundle(app: Sphinx, config: Config) -> None:
 _TYPED: dict = {}
 
 
-def _load_claims(app: Sphinx) -> dict:
+def _typed() -> dict:
     if not _TYPED:
         _TYPED.update(_claims())
     return _TYPED
